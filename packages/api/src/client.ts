@@ -1,0 +1,201 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import type {
+  CreateProgressLine,
+  CreateSessionRequest,
+  DaemonInfo,
+  Diff,
+  ExecResponse,
+  Health,
+  Problem,
+  Session,
+  Stats,
+} from './schemas.js';
+import { API_PREFIX } from './version.js';
+
+/** A problem+json answer from the server, thrown by the client. */
+export class ApiError extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly status: number,
+  ) {
+    super(problem.detail);
+    this.name = 'ApiError';
+  }
+  get code(): string {
+    return this.problem.code;
+  }
+  get hint(): string | undefined {
+    return this.problem.hint;
+  }
+}
+
+export type Endpoint = { socketPath: string } | { url: string; token?: string };
+
+export type SessionAction = 'pause' | 'resume' | 'stop' | 'start' | 'restart' | 'cancel';
+
+interface RawResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: IncomingMessage;
+}
+
+const enc = encodeURIComponent;
+
+/** Typed client for berth's REST API, over the daemon's unix socket or TCP. */
+export class BerthClient {
+  constructor(private readonly endpoint: Endpoint) {}
+
+  private open(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<RawResponse> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const h: Record<string, string> = { ...headers };
+    if (payload) {
+      h['content-type'] = 'application/json';
+      h['content-length'] = String(payload.length);
+    }
+    let target: { socketPath?: string; host?: string; port?: number | string };
+    if ('socketPath' in this.endpoint) {
+      target = { socketPath: this.endpoint.socketPath };
+    } else {
+      const u = new URL(this.endpoint.url);
+      target = { host: u.hostname, port: u.port || 80 };
+      if (this.endpoint.token) h.authorization = `Bearer ${this.endpoint.token}`;
+    }
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ ...target, method, path, headers: { host: 'localhost', ...h } }, (res) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  private async readAll(res: RawResponse): Promise<string> {
+    const parts: Buffer[] = [];
+    for await (const c of res.body) parts.push(c as Buffer);
+    return Buffer.concat(parts).toString('utf8');
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.open(method, path, body);
+    const text = await this.readAll(res);
+    if (res.status >= 400) throw toApiError(res.status, text);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  health(): Promise<Health> {
+    return this.json('GET', '/health');
+  }
+
+  daemonInfo(): Promise<DaemonInfo> {
+    return this.json('GET', `${API_PREFIX}/daemon`);
+  }
+
+  async listSessions(): Promise<Session[]> {
+    return (await this.json<{ sessions: Session[] }>('GET', `${API_PREFIX}/sessions`)).sessions;
+  }
+
+  getSession(name: string): Promise<Session> {
+    return this.json('GET', `${API_PREFIX}/sessions/${enc(name)}`);
+  }
+
+  /** Creates a session, reporting each step to `onProgress` as the server makes it. */
+  async createSession(req: CreateSessionRequest, onProgress?: (step: string) => void): Promise<Session> {
+    const res = await this.open('POST', `${API_PREFIX}/sessions`, req, { accept: 'application/x-ndjson' });
+    if (res.status >= 400) throw toApiError(res.status, await this.readAll(res));
+    let buf = '';
+    for await (const chunk of res.body) {
+      buf += (chunk as Buffer).toString('utf8');
+      let nl = buf.indexOf('\n');
+      while (nl >= 0) {
+        const line = JSON.parse(buf.slice(0, nl)) as CreateProgressLine;
+        buf = buf.slice(nl + 1);
+        nl = buf.indexOf('\n');
+        if ('progress' in line) onProgress?.(line.progress);
+        else if ('session' in line) return line.session;
+        else throw new ApiError(line.problem as Problem, (line.problem as Problem).status);
+      }
+    }
+    throw new Error('the daemon ended the create stream without an answer');
+  }
+
+  act(name: string, action: SessionAction): Promise<Session> {
+    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/${action}`);
+  }
+
+  finish(name: string, message: string): Promise<Session> {
+    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/finish`, { message });
+  }
+
+  async remove(name: string, force = false): Promise<void> {
+    await this.json('DELETE', `${API_PREFIX}/sessions/${enc(name)}${force ? '?force=true' : ''}`);
+  }
+
+  async exec(
+    name: string,
+    cmd: string[],
+    stdin?: Buffer,
+  ): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }> {
+    const r = await this.json<ExecResponse>('POST', `${API_PREFIX}/sessions/${enc(name)}/exec`, {
+      cmd,
+      ...(stdin ? { stdin: stdin.toString('base64') } : {}),
+    });
+    return {
+      exitCode: r.exitCode,
+      stdout: Buffer.from(r.stdout, 'base64'),
+      stderr: Buffer.from(r.stderr, 'base64'),
+    };
+  }
+
+  async logs(name: string, opts: { tail?: number; follow?: boolean }): Promise<NodeJS.ReadableStream> {
+    const q = new URLSearchParams();
+    if (opts.tail !== undefined) q.set('tail', String(opts.tail));
+    if (opts.follow) q.set('follow', 'true');
+    const res = await this.open('GET', `${API_PREFIX}/sessions/${enc(name)}/logs?${q}`);
+    if (res.status >= 400) throw toApiError(res.status, await this.readAll(res));
+    return res.body;
+  }
+
+  stats(name: string): Promise<Stats> {
+    return this.json('GET', `${API_PREFIX}/sessions/${enc(name)}/stats`);
+  }
+
+  diff(name: string): Promise<Diff> {
+    return this.json('GET', `${API_PREFIX}/sessions/${enc(name)}/diff`);
+  }
+
+  /** Opens an interactive terminal: binary frames are terminal bytes, text frames are control. */
+  shell(name: string, size: { cols: number; rows: number }): WebSocket {
+    const path = `${API_PREFIX}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`;
+    if ('socketPath' in this.endpoint) return new WebSocket(`ws+unix://${this.endpoint.socketPath}:${path}`);
+    const u = new URL(path, this.endpoint.url.replace(/^http/, 'ws'));
+    const headers: Record<string, string> = this.endpoint.token
+      ? { authorization: `Bearer ${this.endpoint.token}` }
+      : {};
+    return new WebSocket(u, { headers });
+  }
+}
+
+function toApiError(status: number, text: string): ApiError {
+  try {
+    const p = JSON.parse(text) as Problem;
+    if (p && typeof p.detail === 'string') return new ApiError(p, status);
+  } catch {
+    // not problem+json: fall through
+  }
+  return new ApiError(
+    {
+      type: 'about:blank',
+      title: 'error',
+      status,
+      detail: text.slice(0, 500) || `HTTP ${status}`,
+      code: 'internal',
+    },
+    status,
+  );
+}

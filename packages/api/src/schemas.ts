@@ -1,0 +1,157 @@
+import { type Static, Type } from 'typebox';
+
+/** The contract: every request, response and error the server speaks, defined once. */
+
+export const SessionStatus = Type.Union([
+  Type.Literal('creating'),
+  Type.Literal('running'),
+  Type.Literal('paused'),
+  Type.Literal('stopped'),
+  Type.Literal('finished'),
+  Type.Literal('cancelled'),
+  Type.Literal('failed'),
+]);
+
+export const SessionName = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$',
+});
+/** Path parameter: a name or an id; checked by the service, bounded here. */
+export const SessionRef = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const Session = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: SessionStatus,
+  statusReason: Type.Union([Type.String(), Type.Null()]),
+  repo: Type.String(),
+  baseBranch: Type.String(),
+  baseCommit: Type.String(),
+  branch: Type.String(),
+  image: Type.String(),
+  containerId: Type.Union([Type.String(), Type.Null()]),
+  workspacePath: Type.Union([Type.String(), Type.Null()]),
+  limits: Type.Object({ cpus: Type.Number(), memoryBytes: Type.Integer(), pids: Type.Integer() }),
+  env: Type.Record(Type.String(), Type.String()),
+  user: Type.String(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type Session = Static<typeof Session>;
+
+export const SessionList = Type.Object({ sessions: Type.Array(Session) });
+
+export const CreateSessionRequest = Type.Object(
+  {
+    name: Type.String({ maxLength: 256 }),
+    repo: Type.String({ minLength: 1, maxLength: 4096 }),
+    branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 256 })),
+    memoryBytes: Type.Optional(Type.Integer({ minimum: 6 * 1024 * 1024 })),
+    env: Type.Optional(
+      Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 32768 }), { maxProperties: 256 }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateSessionRequest = Static<typeof CreateSessionRequest>;
+
+/** Lines of `application/x-ndjson` while a create runs: progress, then the session or a problem. */
+export const CreateProgressLine = Type.Union([
+  Type.Object({ progress: Type.String() }),
+  Type.Object({ session: Session }),
+  Type.Object({ problem: Type.Unknown() }),
+]);
+export type CreateProgressLine = Static<typeof CreateProgressLine>;
+
+export const FinishRequest = Type.Object(
+  { message: Type.String({ minLength: 1, maxLength: 65536 }) },
+  { additionalProperties: false },
+);
+
+export const RemoveQuery = Type.Object({ force: Type.Optional(Type.Boolean()) });
+
+export const ExecRequest = Type.Object(
+  {
+    cmd: Type.Array(Type.String({ maxLength: 131072 }), { minItems: 1, maxItems: 4096 }),
+    /** Bytes for the command's stdin, base64. */
+    stdin: Type.Optional(Type.String({ maxLength: 16 * 1024 * 1024 })),
+  },
+  { additionalProperties: false },
+);
+export type ExecRequest = Static<typeof ExecRequest>;
+
+export const ExecResponse = Type.Object({
+  exitCode: Type.Integer(),
+  /** base64 of the exact bytes, so binary output survives. */
+  stdout: Type.String(),
+  stderr: Type.String(),
+});
+export type ExecResponse = Static<typeof ExecResponse>;
+
+export const LogsQuery = Type.Object({
+  tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  follow: Type.Optional(Type.Boolean()),
+});
+
+export const Stats = Type.Object({
+  cpuPercent: Type.Number(),
+  memoryBytes: Type.Number(),
+  memoryLimitBytes: Type.Number(),
+  networkRxBytes: Type.Number(),
+  networkTxBytes: Type.Number(),
+  pids: Type.Number(),
+});
+export type Stats = Static<typeof Stats>;
+
+export const Diff = Type.Object({ base: Type.String(), head: Type.String(), diff: Type.String() });
+export type Diff = Static<typeof Diff>;
+
+export const ShellQuery = Type.Object({
+  cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+
+/** Text frames on the shell WebSocket; binary frames carry terminal bytes both ways. */
+export const ShellControl = Type.Union([
+  Type.Object({
+    type: Type.Literal('resize'),
+    cols: Type.Integer({ minimum: 1 }),
+    rows: Type.Integer({ minimum: 1 }),
+  }),
+  Type.Object({ type: Type.Literal('exit'), code: Type.Integer() }),
+]);
+export type ShellControl = Static<typeof ShellControl>;
+
+export const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  engine: Type.Boolean(),
+  store: Type.Boolean(),
+  version: Type.String(),
+});
+export type Health = Static<typeof Health>;
+
+export const DaemonInfo = Type.Object({
+  pid: Type.Integer(),
+  version: Type.String(),
+  socket: Type.String(),
+  home: Type.String(),
+  startedAt: Type.String(),
+  tcp: Type.Union([Type.String(), Type.Null()]),
+});
+export type DaemonInfo = Static<typeof DaemonInfo>;
+
+/** RFC 9457 problem details, with berth's stable code and a hint for what to do next. */
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String(),
+  hint: Type.Optional(Type.String()),
+});
+export type Problem = Static<typeof Problem>;
+
+export const PROBLEM_TYPE_PREFIX = 'urn:berth:problem:';

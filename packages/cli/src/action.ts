@@ -1,0 +1,35 @@
+import type { Session } from '@berth/api';
+import { reportError } from './output.js';
+
+/** Wraps a command body: errors become one message, a hint and a reliable exit code. */
+export function action<A extends unknown[]>(body: (...args: A) => Promise<number | undefined>) {
+  return async (...args: A): Promise<void> => {
+    const opts = args.find((a) => a && typeof a === 'object' && !Array.isArray(a)) as
+      | { json?: boolean }
+      | undefined;
+    try {
+      process.exitCode = (await body(...args)) ?? 0;
+    } catch (err) {
+      process.exitCode = reportError(err, opts?.json === true);
+    }
+  };
+}
+
+/** The fields `--json` promises for a session (README: CLI reference). */
+export function sessionJson(s: Session) {
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    statusReason: s.statusReason,
+    branch: s.branch,
+    baseBranch: s.baseBranch,
+    baseCommit: s.baseCommit,
+    repo: s.repo,
+    image: s.image,
+    containerId: s.containerId,
+    limits: s.limits,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { action, sessionJson } from '../action.js';
+import { connect } from '../daemon-client.js';
+import { printJson } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('finish')
+    .description('commit all of a session’s work onto berth/NAME, then remove its container and working copy')
+    .argument('<name>', 'session name or id')
+    .requiredOption('-m, --message <msg>', 'commit message')
+    .option('--json', 'print the session as JSON')
+    .action(
+      action(async (name: string, o: { message: string; json?: boolean }) => {
+        const s = await (await connect()).finish(name, o.message);
+        if (o.json) printJson(sessionJson(s));
+        else
+          process.stdout.write(
+            `${s.name} finished: ${s.statusReason ?? ''}; the work is on branch ${s.branch}\n`,
+          );
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,83 @@
+// Image work runs in this process, not through the daemon: it is host administration, like
+// `berth serve`. It moves behind the API (with streamed progress) with the team server.
+import { DEFAULT_SESSION_IMAGE, hostCaCertificates, imageTools } from '@berth/core';
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { EXIT, printJson, progress } from '../output.js';
+
+export function register(program: Command): void {
+  const image = program.command('image').description('session images, built locally');
+
+  image
+    .command('build')
+    .description('build the default session image from the Dockerfile berth ships')
+    .option('--tag <tag>', 'image tag', DEFAULT_SESSION_IMAGE)
+    .option(
+      '--base <image>',
+      'base image (default: berth/base:bookworm when present, else debian:bookworm-slim)',
+    )
+    .option(
+      '--ca-cert <path>',
+      'extra CA certificate to trust inside (repeatable)',
+      (v, p: string[]) => [...p, v],
+      [],
+    )
+    .option('--no-host-ca', 'do not hand in the host’s extra CA certificates')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (o: { tag: string; base?: string; caCert: string[]; hostCa: boolean; json?: boolean }) => {
+        const certs = [...o.caCert, ...(o.hostCa ? await hostCaCertificates() : [])];
+        const r = await imageTools().build({
+          tag: o.tag,
+          ...(o.base ? { base: o.base } : {}),
+          caCertificates: certs,
+          onProgress: progress,
+        });
+        if (o.json) printJson(r);
+        else process.stdout.write(`built ${r.tag} (${r.id.slice(7, 19)})\n`);
+        return 0;
+      }),
+    );
+
+  image
+    .command('bootstrap')
+    .description('make the Debian base image with mmdebstrap, for builds with no registry')
+    .option('--if-missing', 'do nothing when the base image exists')
+    .option('--suite <suite>', 'Debian suite', 'bookworm')
+    .option('--mirror <url>', 'Debian mirror', 'http://deb.debian.org/debian')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (o: { ifMissing?: boolean; suite: string; mirror: string; json?: boolean }) => {
+        const r = await imageTools().bootstrap({
+          suite: o.suite,
+          mirror: o.mirror,
+          ifMissing: o.ifMissing === true,
+          onProgress: progress,
+        });
+        if (o.json) printJson(r);
+        else process.stdout.write(r.created ? `bootstrapped ${r.tag}\n` : `${r.tag} already present\n`);
+        return 0;
+      }),
+    );
+
+  image
+    .command('status')
+    .description('is the session image present?')
+    .option('--tag <tag>', 'image tag', DEFAULT_SESSION_IMAGE)
+    .option('-q, --quiet', 'print nothing; exit 0 when present, 3 when not')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { tag: string; quiet?: boolean; json?: boolean }) => {
+        const s = await imageTools().status(o.tag);
+        if (o.json) printJson(s);
+        else if (!o.quiet) {
+          process.stdout.write(
+            s.present
+              ? `${s.tag} present (${s.id?.slice(7, 19)})\n`
+              : `${s.tag} missing: build it with \`berth image build\`\n`,
+          );
+        }
+        return s.present ? 0 : EXIT.notFound;
+      }),
+    );
+}

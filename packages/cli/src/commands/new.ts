@@ -1,0 +1,51 @@
+import { parseSize } from '@berth/core';
+import type { Command } from 'commander';
+import { action, sessionJson } from '../action.js';
+import { connect } from '../daemon-client.js';
+import { CliError, EXIT, printJson, progress } from '../output.js';
+
+function collectEnv(value: string, prev: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new CliError(`--env ${value}: expected KEY=VALUE`, EXIT.usage);
+  return { ...prev, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+export function register(program: Command): void {
+  program
+    .command('new')
+    .description('create a session: a branch berth/NAME, its own working copy, and a container')
+    .argument('<name>', 'session name (lowercase slug)')
+    .requiredOption('--repo <path>', 'local git repository to branch from')
+    .option('--branch <branch>', 'base branch (default: the repo’s current branch)')
+    .option('--image <image>', 'session image (default: $BERTH_IMAGE or berth/session:bookworm)')
+    .option('--cpus <n>', 'CPU limit, e.g. 1.5', Number)
+    .option('--memory <size>', 'memory limit, e.g. 512m or 2g')
+    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectEnv, {})
+    .option('--json', 'print the session as JSON')
+    .action(
+      action(async (name: string, o: Record<string, unknown>) => {
+        const client = await connect();
+        const session = await client.createSession(
+          {
+            name,
+            repo: String(o.repo),
+            ...(o.branch ? { branch: String(o.branch) } : {}),
+            ...(o.image ? { image: String(o.image) } : {}),
+            ...(o.cpus !== undefined ? { cpus: o.cpus as number } : {}),
+            ...(o.memory ? { memoryBytes: parseSize(String(o.memory)) } : {}),
+            env: o.env as Record<string, string>,
+          },
+          o.json ? undefined : progress,
+        );
+        if (o.json) printJson(sessionJson(session));
+        else {
+          process.stdout.write(`session ${session.name} is ${session.status} on branch ${session.branch}\n`);
+          process.stdout.write(`  berth shell ${session.name}    open a shell in /workspace\n`);
+          process.stdout.write(
+            `  berth finish ${session.name} -m "message"    commit the work onto ${session.branch}\n`,
+          );
+        }
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,17 @@
+import { runDaemon } from '@berth/server';
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { config } from '../daemon-client.js';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the daemon in the foreground (unix socket under $BERTH_HOME; TCP with $BERTH_PORT)')
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(
+      action(async (o: { logLevel: string }) => {
+        await runDaemon(config(), { logLevel: o.logLevel });
+        return await new Promise<number>(() => {}); // runs until a signal
+      }),
+    );
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { action, sessionJson } from '../action.js';
+import { connect } from '../daemon-client.js';
+import { printJson, STATUS_COLOR, table } from '../output.js';
+
+const gib = (b: number) => `${(b / 1024 ** 3).toFixed(b % 1024 ** 3 === 0 ? 0 : 2)} GiB`;
+
+export function register(program: Command): void {
+  program
+    .command('show')
+    .description('show one session')
+    .argument('<name>', 'session name or id')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (name: string, o: { json?: boolean }) => {
+        const s = await (await connect()).getSession(name);
+        if (o.json) {
+          printJson(sessionJson(s));
+          return 0;
+        }
+        const status =
+          (STATUS_COLOR[s.status] ?? String)(s.status) + (s.statusReason ? ` (${s.statusReason})` : '');
+        const rows = [
+          ['name', s.name],
+          ['id', s.id],
+          ['status', status],
+          ['branch', `${s.branch} (from ${s.baseBranch} @ ${s.baseCommit.slice(0, 12)})`],
+          ['repo', s.repo],
+          ['image', s.image],
+          ['container', s.containerId?.slice(0, 12) ?? '-'],
+          ['limits', `${s.limits.cpus} CPU, ${gib(s.limits.memoryBytes)}, ${s.limits.pids} pids`],
+          ['created', s.createdAt],
+        ];
+        process.stdout.write(`${table(rows)}\n`);
+        return 0;
+      }),
+    );
+}

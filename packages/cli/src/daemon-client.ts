@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BerthClient } from '@berth/api';
+import { type BerthConfig, loadConfig } from '@berth/core';
+import { CliError, EXIT } from './output.js';
+
+export function config(): BerthConfig {
+  return loadConfig(process.env);
+}
+
+export async function daemonAnswers(client: BerthClient): Promise<boolean> {
+  try {
+    await client.daemonInfo();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readPid(cfg: BerthConfig): number | null {
+  try {
+    const pid = Number(readFileSync(join(cfg.home, 'berth.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The daemon at $BERTH_HOME; starts one in the background when none answers, and says so. */
+export async function connect(opts: { autostart?: boolean } = {}): Promise<BerthClient> {
+  const cfg = config();
+  const client = new BerthClient({ socketPath: cfg.socketPath });
+  if (await daemonAnswers(client)) return client;
+  if (opts.autostart === false) {
+    throw new CliError(
+      `no berth daemon answers at ${cfg.socketPath}`,
+      EXIT.daemon,
+      'start one with `berth serve`',
+    );
+  }
+  mkdirSync(cfg.home, { recursive: true, mode: 0o700 });
+  const logFile = join(cfg.home, 'daemon.log');
+  const log = openSync(logFile, 'a');
+  const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+  });
+  child.unref();
+  process.stderr.write(`berth: no daemon was running; started one (pid ${child.pid}, log ${logFile})\n`);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (await daemonAnswers(client)) return client;
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n');
+  throw new CliError(
+    `the berth daemon did not start:\n${tail}`,
+    EXIT.daemon,
+    `read ${logFile} for the reason`,
+  );
+}

@@ -1,0 +1,115 @@
+import { ApiError } from '@berth/api';
+
+/** Exit codes scripts can rely on (README: "Exit codes"). */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  conflict: 4,
+  limit: 5,
+  engine: 6,
+  daemon: 7,
+} as const;
+
+const EXIT_BY_CODE: Record<string, number> = {
+  invalid_input: EXIT.usage,
+  not_found: EXIT.notFound,
+  conflict: EXIT.conflict,
+  illegal_transition: EXIT.conflict,
+  limit_reached: EXIT.limit,
+  engine_unavailable: EXIT.engine,
+  engine_error: EXIT.engine,
+};
+
+const useColor = () => !process.env.NO_COLOR && process.stdout.isTTY === true;
+const paint = (code: number) => (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
+export const bold = paint(1);
+export const dim = paint(2);
+export const red = paint(31);
+export const green = paint(32);
+export const yellow = paint(33);
+
+export const STATUS_COLOR: Record<string, (s: string) => string> = {
+  running: green,
+  paused: yellow,
+  stopped: dim,
+  creating: yellow,
+  failed: red,
+  finished: bold,
+  cancelled: dim,
+};
+
+/** An error the CLI raises itself, with the same shape as the server's problems. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: measuring text without its colour escapes
+const ANSI = /\x1b\[[0-9;]*m/g;
+const visible = (s: string) => s.replace(ANSI, '').length;
+
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) {
+    r.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visible(cell));
+    });
+  }
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function progress(step: string): void {
+  process.stderr.write(`${dim('…')} ${step}\n`);
+}
+
+/** One line saying what happened, one saying what to do; the exit code says which kind. */
+export function reportError(err: unknown, json: boolean): number {
+  let message: string;
+  let hint: string | undefined;
+  let code: number = EXIT.failure;
+  let problemCode = 'internal';
+  if (err instanceof ApiError) {
+    message = err.message;
+    hint = err.hint;
+    problemCode = err.code;
+    code = EXIT_BY_CODE[err.code] ?? EXIT.failure;
+  } else if (err instanceof CliError) {
+    message = err.message;
+    hint = err.hint;
+    code = err.exitCode;
+  } else if (err && typeof err === 'object' && 'code' in err && 'hint' in err) {
+    const e = err as { message: string; hint?: string; code: string };
+    message = e.message;
+    hint = e.hint;
+    problemCode = e.code;
+    code = EXIT_BY_CODE[e.code] ?? EXIT.failure;
+  } else {
+    message = err instanceof Error ? err.message : String(err);
+  }
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ error: { code: problemCode, message, ...(hint ? { hint } : {}) } })}\n`,
+    );
+  }
+  process.stderr.write(`${red('error:')} ${message}\n`);
+  if (hint) process.stderr.write(`  ${dim('→')} ${hint}\n`);
+  return code;
+}

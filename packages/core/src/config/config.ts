@@ -1,0 +1,76 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InvalidInput } from '../errors/berth-error.js';
+import type { SessionLimits } from '../session/session.js';
+
+export interface BerthConfig {
+  /** All of berth's state: database, socket, working copies. */
+  home: string;
+  socketPath: string;
+  databaseFile: string;
+  workspacesDir: string;
+  defaultImage: string;
+  maxRunningSessions: number;
+  defaultLimits: SessionLimits;
+  /** Bridge network every session joins; inter-container traffic is off on it. */
+  sessionNetwork: string;
+  /** uid:gid for sessions when the repository is owned by root. */
+  fallbackUid: number;
+  fallbackGid: number;
+  tcp: { host: string; port: number } | null;
+}
+
+export const DEFAULT_IMAGE = 'berth/session:bookworm';
+
+function defaultHome(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_DATA_HOME;
+  return xdg ? join(xdg, 'berth') : join(homedir(), '.local', 'share', 'berth');
+}
+
+function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InvalidInput(`${key}=${raw} is not a whole number between ${min} and ${max}`, {
+      hint: `unset ${key} or give it a number in range`,
+    });
+  }
+  return n;
+}
+
+const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i;
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `512m`, `2g`, `1.5GiB`, `1073741824` → bytes. */
+export function parseSize(raw: string): number {
+  const m = SIZE_RE.exec(raw.trim());
+  if (!m)
+    throw new InvalidInput(`${JSON.stringify(raw)} is not a size`, { hint: 'use a size such as 512m or 2g' });
+  const bytes = Math.round(Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] ?? 1));
+  if (bytes < 6 * 1024 * 1024) throw new InvalidInput(`memory ${raw} is below the engine's minimum of 6m`);
+  return bytes;
+}
+
+/** One typed configuration, from defaults and BERTH_* variables, validated once at start. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
+  const home = resolve(env.BERTH_HOME || defaultHome(env));
+  const tcpPort = env.BERTH_PORT ? intFrom(env, 'BERTH_PORT', 0, 1, 65535) : null;
+  return {
+    home,
+    socketPath: join(home, 'berth.sock'),
+    databaseFile: join(home, 'berth.db'),
+    workspacesDir: join(home, 'workspaces'),
+    defaultImage: env.BERTH_IMAGE || DEFAULT_IMAGE,
+    maxRunningSessions: intFrom(env, 'BERTH_MAX_RUNNING', 5, 1, 1000),
+    defaultLimits: {
+      cpus: 1,
+      memoryBytes: env.BERTH_DEFAULT_MEMORY ? parseSize(env.BERTH_DEFAULT_MEMORY) : 2 * 1024 ** 3,
+      pids: intFrom(env, 'BERTH_DEFAULT_PIDS', 512, 16, 1_000_000),
+    },
+    sessionNetwork: env.BERTH_NETWORK || 'berth-sessions',
+    fallbackUid: intFrom(env, 'BERTH_SESSION_UID', 1000, 1, 2 ** 31 - 1),
+    fallbackGid: intFrom(env, 'BERTH_SESSION_GID', 1000, 1, 2 ** 31 - 1),
+    tcp: tcpPort ? { host: env.BERTH_HOST || '127.0.0.1', port: tcpPort } : null,
+  };
+}

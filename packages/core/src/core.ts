@@ -1,0 +1,71 @@
+import { mkdir } from 'node:fs/promises';
+import { systemClock } from './clock/clock.js';
+import type { BerthConfig } from './config/config.js';
+import { InProcessEventBus } from './events/event-bus.js';
+import { type Logger, silentLogger } from './logger.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+import { Reconciler } from './session/reconciler.js';
+import { SessionService } from './session/session-service.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { GitWorkspaces } from './workspace/git-workspace.js';
+
+export interface Core {
+  config: BerthConfig;
+  service: SessionService;
+  reconciler: Reconciler;
+  runtime: DockerRuntime;
+  events: InProcessEventBus;
+  store: SqliteStore;
+  /** Starts following engine events; resolves once the first reconciliation is done. */
+  startWatching(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Wires the real adapters together: the one place that knows every concrete class. */
+export async function openCore(config: BerthConfig, logger: Logger = silentLogger): Promise<Core> {
+  await mkdir(config.home, { recursive: true, mode: 0o700 });
+  await mkdir(config.workspacesDir, { recursive: true, mode: 0o700 });
+  const store = await SqliteStore.open(config.databaseFile);
+  const runtime = new DockerRuntime({ home: config.home });
+  const events = new InProcessEventBus();
+  const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir });
+  const service = new SessionService({
+    config,
+    store,
+    runtime,
+    workspaces,
+    events,
+    clock: systemClock,
+    logger,
+  });
+  const reconciler = new Reconciler({ service, store, runtime, logger });
+  const stop = new AbortController();
+  let watching: Promise<void> | null = null;
+  return {
+    config,
+    service,
+    reconciler,
+    runtime,
+    events,
+    store,
+    async startWatching() {
+      await reconciler.reconcileAll();
+      watching = runtime.events(
+        stop.signal,
+        (e) => {
+          reconciler.onEvent(e).catch((err) => logger.warn({ err }, 'could not apply an engine event'));
+        },
+        () => {
+          reconciler
+            .reconcileAll()
+            .catch((err) => logger.warn({ err }, 'reconciliation after reconnect failed'));
+        },
+      );
+    },
+    async close() {
+      stop.abort();
+      await watching;
+      await store.close();
+    },
+  };
+}

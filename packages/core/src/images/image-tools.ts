@@ -1,0 +1,36 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import {
+  bootstrapBaseImage,
+  buildSessionImage,
+  type ImageProgress,
+  sessionImageStatus,
+} from './session-image.js';
+
+const HOST_CA_DIR = '/usr/local/share/ca-certificates';
+
+/** The host's extra CA certificates (a TLS-inspecting proxy's, say): handed to builds by default. */
+export async function hostCaCertificates(dir = HOST_CA_DIR): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.crt'))
+    .map((e) => join(e.parentPath ?? dir, e.name))
+    .sort();
+}
+
+/** Image operations for the CLI, without it ever holding an engine client of its own. */
+export function imageTools(docker: Docker = new Docker()) {
+  return {
+    status: (tag?: string) => sessionImageStatus(docker, tag),
+    bootstrap: (opts: {
+      tag?: string;
+      suite?: string;
+      mirror?: string;
+      ifMissing?: boolean;
+      onProgress?: ImageProgress;
+    }) => bootstrapBaseImage({ docker, ...opts }),
+    build: (opts: { tag?: string; base?: string; caCertificates?: string[]; onProgress?: ImageProgress }) =>
+      buildSessionImage({ docker, ...opts }),
+  };
+}

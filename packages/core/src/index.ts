@@ -1,0 +1,43 @@
+export type { Clock } from './clock/clock.js';
+export { systemClock } from './clock/clock.js';
+export { type BerthConfig, DEFAULT_IMAGE, loadConfig, parseSize } from './config/config.js';
+export { type Core, openCore } from './core.js';
+export * from './errors/berth-error.js';
+export { type EventBus, InProcessEventBus, type SessionEvent } from './events/event-bus.js';
+export { hostCaCertificates, imageTools } from './images/image-tools.js';
+export {
+  BOOTSTRAP_BASE_IMAGE,
+  bootstrapBaseImage,
+  buildSessionImage,
+  DEFAULT_SESSION_IMAGE,
+  sessionImageStatus,
+} from './images/session-image.js';
+export { type Logger, silentLogger } from './logger.js';
+export { DockerRuntime } from './runtime/docker-runtime.js';
+export { LABEL_HOME, LABEL_MANAGED, LABEL_SESSION_ID, LABEL_SESSION_NAME } from './runtime/labels.js';
+export type {
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  ContainerStats,
+  ExecResult,
+  InteractiveExec,
+  LogChunk,
+} from './runtime/runtime.js';
+export { Reconciler } from './session/reconciler.js';
+export {
+  branchFor,
+  isTerminal,
+  parseSessionName,
+  SESSION_STATUSES,
+  type Session,
+  type SessionLimits,
+  type SessionName,
+  type SessionStatus,
+} from './session/session.js';
+export { type CreateSessionInput, type Progress, SessionService } from './session/session-service.js';
+export { canTransition } from './session/state-machine.js';
+export { SqliteStore } from './store/sqlite-store.js';
+export type { SessionStore } from './store/store.js';
+export { GitWorkspaces, sessionRefs } from './workspace/git-workspace.js';
+export { stripControl } from './workspace/host-git.js';

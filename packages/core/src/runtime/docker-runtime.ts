@@ -1,0 +1,448 @@
+import { PassThrough, type Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { EngineError, EngineUnavailable, NotFound } from '../errors/berth-error.js';
+import { LABEL_MANAGED } from './labels.js';
+import type {
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  ContainerStats,
+  ContainerStatus,
+  ExecOptions,
+  ExecResult,
+  InteractiveExec,
+  LogChunk,
+  RuntimeEvent,
+} from './runtime.js';
+
+const ENGINE_HINT =
+  'start the Docker Engine (`sudo systemctl start docker`, or `npm run setup` on Debian) and check `docker info`';
+
+interface EngineFailure {
+  statusCode?: number;
+  code?: string;
+  json?: { message?: string };
+  message?: string;
+}
+
+/** Turns a dockerode failure into berth's error hierarchy, keeping the original as `cause`. */
+export function toBerthError(err: unknown, what: string): Error {
+  const e = (err ?? {}) as EngineFailure;
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') {
+    const hint =
+      e.code === 'EACCES'
+        ? 'add your user to the docker group (`sudo usermod -aG docker $USER`)'
+        : ENGINE_HINT;
+    return new EngineUnavailable(`cannot reach the Docker Engine (${e.code}) while trying to ${what}`, {
+      hint,
+      cause: err,
+    });
+  }
+  const detail = e.json?.message ?? e.message ?? String(err);
+  if (e.statusCode === 404) return new NotFound(`${what}: ${detail}`, { cause: err });
+  return new EngineError(`the Docker Engine failed to ${what}: ${detail}`, { cause: err });
+}
+
+async function engine<T>(what: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw toBerthError(err, what);
+  }
+}
+
+function envList(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+}
+
+/** Splits Docker's multiplexed stdout/stderr frames (8-byte header, then payload). */
+async function* demuxFrames(source: AsyncIterable<Buffer>): AsyncGenerator<LogChunk> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 8) {
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) break;
+      const stream = pending[0] === 2 ? 'stderr' : 'stdout';
+      yield { stream, data: pending.subarray(8, 8 + size) };
+      pending = pending.subarray(8 + size);
+    }
+  }
+}
+
+function collect(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (d: Buffer) => parts.push(d));
+    stream.on('end', () => resolve(Buffer.concat(parts)));
+    stream.on('error', reject);
+  });
+}
+
+const SESSION_NETWORK_OPTIONS = {
+  // Sessions share one bridge but cannot reach each other: inter-container traffic is off.
+  'com.docker.network.bridge.enable_icc': 'false',
+};
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly docker: Docker;
+  private readonly home: string;
+  private readonly lastCpu = new Map<string, { total: number; system: number }>();
+
+  constructor(opts: { home: string; docker?: Docker }) {
+    this.docker = opts.docker ?? new Docker();
+    this.home = opts.home;
+  }
+
+  async ping(): Promise<void> {
+    await engine('answer a ping', () => this.docker.ping());
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (err) {
+      const e = toBerthError(err, `inspect image ${ref}`);
+      if (e instanceof NotFound) return false;
+      throw e;
+    }
+  }
+
+  async ensureSessionNetwork(name: string): Promise<void> {
+    const existing = await engine('list networks', () =>
+      this.docker.listNetworks({ filters: { name: [name] } }),
+    );
+    if (existing.some((n) => n.Name === name)) return;
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Options: SESSION_NETWORK_OPTIONS,
+        Labels: { [LABEL_MANAGED]: 'true' },
+      });
+    } catch (err) {
+      // Two daemons (or two creates) raced to make it: fine if it exists now.
+      const again = await this.docker.listNetworks({ filters: { name: [name] } });
+      if (!again.some((n) => n.Name === name)) throw toBerthError(err, `create network ${name}`);
+    }
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const container = await engine(`create container ${spec.name}`, () =>
+      this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        ...(spec.command ? { Cmd: spec.command } : {}),
+        User: spec.user,
+        Env: envList(spec.env),
+        WorkingDir: spec.workingDir,
+        Labels: spec.labels,
+        Tty: false,
+        OpenStdin: false,
+        HostConfig: {
+          Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+          Privileged: false,
+          Init: true,
+          PidsLimit: spec.pids,
+          Memory: spec.memoryBytes,
+          MemorySwap: spec.memoryBytes,
+          NanoCpus: Math.round(spec.cpus * 1e9),
+          Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
+          NetworkMode: spec.network,
+          RestartPolicy: { Name: 'no' },
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        },
+      }),
+    );
+    return container.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await engine('start the container', async () => {
+      try {
+        await this.docker.getContainer(id).start();
+      } catch (err) {
+        if ((err as EngineFailure).statusCode !== 304) throw err; // already started
+      }
+    });
+  }
+
+  async stop(id: string, timeoutSeconds = 5): Promise<void> {
+    await engine('stop the container', async () => {
+      try {
+        await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+      } catch (err) {
+        if ((err as EngineFailure).statusCode !== 304) throw err; // already stopped
+      }
+    });
+  }
+
+  async restart(id: string, timeoutSeconds = 5): Promise<void> {
+    await engine('restart the container', () => this.docker.getContainer(id).restart({ t: timeoutSeconds }));
+  }
+
+  async pause(id: string): Promise<void> {
+    await engine('pause the container', () => this.docker.getContainer(id).pause());
+  }
+
+  async unpause(id: string): Promise<void> {
+    await engine('resume the container', () => this.docker.getContainer(id).unpause());
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = (err as EngineFailure).statusCode;
+      if (status === 404) return;
+      // 409: removal already in progress; the engine finishes it.
+      if (status === 409 && /already in progress/.test((err as EngineFailure).json?.message ?? '')) return;
+      throw toBerthError(err, 'remove the container');
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerState | null> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      return {
+        id: info.Id,
+        name: info.Name.replace(/^\//, ''),
+        status: info.State.Status as ContainerStatus,
+        exitCode: info.State.Running ? null : info.State.ExitCode,
+        labels: info.Config.Labels ?? {},
+      };
+    } catch (err) {
+      if ((err as EngineFailure).statusCode === 404) return null;
+      throw toBerthError(err, 'inspect the container');
+    }
+  }
+
+  async listManaged(): Promise<ContainerState[]> {
+    const list = await engine('list containers', () =>
+      this.docker.listContainers({
+        all: true,
+        filters: { label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`] },
+      }),
+    );
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      status: c.State as ContainerStatus,
+      exitCode: null,
+      labels: c.Labels ?? {},
+    }));
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
+    return engine('run a command in the container', async () => {
+      const container = this.docker.getContainer(id);
+      const hasStdin = opts.stdin !== undefined;
+      const exec = await container.exec({
+        Cmd: opts.cmd,
+        Env: envList(opts.env),
+        ...(opts.user ? { User: opts.user } : {}),
+        ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: hasStdin,
+        Tty: false,
+      });
+      const stream = await exec.start({ hijack: true, stdin: hasStdin });
+      const out = new PassThrough();
+      const err = new PassThrough();
+      const stdout = collect(out);
+      const stderr = collect(err);
+      this.docker.modem.demuxStream(stream, out, err);
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      if (hasStdin) stream.end(opts.stdin);
+      await ended;
+      out.end();
+      err.end();
+      const info = await exec.inspect();
+      return { exitCode: info.ExitCode ?? -1, stdout: await stdout, stderr: await stderr };
+    });
+  }
+
+  async execInteractive(
+    id: string,
+    opts: ExecOptions & { cols?: number; rows?: number },
+  ): Promise<InteractiveExec> {
+    return engine('open a terminal in the container', async () => {
+      const exec = await this.docker.getContainer(id).exec({
+        Cmd: opts.cmd,
+        Env: envList(opts.env),
+        ...(opts.user ? { User: opts.user } : {}),
+        ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+      });
+      const stream = await exec.start({ hijack: true, stdin: true, Tty: true });
+      const resize = async (cols: number, rows: number) => {
+        await exec.resize({ w: cols, h: rows }).catch(() => undefined);
+      };
+      if (opts.cols && opts.rows) await resize(opts.cols, opts.rows);
+      const exited = new Promise<number>((resolve) => {
+        const done = () => {
+          exec.inspect().then(
+            (i) => resolve(i.ExitCode ?? -1),
+            () => resolve(-1),
+          );
+        };
+        stream.once('end', done);
+        stream.once('close', done);
+      });
+      return { stream, resize, exited };
+    });
+  }
+
+  async *logs(
+    id: string,
+    opts: { tail?: number; follow: boolean; signal?: AbortSignal },
+  ): AsyncIterable<LogChunk> {
+    const container = this.docker.getContainer(id);
+    const base = {
+      stdout: true,
+      stderr: true,
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      timestamps: false,
+    } as const;
+    if (!opts.follow) {
+      const buf = await engine('read logs', () => container.logs({ ...base, follow: false }));
+      yield* demuxFrames(
+        (async function* () {
+          yield buf;
+        })(),
+      );
+      return;
+    }
+    const stream = (await engine('follow logs', () =>
+      container.logs({ ...base, follow: true }),
+    )) as unknown as Readable;
+    const abort = () => stream.destroy();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      yield* demuxFrames(stream as AsyncIterable<Buffer>);
+    } catch (err) {
+      if (!opts.signal?.aborted) throw toBerthError(err, 'follow logs');
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+      stream.destroy();
+    }
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    // One-shot stats answer in ~17 ms but carry no previous CPU sample: keep our own.
+    const sample = async () =>
+      (await engine('read stats', () =>
+        this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false }),
+      )) as unknown as DockerStats;
+    let s = await sample();
+    let prev = this.lastCpu.get(id);
+    if (!prev) {
+      prev = { total: s.cpu_stats.cpu_usage.total_usage, system: s.cpu_stats.system_cpu_usage ?? 0 };
+      await new Promise((r) => setTimeout(r, 200));
+      s = await sample();
+    }
+    const total = s.cpu_stats.cpu_usage.total_usage;
+    const system = s.cpu_stats.system_cpu_usage ?? 0;
+    this.lastCpu.set(id, { total, system });
+    const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+    const dSystem = system - prev.system;
+    const cpuPercent = dSystem > 0 ? ((total - prev.total) / dSystem) * cpus * 100 : 0;
+    const nets = Object.values(s.networks ?? {});
+    const cache = s.memory_stats.stats?.cache ?? s.memory_stats.stats?.inactive_file ?? 0;
+    return {
+      cpuPercent: Math.max(0, Math.round(cpuPercent * 100) / 100),
+      memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - cache),
+      memoryLimitBytes: s.memory_stats.limit ?? 0,
+      networkRxBytes: nets.reduce((a, n) => a + n.rx_bytes, 0),
+      networkTxBytes: nets.reduce((a, n) => a + n.tx_bytes, 0),
+      pids: s.pids_stats?.current ?? 0,
+    };
+  }
+
+  async events(
+    signal: AbortSignal,
+    onEvent: (e: RuntimeEvent) => void,
+    onReconnect?: () => void,
+  ): Promise<void> {
+    let since = Math.floor(Date.now() / 1000);
+    let backoff = 250;
+    while (!signal.aborted) {
+      try {
+        const stream = (await this.docker.getEvents({
+          since,
+          filters: {
+            type: ['container'],
+            label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`],
+            event: ['die', 'destroy', 'start', 'pause', 'unpause'],
+          },
+        })) as unknown as Readable;
+        backoff = 250;
+        const abort = () => stream.destroy();
+        signal.addEventListener('abort', abort, { once: true });
+        let buf = '';
+        try {
+          for await (const chunk of stream) {
+            buf += chunk.toString();
+            let nl = buf.indexOf('\n');
+            while (nl >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              nl = buf.indexOf('\n');
+              if (!line.trim()) continue;
+              const ev = JSON.parse(line) as DockerEvent;
+              since = Math.max(since, ev.time);
+              const labels = ev.Actor?.Attributes ?? {};
+              const containerId = ev.Actor?.ID ?? ev.id ?? '';
+              if (ev.Action === 'die') {
+                const code = Number(labels.exitCode);
+                onEvent({ kind: 'die', containerId, exitCode: Number.isFinite(code) ? code : null, labels });
+              } else if (ev.Action === 'destroy') {
+                onEvent({ kind: 'destroy', containerId, labels });
+              } else if (ev.Action === 'start' || ev.Action === 'pause' || ev.Action === 'unpause') {
+                onEvent({ kind: ev.Action, containerId, labels });
+              }
+            }
+          }
+        } finally {
+          signal.removeEventListener('abort', abort);
+        }
+      } catch {
+        // Engine gone or stream broken: retry below with backoff.
+      }
+      if (signal.aborted) return;
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 5000);
+      onReconnect?.();
+    }
+  }
+}
+
+interface DockerEvent {
+  Action: string;
+  id?: string;
+  time: number;
+  Actor?: { ID: string; Attributes?: Record<string, string> };
+}
+
+interface DockerStats {
+  cpu_stats: {
+    cpu_usage: { total_usage: number; percpu_usage?: number[] };
+    system_cpu_usage?: number;
+    online_cpus?: number;
+  };
+  memory_stats: { usage?: number; limit?: number; stats?: { cache?: number; inactive_file?: number } };
+  networks?: Record<string, { rx_bytes: number; tx_bytes: number }>;
+  pids_stats?: { current?: number };
+}

@@ -1,0 +1,104 @@
+import type { Duplex } from 'node:stream';
+
+/** berth's own view of a container: the runtime port speaks these types, never the engine's. */
+export interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  user: string;
+  env: Record<string, string>;
+  workingDir: string;
+  labels: Record<string, string>;
+  mounts: Mount[];
+  cpus: number;
+  memoryBytes: number;
+  pids: number;
+  network: string;
+}
+
+export type ContainerStatus =
+  | 'created'
+  | 'running'
+  | 'paused'
+  | 'restarting'
+  | 'exited'
+  | 'dead'
+  | 'removing';
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  status: ContainerStatus;
+  exitCode: number | null;
+  labels: Record<string, string>;
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  stdin?: Buffer | string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface InteractiveExec {
+  /** Raw TTY stream: write keystrokes, read screen output. */
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number>;
+}
+
+export interface ContainerStats {
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
+  pids: number;
+}
+
+export type RuntimeEvent =
+  | { kind: 'die'; containerId: string; exitCode: number | null; labels: Record<string, string> }
+  | { kind: 'destroy'; containerId: string; labels: Record<string, string> }
+  | { kind: 'start' | 'pause' | 'unpause'; containerId: string; labels: Record<string, string> };
+
+export interface ContainerRuntime {
+  ping(): Promise<void>;
+  imageExists(ref: string): Promise<boolean>;
+  ensureSessionNetwork(name: string): Promise<void>;
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, timeoutSeconds?: number): Promise<void>;
+  restart(id: string, timeoutSeconds?: number): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  /** Removes the container with its anonymous volumes; a missing container is not an error. */
+  remove(id: string): Promise<void>;
+  inspect(id: string): Promise<ContainerState | null>;
+  /** Every container carrying berth's managed label, in any state. */
+  listManaged(): Promise<ContainerState[]>;
+  exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+  execInteractive(id: string, opts: ExecOptions & { cols?: number; rows?: number }): Promise<InteractiveExec>;
+  logs(id: string, opts: { tail?: number; follow: boolean; signal?: AbortSignal }): AsyncIterable<LogChunk>;
+  stats(id: string): Promise<ContainerStats>;
+  /** Engine events for berth's containers; ends when the signal aborts. Reconnects on its own. */
+  events(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void, onReconnect?: () => void): Promise<void>;
+}
+
+export interface LogChunk {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}

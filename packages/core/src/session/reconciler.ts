@@ -1,0 +1,111 @@
+import type { Logger } from '../logger.js';
+import { LABEL_SESSION_ID } from '../runtime/labels.js';
+import type { ContainerRuntime, ContainerState, RuntimeEvent } from '../runtime/runtime.js';
+import type { SessionStore } from '../store/store.js';
+import { isTerminal, type Session } from './session.js';
+import type { SessionService } from './session-service.js';
+
+/**
+ * Makes the store and the engine agree: at daemon start, after the events stream reconnects, and
+ * on every engine event for berth's containers.
+ */
+export class Reconciler {
+  constructor(
+    private readonly deps: {
+      service: SessionService;
+      store: SessionStore;
+      runtime: ContainerRuntime;
+      logger: Logger;
+    },
+  ) {}
+
+  async reconcileAll(): Promise<{ removedContainers: number; updatedSessions: number }> {
+    const { store, runtime, service, logger } = this.deps;
+    let removedContainers = 0;
+    let updatedSessions = 0;
+    const sessions = await store.list();
+    const byId = new Map(sessions.map((s) => [s.id, s]));
+
+    // Creates the last daemon did not finish: undo them.
+    for (const s of sessions) {
+      if (s.status !== 'creating' || service.isInFlight(s.id)) continue;
+      await service.withSessionLock(s.id, async () => {
+        await service.discard(s);
+        await service.transition(s, 'failed', 'interrupted: the daemon stopped while creating it', 'fail', {
+          containerId: null,
+          workspacePath: null,
+        });
+      });
+      updatedSessions++;
+    }
+
+    const containers = await runtime.listManaged();
+    for (const c of containers) {
+      const owner = byId.get(c.labels[LABEL_SESSION_ID] ?? '');
+      const live = owner && !isTerminal(owner.status) && owner.status !== 'creating';
+      const ownedByCreate = owner?.status === 'creating' && service.isInFlight(owner.id);
+      if (ownedByCreate) continue;
+      if (!live || (owner.containerId !== null && owner.containerId !== c.id)) {
+        logger.info({ container: c.id, name: c.name }, 'removing a container no session owns');
+        await runtime.remove(c.id);
+        removedContainers++;
+      }
+    }
+
+    const containerById = new Map(containers.map((c) => [c.id, c]));
+    for (const s of await store.list()) {
+      if (isTerminal(s.status) || s.status === 'creating' || !s.containerId) continue;
+      const c = containerById.get(s.containerId) ?? (await runtime.inspect(s.containerId));
+      if (await this.applyContainerState(s, c)) updatedSessions++;
+    }
+    return { removedContainers, updatedSessions };
+  }
+
+  async onEvent(e: RuntimeEvent): Promise<void> {
+    const id = e.labels[LABEL_SESSION_ID];
+    if (!id) return;
+    const found = await this.deps.store.get(id);
+    if (!found) {
+      if (e.kind !== 'destroy') await this.deps.runtime.remove(e.containerId);
+      return;
+    }
+    await this.deps.service.withSessionLock(id, async () => {
+      const s = await this.deps.store.get(id);
+      if (!s || s.containerId !== e.containerId || isTerminal(s.status) || s.status === 'creating') return;
+      const c = e.kind === 'destroy' ? null : await this.deps.runtime.inspect(e.containerId);
+      await this.applyContainerState(s, c);
+    });
+  }
+
+  /** Returns true when the session's status had to change to match its container. */
+  private async applyContainerState(s: Session, c: ContainerState | null): Promise<boolean> {
+    const { service } = this.deps;
+    if (!c || c.status === 'removing' || c.status === 'dead') {
+      await service.transition(s, 'failed', 'its container vanished (removed outside berth)', 'fail', {
+        containerId: null,
+      });
+      return true;
+    }
+    if (c.status === 'exited' || c.status === 'created') {
+      if (s.status === 'stopped') return false;
+      const code = c.exitCode ?? (await this.deps.runtime.inspect(c.id))?.exitCode ?? null;
+      await service.transition(
+        s,
+        'stopped',
+        `its container exited${code === null ? '' : ` (code ${code})`}`,
+        'stop',
+      );
+      return true;
+    }
+    if (c.status === 'paused' && s.status !== 'paused') {
+      if (s.status === 'stopped') return false;
+      await service.transition(s, 'paused', 'paused outside berth', 'pause');
+      return true;
+    }
+    if (c.status === 'running' && s.status !== 'running') {
+      await service.transition(s, 'running', 'running again outside berth', 'start');
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,540 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock/clock.js';
+import type { BerthConfig } from '../config/config.js';
+import {
+  Conflict,
+  GitError,
+  IllegalTransition,
+  InvalidInput,
+  LimitReached,
+  NotFound,
+} from '../errors/berth-error.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+import { sessionLabels } from '../runtime/labels.js';
+import { assertSafeMounts } from '../runtime/mount-policy.js';
+import type {
+  ContainerRuntime,
+  ContainerStats,
+  ExecResult,
+  InteractiveExec,
+  LogChunk,
+} from '../runtime/runtime.js';
+import type { SessionPatch, SessionStore } from '../store/store.js';
+import { type GitWorkspaces, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
+import { parseSnapshotOutput, SNAPSHOT_REF, SNAPSHOT_SCRIPT } from '../workspace/snapshot-script.js';
+import { KeyedLock } from './keyed-lock.js';
+import {
+  branchFor,
+  isTerminal,
+  parseSessionName,
+  type Session,
+  type SessionLimits,
+  type SessionStatus,
+} from './session.js';
+import { assertRunning, assertTransition } from './state-machine.js';
+
+export interface CreateSessionInput {
+  name: string;
+  repo: string;
+  branch?: string;
+  image?: string;
+  cpus?: number;
+  memoryBytes?: number;
+  env?: Record<string, string>;
+}
+
+export type Progress = (step: string) => void;
+
+export interface SessionServiceDeps {
+  config: BerthConfig;
+  store: SessionStore;
+  runtime: ContainerRuntime;
+  workspaces: GitWorkspaces;
+  events: EventBus;
+  clock: Clock;
+  logger: Logger;
+}
+
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const CAP_KEY = '\0running-cap';
+
+function checkEnv(env: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env ?? {})) {
+    if (!ENV_KEY_RE.test(k))
+      throw new InvalidInput(`environment variable name ${JSON.stringify(k)} is not valid`);
+    if (typeof v !== 'string' || v.includes('\0') || v.length > 32_768) {
+      throw new InvalidInput(`environment variable ${k} has a value berth cannot pass (NUL, or over 32 KiB)`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+function checkLimits(input: CreateSessionInput, defaults: SessionLimits): SessionLimits {
+  const cpus = input.cpus ?? defaults.cpus;
+  if (typeof cpus !== 'number' || !Number.isFinite(cpus) || cpus < 0.01 || cpus > 256) {
+    throw new InvalidInput(`cpus must be a number between 0.01 and 256, not ${String(input.cpus)}`);
+  }
+  const memoryBytes = input.memoryBytes ?? defaults.memoryBytes;
+  if (!Number.isInteger(memoryBytes) || memoryBytes < 6 * 1024 * 1024 || memoryBytes > 2 ** 50) {
+    throw new InvalidInput('memory must be at least 6m', { hint: 'pass --memory 512m or --memory 2g' });
+  }
+  return { cpus, memoryBytes, pids: defaults.pids };
+}
+
+/** Orchestrates every session operation: validate, write intent, act, undo on failure. */
+export class SessionService {
+  private readonly locks = new KeyedLock();
+  /** Creates this process is working on: the reconciler leaves them alone. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  get config(): BerthConfig {
+    return this.deps.config;
+  }
+
+  isInFlight(id: string): boolean {
+    return this.inFlight.has(id);
+  }
+
+  withSessionLock<T>(id: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, work);
+  }
+
+  async list(): Promise<Session[]> {
+    return this.deps.store.list();
+  }
+
+  /** By name or id. */
+  async get(ref: string): Promise<Session> {
+    const s =
+      typeof ref === 'string' && ref.length <= 128
+        ? ((await this.deps.store.getByName(ref)) ?? (await this.deps.store.get(ref)))
+        : null;
+    if (!s) {
+      throw new NotFound(`no session named '${String(ref).slice(0, 80)}'`, {
+        hint: 'list sessions with `berth ls`',
+      });
+    }
+    return s;
+  }
+
+  async create(input: CreateSessionInput, progress: Progress = () => {}): Promise<Session> {
+    const { config, store, runtime, workspaces, clock } = this.deps;
+    const name = parseSessionName(input.name);
+    const env = checkEnv(input.env);
+    const limits = checkLimits(input, config.defaultLimits);
+    const image = input.image || config.defaultImage;
+    progress('checking the repository');
+    const repo = await workspaces.inspectRepo(input.repo);
+    const base = await workspaces.resolveBase(repo, input.branch);
+    if (!(await runtime.imageExists(image))) {
+      throw new InvalidInput(`image ${image} is not present on the Docker Engine`, {
+        hint:
+          image === config.defaultImage
+            ? 'build it with `berth image build` (or `berth image bootstrap` first when offline)'
+            : `build or pull ${image}, or leave out --image to use ${config.defaultImage}`,
+      });
+    }
+    if (await store.getByName(name)) {
+      throw new Conflict(`a session named '${name}' already exists`, {
+        hint: `pick another name, or remove the old one with \`berth rm ${name}\``,
+      });
+    }
+    const branch = branchFor(name);
+    await workspaces.assertBranchFree(repo, branch);
+
+    const uid = repo.ownerUid === 0 ? config.fallbackUid : repo.ownerUid;
+    const gid = repo.ownerUid === 0 ? config.fallbackGid : repo.ownerGid;
+    const id = randomUUID();
+    const now = clock.now().toISOString();
+    const session: Session = {
+      id,
+      name,
+      status: 'creating',
+      statusReason: null,
+      repo: repo.root,
+      baseBranch: base.branch,
+      baseCommit: base.commit,
+      branch,
+      image,
+      containerId: null,
+      workspacePath: `${config.workspacesDir}/${id}`,
+      limits,
+      env,
+      user: `${uid}:${gid}`,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // The cap check and the intent row are one step, so a burst of creates cannot overshoot.
+    await this.locks.run(CAP_KEY, async () => {
+      await this.assertCapacity(name);
+      await store.insert(session);
+    });
+    this.inFlight.add(id);
+    this.deps.events.publish({ type: 'session.created', session });
+    try {
+      return await this.locks.run(id, () => this.build(session, repo, progress));
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  private async build(session: Session, repo: RepoInfo, progress: Progress): Promise<Session> {
+    const { config, runtime, workspaces } = this.deps;
+    const undo: Array<() => Promise<unknown>> = [];
+    const [uid, gid] = session.user.split(':').map(Number) as [number, number];
+    try {
+      progress('making the working copy');
+      undo.push(() =>
+        workspaces.remove({
+          repoRoot: repo.root,
+          sessionId: session.id,
+          branch: session.branch,
+          path: session.workspacePath,
+          keepBranch: false,
+        }),
+      );
+      await workspaces.create({
+        sessionId: session.id,
+        branch: session.branch,
+        repo,
+        baseCommit: session.baseCommit,
+        path: session.workspacePath!,
+        uid,
+        gid,
+        gitUser: { name: 'berth session', email: `${session.name}@sessions.berth.invalid` },
+      });
+      const mounts = [
+        { source: session.workspacePath!, target: '/workspace', readOnly: false },
+        // The clone borrows the user's objects through alternates at this exact path.
+        { source: repo.objectsDir, target: repo.objectsDir, readOnly: true },
+      ];
+      assertSafeMounts(mounts, { berthHome: config.home, allowedInHome: [session.workspacePath!] });
+      progress('starting the container');
+      await runtime.ensureSessionNetwork(config.sessionNetwork);
+      const containerId = await runtime.create({
+        name: `berth-${session.name}-${session.id.slice(0, 8)}`,
+        image: session.image,
+        command: ['sleep', 'infinity'],
+        user: session.user,
+        env: { HOME: '/home/berth', ...session.env },
+        workingDir: '/workspace',
+        labels: sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
+        mounts,
+        cpus: session.limits.cpus,
+        memoryBytes: session.limits.memoryBytes,
+        pids: session.limits.pids,
+        network: config.sessionNetwork,
+      });
+      undo.push(() => runtime.remove(containerId));
+      await this.deps.store.update(session.id, { containerId });
+      await runtime.start(containerId);
+      return await this.transition({ ...session, containerId }, 'running', null, 'start');
+    } catch (err) {
+      for (const step of undo.reverse()) {
+        await step().catch((e) => this.deps.logger.warn({ err: e, session: session.id }, 'undo step failed'));
+      }
+      // Nothing half-made stays behind: the intent row goes too; the caller gets the reason.
+      await this.deps.store.delete(session.id);
+      this.deps.events.publish({ type: 'session.deleted', id: session.id, name: session.name });
+      throw err;
+    }
+  }
+
+  private async assertCapacity(name: string): Promise<void> {
+    const running = await this.deps.store.count(['creating', 'running']);
+    const max = this.deps.config.maxRunningSessions;
+    if (running >= max) {
+      throw new LimitReached(
+        `cannot run session '${name}': ${running} of ${max} sessions are already running`,
+        {
+          hint: 'pause one (`berth pause NAME`), stop one (`berth stop NAME`) or finish one, then try again',
+        },
+      );
+    }
+  }
+
+  /** Moves a session to `to` in the store and tells subscribers; illegal moves throw. */
+  async transition(
+    session: Session,
+    to: SessionStatus,
+    reason: string | null,
+    verb: string,
+    extra: SessionPatch = {},
+  ) {
+    assertTransition(session.name, session.status, to, verb);
+    const updated = await this.deps.store.update(session.id, {
+      ...extra,
+      status: to,
+      statusReason: reason,
+      updatedAt: this.deps.clock.now().toISOString(),
+    });
+    this.deps.events.publish({
+      type: 'session.status.changed',
+      session: updated,
+      from: session.status,
+      to,
+      reason,
+    });
+    return updated;
+  }
+
+  private async act(ref: string, work: (s: Session) => Promise<Session>): Promise<Session> {
+    const found = await this.get(ref);
+    return this.locks.run(found.id, async () => work((await this.deps.store.get(found.id)) ?? found));
+  }
+
+  pause(ref: string): Promise<Session> {
+    return this.act(ref, async (s) => {
+      if (s.status === 'paused') return s;
+      assertTransition(s.name, s.status, 'paused', 'pause');
+      await this.deps.runtime.pause(s.containerId!);
+      return this.transition(s, 'paused', null, 'pause');
+    });
+  }
+
+  resume(ref: string): Promise<Session> {
+    return this.act(ref, async (s) => {
+      if (s.status === 'running') return s;
+      if (s.status !== 'paused') assertTransition(s.name, s.status, 'paused', 'resume');
+      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name));
+      await this.deps.runtime.unpause(s.containerId!);
+      return this.transition(s, 'running', null, 'resume');
+    });
+  }
+
+  stop(ref: string): Promise<Session> {
+    return this.act(ref, async (s) => {
+      if (s.status === 'stopped') return s;
+      assertTransition(s.name, s.status, 'stopped', 'stop');
+      if (s.status === 'paused') await this.deps.runtime.unpause(s.containerId!);
+      await this.deps.runtime.stop(s.containerId!);
+      return this.transition(s, 'stopped', 'stopped by request', 'stop');
+    });
+  }
+
+  start(ref: string): Promise<Session> {
+    return this.act(ref, async (s) => {
+      if (s.status === 'running') return s;
+      if (s.status !== 'stopped') assertTransition(s.name, s.status, 'stopped', 'start');
+      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name));
+      await this.deps.runtime.start(s.containerId!);
+      return this.transition(s, 'running', null, 'start');
+    });
+  }
+
+  restart(ref: string): Promise<Session> {
+    return this.act(ref, async (s) => {
+      if (s.status !== 'running' && s.status !== 'stopped') {
+        assertTransition(s.name, s.status, 'stopped', 'restart');
+        throw new IllegalTransition(`cannot restart session '${s.name}': it is ${s.status}`, {
+          hint: `resume it with \`berth resume ${s.name}\``,
+        });
+      }
+      if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name));
+      await this.deps.runtime.restart(s.containerId!);
+      return s.status === 'running'
+        ? ((await this.deps.store.get(s.id)) ?? s)
+        : this.transition(s, 'running', null, 'restart');
+    });
+  }
+
+  async exec(ref: string, cmd: string[], opts: { stdin?: Buffer | string } = {}): Promise<ExecResult> {
+    const s = await this.get(ref);
+    assertRunning(s.name, s.status, 'run a command');
+    if (
+      !Array.isArray(cmd) ||
+      cmd.length === 0 ||
+      cmd.some((c) => typeof c !== 'string' || c.includes('\0'))
+    ) {
+      throw new InvalidInput('a command is required', { hint: 'e.g. `berth exec NAME -- ls -la`' });
+    }
+    return this.deps.runtime.exec(s.containerId!, {
+      cmd,
+      user: s.user,
+      workingDir: '/workspace',
+      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+    });
+  }
+
+  async shell(
+    ref: string,
+    opts: { cmd?: string[]; cols?: number; rows?: number } = {},
+  ): Promise<InteractiveExec> {
+    const s = await this.get(ref);
+    assertRunning(s.name, s.status, 'open a shell');
+    return this.deps.runtime.execInteractive(s.containerId!, {
+      cmd:
+        opts.cmd && opts.cmd.length > 0 ? opts.cmd : ['/bin/sh', '-c', 'exec bash -l 2>/dev/null || exec sh'],
+      user: s.user,
+      workingDir: '/workspace',
+      env: { TERM: 'xterm-256color' },
+      ...(opts.cols ? { cols: opts.cols } : {}),
+      ...(opts.rows ? { rows: opts.rows } : {}),
+    });
+  }
+
+  async logs(
+    ref: string,
+    opts: { tail?: number; follow: boolean; signal?: AbortSignal },
+  ): Promise<AsyncIterable<LogChunk>> {
+    const s = await this.get(ref);
+    if (!s.containerId)
+      throw new IllegalTransition(`session '${s.name}' has no container (it is ${s.status})`);
+    return this.deps.runtime.logs(s.containerId, opts);
+  }
+
+  async stats(ref: string): Promise<ContainerStats> {
+    const s = await this.get(ref);
+    assertRunning(s.name, s.status, 'read stats');
+    return this.deps.runtime.stats(s.containerId!);
+  }
+
+  /** The session branch against its base, uncommitted work included, control characters stripped. */
+  async diff(ref: string): Promise<{ session: Session; base: string; head: string; diff: string }> {
+    const found = await this.get(ref);
+    return this.locks.run(found.id, async () => {
+      const s = (await this.deps.store.get(found.id)) ?? found;
+      const repo = await this.deps.workspaces.inspectRepo(s.repo);
+      let head: string;
+      if (s.status === 'finished') {
+        head = s.branch;
+      } else if (
+        s.containerId &&
+        (s.status === 'running' || s.status === 'paused' || s.status === 'stopped')
+      ) {
+        head = await this.withLiveContainer(s, () => this.snapshot(s, repo, 'berth: snapshot for diff'));
+      } else {
+        throw new IllegalTransition(`session '${s.name}' has nothing to diff: it is ${s.status}`);
+      }
+      const diff = await this.deps.workspaces.diff(repo, s.baseCommit, head);
+      return { session: s, base: s.baseCommit, head, diff };
+    });
+  }
+
+  /** Commits everything on the session branch, then removes the container and working copy. */
+  finish(ref: string, message: string): Promise<Session> {
+    if (
+      typeof message !== 'string' ||
+      message.trim() === '' ||
+      message.includes('\0') ||
+      message.length > 65_536
+    ) {
+      return Promise.reject(
+        new InvalidInput('a commit message is required to finish', {
+          hint: 'e.g. `berth finish NAME -m "Add login"`',
+        }),
+      );
+    }
+    return this.act(ref, async (s) => {
+      assertTransition(s.name, s.status, 'finished', 'finish');
+      if (!s.containerId) throw new IllegalTransition(`session '${s.name}' has no container to finish from`);
+      const repo = await this.deps.workspaces.inspectRepo(s.repo);
+      const commit = await this.withLiveContainer(s, () => this.snapshot(s, repo, message));
+      await this.deps.workspaces.setRef(repo, `refs/heads/${s.branch}`, commit);
+      await this.deps.runtime.remove(s.containerId);
+      await this.deps.workspaces.remove({
+        repoRoot: s.repo,
+        sessionId: s.id,
+        branch: s.branch,
+        path: s.workspacePath,
+        keepBranch: true,
+      });
+      const reason =
+        commit === s.baseCommit ? 'finished with no changes' : `finished at ${commit.slice(0, 12)}`;
+      return this.transition(s, 'finished', reason, 'finish', { containerId: null, workspacePath: null });
+    });
+  }
+
+  /** Removes container, working copy and branch: the session's work is discarded. */
+  cancel(ref: string): Promise<Session> {
+    return this.act(ref, async (s) => {
+      if (s.status === 'cancelled') return s;
+      assertTransition(s.name, s.status, 'cancelled', 'cancel');
+      await this.discard(s);
+      return this.transition(s, 'cancelled', 'cancelled by request', 'cancel', {
+        containerId: null,
+        workspacePath: null,
+      });
+    });
+  }
+
+  /** Deletes the session's record; a live session needs `force` (which cancels it first). */
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    const found = await this.get(ref);
+    await this.locks.run(found.id, async () => {
+      const s = (await this.deps.store.get(found.id)) ?? found;
+      if (!isTerminal(s.status)) {
+        if (!opts.force) {
+          throw new IllegalTransition(
+            `session '${s.name}' is ${s.status}: removing it would discard its work`,
+            {
+              hint: `finish it (\`berth finish ${s.name} -m MSG\`), cancel it (\`berth cancel ${s.name}\`), or pass --force`,
+            },
+          );
+        }
+        await this.discard(s);
+      } else if (s.status === 'failed') {
+        await this.discard(s);
+      }
+      await this.deps.store.delete(s.id);
+      this.deps.events.publish({ type: 'session.deleted', id: s.id, name: s.name });
+    });
+  }
+
+  /** Container, working copy, berth's refs and the branch: all gone. */
+  async discard(s: Session): Promise<void> {
+    if (s.containerId) await this.deps.runtime.remove(s.containerId);
+    await this.deps.workspaces.remove({
+      repoRoot: s.repo,
+      sessionId: s.id,
+      branch: s.branch,
+      path: s.workspacePath,
+      keepBranch: false,
+    });
+  }
+
+  private async withLiveContainer<T>(s: Session, work: () => Promise<T>): Promise<T> {
+    const id = s.containerId!;
+    if (s.status === 'paused') await this.deps.runtime.unpause(id);
+    if (s.status === 'stopped') await this.deps.runtime.start(id);
+    try {
+      return await work();
+    } finally {
+      if (s.status === 'paused') await this.deps.runtime.pause(id).catch(() => undefined);
+      if (s.status === 'stopped') await this.deps.runtime.stop(id).catch(() => undefined);
+    }
+  }
+
+  /** Runs the snapshot script in the container and fetches its bundle; returns the commit. */
+  private async snapshot(s: Session, repo: RepoInfo, message: string): Promise<string> {
+    const res = await this.deps.runtime.exec(s.containerId!, {
+      cmd: ['sh', '-c', SNAPSHOT_SCRIPT, 'berth-snapshot', message, s.baseCommit],
+      user: s.user,
+      workingDir: '/workspace',
+      env: { GIT_TERMINAL_PROMPT: '0' },
+    });
+    const parsed = res.exitCode === 0 ? parseSnapshotOutput(res.stdout) : null;
+    if (!parsed) {
+      const why = res.stderr.toString('utf8').trim().split('\n').slice(-1)[0] ?? '';
+      throw new GitError(
+        `could not collect the session's work (exit ${res.exitCode}): ${why.slice(0, 300)}`,
+        {
+          hint: `look at its git with \`berth exec ${s.name} -- git status\` (the image needs git)`,
+        },
+      );
+    }
+    const target = sessionRefs(s.id).snapshot;
+    if (parsed.commit === s.baseCommit) {
+      await this.deps.workspaces.setRef(repo, target, s.baseCommit);
+      return s.baseCommit;
+    }
+    const fetched = await this.deps.workspaces.importBundle(repo, parsed.bundle, SNAPSHOT_REF, target);
+    if (fetched !== parsed.commit) throw new GitError('the session reported one commit and sent another');
+    return fetched;
+  }
+}

@@ -1,0 +1,73 @@
+import { InvalidInput } from '../errors/berth-error.js';
+
+export const SESSION_STATUSES = [
+  'creating',
+  'running',
+  'paused',
+  'stopped',
+  'finished',
+  'cancelled',
+  'failed',
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+declare const sessionNameBrand: unique symbol;
+/** A lowercase slug: safe as a branch suffix, a container name part and a URL segment. */
+export type SessionName = string & { readonly [sessionNameBrand]: true };
+
+export interface SessionLimits {
+  cpus: number;
+  memoryBytes: number;
+  pids: number;
+}
+
+export interface Session {
+  id: string;
+  name: SessionName;
+  status: SessionStatus;
+  /** Why the session is in its status, when that is not obvious (failure, exit, vanished). */
+  statusReason: string | null;
+  /** Absolute path of the host repository the session branches from. */
+  repo: string;
+  baseBranch: string;
+  baseCommit: string;
+  branch: string;
+  image: string;
+  containerId: string | null;
+  /** The session's own git clone, bind-mounted at /workspace. */
+  workspacePath: string | null;
+  limits: SessionLimits;
+  env: Record<string, string>;
+  /** uid:gid the container runs as; it owns the workspace. */
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function parseSessionName(raw: unknown): SessionName {
+  if (typeof raw !== 'string' || raw.length === 0) {
+    throw new InvalidInput('a session name is required', { hint: 'pick a short slug such as `fix-login`' });
+  }
+  if (raw.length > 63) {
+    throw new InvalidInput(`session name is ${raw.length} characters long; the limit is 63`, {
+      hint: 'pick a shorter slug such as `fix-login`',
+    });
+  }
+  if (!NAME_RE.test(raw)) {
+    throw new InvalidInput(`session name ${JSON.stringify(raw)} is not a valid slug`, {
+      hint: 'use lowercase letters, digits and inner hyphens only (no `/`, `..` or spaces), e.g. `fix-login`',
+    });
+  }
+  return raw as SessionName;
+}
+
+export function branchFor(name: SessionName): string {
+  return `berth/${name}`;
+}
+
+/** Statuses after which the session holds no container and no working copy. */
+export function isTerminal(status: SessionStatus): boolean {
+  return status === 'finished' || status === 'cancelled' || status === 'failed';
+}

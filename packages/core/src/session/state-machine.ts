@@ -1,0 +1,43 @@
+import { IllegalTransition } from '../errors/berth-error.js';
+import type { SessionName, SessionStatus } from './session.js';
+
+const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
+  creating: ['running', 'failed', 'cancelled'],
+  running: ['paused', 'stopped', 'finished', 'cancelled', 'failed'],
+  paused: ['running', 'stopped', 'finished', 'cancelled', 'failed'],
+  stopped: ['running', 'finished', 'cancelled', 'failed'],
+  failed: ['cancelled'],
+  finished: [],
+  cancelled: [],
+};
+
+export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+const WAY_OUT: Partial<Record<SessionStatus, (name: string) => string>> = {
+  paused: (n) => `resume it with \`berth resume ${n}\``,
+  stopped: (n) => `start it with \`berth start ${n}\``,
+  creating: () => 'wait for it to finish starting',
+  finished: (n) => `its work is on branch berth/${n}; remove the record with \`berth rm ${n}\``,
+  cancelled: (n) => `remove the record with \`berth rm ${n}\``,
+  failed: (n) => `see why with \`berth show ${n}\`, then \`berth rm ${n}\``,
+};
+
+export function assertTransition(
+  name: SessionName,
+  from: SessionStatus,
+  to: SessionStatus,
+  verb: string,
+): void {
+  if (canTransition(from, to)) return;
+  const hint = WAY_OUT[from]?.(name);
+  throw new IllegalTransition(`cannot ${verb} session '${name}': it is ${from}`, hint ? { hint } : {});
+}
+
+/** For operations that need a live container (exec, logs follow, shell). */
+export function assertRunning(name: SessionName, status: SessionStatus, verb: string): void {
+  if (status === 'running') return;
+  const hint = WAY_OUT[status]?.(name);
+  throw new IllegalTransition(`cannot ${verb} in session '${name}': it is ${status}`, hint ? { hint } : {});
+}

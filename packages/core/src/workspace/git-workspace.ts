@@ -1,0 +1,278 @@
+import { execFile } from 'node:child_process';
+import { chmod, lstat, mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Conflict, GitError, InvalidInput } from '../errors/berth-error.js';
+import { git, gitStatus, stripControl } from './host-git.js';
+
+const execFileP = promisify(execFile);
+
+export interface RepoInfo {
+  /** Absolute, symlink-free top level of the working tree. */
+  root: string;
+  /** The repository's object store, mounted read-only into sessions at the same path. */
+  objectsDir: string;
+  ownerUid: number;
+  ownerGid: number;
+}
+
+export interface WorkingCopySpec {
+  sessionId: string;
+  branch: string;
+  repo: RepoInfo;
+  baseCommit: string;
+  path: string;
+  uid: number;
+  gid: number;
+  gitUser: { name: string; email: string };
+}
+
+/** The refs berth keeps in the user's repo for one session: only ever under refs/berth/. */
+export function sessionRefs(sessionId: string) {
+  const prefix = `refs/berth/sessions/${sessionId}`;
+  return { prefix, base: `${prefix}/base`, snapshot: `${prefix}/snapshot` };
+}
+
+const SHA_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+export function isSha(value: string): boolean {
+  return SHA_RE.test(value);
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Makes and unmakes sessions' working copies (FIELD-NOTES, "Git working copies"): a
+ * `clone --shared` per session whose objects come read-only from the user's repo. The host's git
+ * runs in the user's repo only, and in a clone only before its container starts.
+ */
+export class GitWorkspaces {
+  constructor(private readonly opts: { workspacesDir: string }) {}
+
+  async inspectRepo(path: string): Promise<RepoInfo> {
+    if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
+      throw new InvalidInput('a repository path is required', { hint: 'pass --repo /path/to/a/git/repo' });
+    }
+    let real: string;
+    try {
+      real = await realpath(resolve(path));
+    } catch {
+      throw new InvalidInput(`repository path ${path} does not exist`, {
+        hint: 'pass the path of a git repository',
+      });
+    }
+    if (isInside(real, this.opts.workspacesDir)) {
+      throw new InvalidInput(`${path} is a berth session's working copy, not a repository berth may read`, {
+        hint: 'pass the path of your own repository',
+      });
+    }
+    const st = await stat(real);
+    if (!st.isDirectory()) throw new InvalidInput(`repository path ${path} is not a directory`);
+    const probe = await git(real, ['rev-parse', '--show-toplevel', '--git-common-dir']).catch(() => null);
+    if (!probe) {
+      throw new InvalidInput(`${path} is not a git repository`, {
+        hint: `run \`git init\` there and make a first commit, or pass another --repo`,
+      });
+    }
+    const [top, common] = probe.stdout.trim().split('\n');
+    if (!top || !common) throw new InvalidInput(`${path} is a bare repository; berth needs a working tree`);
+    const root = await realpath(top);
+    const objectsDir = await realpath(join(resolve(real, common), 'objects'));
+    const rootStat = await stat(root);
+    return { root, objectsDir, ownerUid: rootStat.uid, ownerGid: rootStat.gid };
+  }
+
+  /** The base branch (default: the repo's current branch) and the commit it points at. */
+  async resolveBase(repo: RepoInfo, branch?: string): Promise<{ branch: string; commit: string }> {
+    let name = branch;
+    if (name === undefined || name === '') {
+      const head = await git(repo.root, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => null);
+      name = head?.stdout.trim() || 'HEAD';
+    } else if (
+      (await gitStatus(repo.root, ['check-ref-format', '--branch', name])) !== 0 ||
+      name.startsWith('-')
+    ) {
+      throw new InvalidInput(`${JSON.stringify(name)} is not a valid branch name`);
+    }
+    const ref = name === 'HEAD' ? 'HEAD' : `refs/heads/${name}`;
+    const rev = await git(repo.root, [
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      '--end-of-options',
+      `${ref}^{commit}`,
+    ]).catch(() => null);
+    const commit = rev?.stdout.trim() ?? '';
+    if (!isSha(commit)) {
+      throw new InvalidInput(
+        name === 'HEAD' ? `${repo.root} has no commits yet` : `branch ${name} does not exist in ${repo.root}`,
+        { hint: name === 'HEAD' ? 'make a first commit' : 'pass an existing branch with --branch' },
+      );
+    }
+    return { branch: name, commit };
+  }
+
+  async assertBranchFree(repo: RepoInfo, branch: string): Promise<void> {
+    if ((await gitStatus(repo.root, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])) === 0) {
+      throw new Conflict(`branch ${branch} already exists in ${repo.root}`, {
+        hint: `merge or delete it (\`git branch -D ${branch}\`), or choose another session name`,
+      });
+    }
+  }
+
+  /**
+   * Pins the base, creates the session branch in the user's repo, and makes the session's clone.
+   * Undoes what it did if a step fails.
+   */
+  async create(spec: WorkingCopySpec): Promise<void> {
+    const refs = sessionRefs(spec.sessionId);
+    const undo: Array<() => Promise<unknown>> = [];
+    try {
+      await git(spec.repo.root, ['update-ref', refs.base, spec.baseCommit]);
+      undo.push(() => git(spec.repo.root, ['update-ref', '-d', refs.base]));
+      // Empty old value: create only, never move an existing branch.
+      await git(spec.repo.root, ['update-ref', `refs/heads/${spec.branch}`, spec.baseCommit, '']).catch(
+        (err) => {
+          throw new Conflict(`branch ${spec.branch} already exists in ${spec.repo.root}`, {
+            hint: `merge or delete it (\`git branch -D ${spec.branch}\`), or choose another session name`,
+            cause: err,
+          });
+        },
+      );
+      undo.push(() =>
+        git(spec.repo.root, ['update-ref', '-d', `refs/heads/${spec.branch}`, spec.baseCommit]),
+      );
+      await mkdir(this.opts.workspacesDir, { recursive: true, mode: 0o700 });
+      undo.push(() => removeTree(spec.path));
+      await git(this.opts.workspacesDir, [
+        'clone',
+        '--quiet',
+        '--shared',
+        '--no-tags',
+        '--no-checkout',
+        '--',
+        spec.repo.root,
+        spec.path,
+      ]);
+      await git(spec.path, ['remote', 'remove', 'origin']);
+      await git(spec.path, ['config', 'user.name', spec.gitUser.name]);
+      await git(spec.path, ['config', 'user.email', spec.gitUser.email]);
+      await git(spec.path, ['checkout', '--quiet', '-b', spec.branch, spec.baseCommit]);
+      if (process.getuid?.() !== spec.uid || process.getgid?.() !== spec.gid) {
+        await execFileP('chown', ['-R', `${spec.uid}:${spec.gid}`, '--', spec.path]);
+      }
+    } catch (err) {
+      for (const step of undo.reverse()) await step().catch(() => undefined);
+      if (err instanceof Conflict || err instanceof GitError || err instanceof InvalidInput) throw err;
+      throw new GitError(`could not make the working copy: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Brings a bundle made inside a session into the user's repo under `targetRef`. The bundle is
+   * untrusted: hooks off, objects checked, no submodules, no tags.
+   */
+  async importBundle(repo: RepoInfo, bundle: Buffer, sourceRef: string, targetRef: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-bundle-'));
+    try {
+      const file = join(dir, 'session.bundle');
+      await writeFile(file, bundle, { mode: 0o600 });
+      await git(repo.root, [
+        '-c',
+        'core.hooksPath=/dev/null',
+        '-c',
+        'transfer.fsckObjects=true',
+        '-c',
+        'fetch.fsckObjects=true',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-recurse-submodules',
+        '--no-write-fetch-head',
+        '--end-of-options',
+        file,
+        `+${sourceRef}:${targetRef}`,
+      ]);
+      const rev = await git(repo.root, ['rev-parse', '--verify', `${targetRef}^{commit}`]);
+      return rev.stdout.trim();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async setRef(repo: RepoInfo, ref: string, commit: string): Promise<void> {
+    await git(repo.root, ['update-ref', ref, commit]);
+  }
+
+  async isAncestor(repo: RepoInfo, ancestor: string, descendant: string): Promise<boolean> {
+    return (await gitStatus(repo.root, ['merge-base', '--is-ancestor', ancestor, descendant])) === 0;
+  }
+
+  /** The diff of `ref` against `base`, run in the user's repo, with no external drivers. */
+  async diff(repo: RepoInfo, base: string, ref: string): Promise<string> {
+    const out = await git(repo.root, [
+      '-c',
+      'core.hooksPath=/dev/null',
+      'diff',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--no-color',
+      '--end-of-options',
+      base,
+      ref,
+      '--',
+    ]);
+    return stripControl(out.stdout);
+  }
+
+  /** Removes the session's clone and berth's refs; the branch too unless `keepBranch`. */
+  async remove(opts: {
+    repoRoot: string | null;
+    sessionId: string;
+    branch: string;
+    path: string | null;
+    keepBranch: boolean;
+  }): Promise<void> {
+    if (opts.path) await removeTree(opts.path);
+    if (!opts.repoRoot) return;
+    const repoExists = await stat(opts.repoRoot).then(
+      () => true,
+      () => false,
+    );
+    if (!repoExists) return;
+    const refs = sessionRefs(opts.sessionId);
+    const listed = await git(opts.repoRoot, ['for-each-ref', '--format=%(refname)', refs.prefix]).catch(
+      () => null,
+    );
+    for (const ref of listed?.stdout.split('\n').filter(Boolean) ?? []) {
+      await git(opts.repoRoot, ['update-ref', '-d', ref]).catch(() => undefined);
+    }
+    if (!opts.keepBranch) {
+      await git(opts.repoRoot, ['update-ref', '-d', `refs/heads/${opts.branch}`]).catch(() => undefined);
+    }
+  }
+}
+
+/** rm -rf that also beats directories the session made unreadable. */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true });
+    return;
+  } catch {
+    // fall through: make everything ours and writable, then try again
+  }
+  await makeWritable(path);
+  await rm(path, { recursive: true, force: true });
+}
+
+async function makeWritable(path: string): Promise<void> {
+  // lstat: a symlink the session planted must never lead the chmod out of its tree.
+  const st = await lstat(path).catch(() => null);
+  if (!st?.isDirectory()) return;
+  await chmod(path, 0o700).catch(() => undefined);
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isDirectory()) await makeWritable(join(path, e.name));
+}

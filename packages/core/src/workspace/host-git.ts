@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { GitError } from '../errors/berth-error.js';
+
+/**
+ * Runs the host's git with an environment it cannot be steered by: no inherited GIT_* variable,
+ * no prompts, no lazy fetches. Only ever pointed at the user's own repository, never at a
+ * directory a session can write.
+ */
+export function hostGitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.GIT_NO_LAZY_FETCH = '1';
+  env.GIT_CONFIG_NOSYSTEM = '1';
+  env.LC_ALL = 'C';
+  return env;
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+}
+
+export function git(cwd: string, args: string[], opts: { allowFail?: false } = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      { cwd, env: hostGitEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err && !opts.allowFail) {
+          const first = (stderr || err.message).trim().split('\n').slice(-1)[0] ?? '';
+          reject(new GitError(`git ${args[0]} failed: ${first}`, { cause: err }));
+          return;
+        }
+        resolve({ stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Exit status instead of an error, for questions ("does this ref exist?"). */
+export function gitStatus(cwd: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, env: hostGitEnv() }, (err) => {
+      resolve(err ? ((err as { code?: number }).code ?? 1) : 0);
+    });
+  });
+}
+
+// Keep newline and tab; drop every other C0/C1 control character (terminal escapes included).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+export function stripControl(text: string): string {
+  return text.replace(CONTROL, '');
+}

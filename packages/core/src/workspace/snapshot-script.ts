@@ -1,0 +1,37 @@
+import { isSha } from './git-workspace.js';
+
+/**
+ * Runs inside the session's container, as the session's user: commits everything in /workspace
+ * (tracked, untracked, already-committed) onto HEAD without touching the session's own index,
+ * prints the commit id on the first line, then a bundle of it against the base. The host never
+ * runs git in the session's clone; it only reads this output.
+ * $1: commit message, $2: base commit.
+ */
+export const SNAPSHOT_SCRIPT = `set -eu
+cd /workspace
+idx=$(mktemp)
+trap 'rm -f "$idx"' EXIT
+cp .git/index "$idx" 2>/dev/null || true
+export GIT_INDEX_FILE="$idx"
+[ -s "$idx" ] || git read-tree HEAD
+git add -A
+tree=$(git write-tree)
+head=$(git rev-parse --verify HEAD)
+if [ "$tree" = "$(git rev-parse --verify 'HEAD^{tree}')" ]; then c=$head; else c=$(git commit-tree "$tree" -p "$head" -m "$1"); fi
+echo "$c"
+if [ "$c" != "$2" ]; then
+  git update-ref refs/berth/snapshot "$c"
+  git bundle create --quiet - refs/berth/snapshot "^$2"
+fi
+`;
+
+export const SNAPSHOT_REF = 'refs/berth/snapshot';
+
+/** Splits the script's stdout into the commit id and the bundle bytes (untrusted: validated). */
+export function parseSnapshotOutput(stdout: Buffer): { commit: string; bundle: Buffer } | null {
+  const nl = stdout.indexOf(0x0a);
+  if (nl < 0) return null;
+  const commit = stdout.subarray(0, nl).toString('latin1');
+  if (!isSha(commit)) return null;
+  return { commit, bundle: stdout.subarray(nl + 1) };
+}

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Docker from 'dockerode';
+import { onTestFinished } from 'vitest';
+import { type BerthConfig, type Core, LABEL_HOME, loadConfig, openCore } from '../src/index.js';
+
+/** Built by `npm test`'s setup step (scripts/setup.mjs). */
+export const BUSYBOX_IMAGE = 'berth-test/busybox:1';
+export const SESSION_IMAGE = 'berth/session:bookworm';
+
+export const docker = new Docker();
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  }).trim();
+}
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A real git repo with one commit on `main`. */
+export function makeRepo(files: Record<string, string> = { 'README.md': '# demo\n' }): string {
+  const dir = tempDir('berth-repo-');
+  git(dir, 'init', '-q', '-b', 'main');
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial');
+  return dir;
+}
+
+/** Removes every container made under `home`, by label: cleanup registered before any assert. */
+export async function removeContainersOf(home: string): Promise<void> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${home}`] } });
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+}
+
+export function testConfig(overrides: Partial<BerthConfig> = {}, env: NodeJS.ProcessEnv = {}): BerthConfig {
+  const home = tempDir('berth-home-');
+  onTestFinished(() => removeContainersOf(home));
+  return { ...loadConfig({ BERTH_HOME: home, BERTH_IMAGE: BUSYBOX_IMAGE, ...env }), ...overrides };
+}
+
+export async function testCore(overrides: Partial<BerthConfig> = {}): Promise<Core> {
+  const config = testConfig(overrides);
+  const core = await openCore(config);
+  onTestFinished(() => core.close());
+  return core;
+}
+
+export async function containersOf(home: string) {
+  return docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${home}`] } });
+}

@@ -1,0 +1,100 @@
+/**
+ * Integration tests against the real Docker Engine: no mocks. The bootstrapped base
+ * (berth/base:bookworm) is made if missing and left in place for everyone else.
+ */
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ImageError, InvalidInput } from '../src/errors/berth-error.js';
+import {
+  BOOTSTRAP_BASE_IMAGE,
+  bootstrapBaseImage,
+  buildSessionImage,
+  imageExists,
+  sessionImageStatus,
+} from '../src/images/session-image.js';
+
+const docker = new Docker();
+
+function testTag(): string {
+  return `berth-test/session:${randomBytes(4).toString('hex')}`;
+}
+
+function removeImageAfterTest(tag: string): void {
+  onTestFinished(async () => {
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
+  });
+}
+
+/** Runs a command in a throwaway container (no network) and returns its exit code and output. */
+async function runIn(image: string, cmd: string[]): Promise<{ code: number; output: string }> {
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: cmd,
+    Tty: true, // one raw output stream, nothing to demultiplex
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const logs = await container.logs({ stdout: true, stderr: true, follow: false });
+    return { code: StatusCode, output: logs.toString('utf8').replace(/\r/g, '') };
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+describe('session image', () => {
+  it('builds an image with git, tmux and a uid-1000 user', { timeout: 240_000 }, async () => {
+    const tag = testTag();
+    removeImageAfterTest(tag);
+    const lines: string[] = [];
+
+    await bootstrapBaseImage({ docker, ifMissing: true, onProgress: (l) => lines.push(l) });
+    expect(await imageExists(docker, BOOTSTRAP_BASE_IMAGE)).toBe(true);
+
+    const built = await buildSessionImage({ docker, tag, onProgress: (l) => lines.push(l) });
+    expect(built.tag).toBe(tag);
+    expect(built.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.length > 0 && !l.endsWith('\n'))).toBe(true);
+
+    const status = await sessionImageStatus(docker, tag);
+    expect(status).toMatchObject({ tag, present: true, id: built.id });
+    expect(status.sizeBytes).toBeGreaterThan(0);
+
+    const { code, output } = await runIn(tag, ['sh', '-c', 'git --version && tmux -V && id -u && pwd']);
+    expect(code).toBe(0);
+    const out = output.split('\n');
+    expect(out[0]).toMatch(/^git version \d/);
+    expect(out[1]).toMatch(/^tmux \d/);
+    expect(out[2]).toBe('1000');
+    expect(out[3]).toBe('/workspace');
+  });
+
+  it('rejects with an ImageError naming a missing base and leaves no image', {
+    timeout: 120_000,
+  }, async () => {
+    const tag = testTag();
+    removeImageAfterTest(tag);
+    const base = `berth-test/no-such-base:${randomBytes(4).toString('hex')}`;
+
+    const err = await buildSessionImage({ docker, tag, base }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImageError);
+    expect((err as ImageError).code).toBe('image_error');
+    expect((err as ImageError).message).toContain(base);
+    expect(await imageExists(docker, tag)).toBe(false);
+  });
+
+  it('reports a missing tag and refuses an invalid one', async () => {
+    const tag = testTag();
+    expect(await sessionImageStatus(docker, tag)).toEqual({ tag, present: false });
+    await expect(buildSessionImage({ docker, tag: 'Not A Tag' })).rejects.toBeInstanceOf(InvalidInput);
+  });
+});

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { containersOf, docker, git, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
+
+describe('session lifecycle against the real engine', () => {
+  it('finish commits all changes on the session branch and leaves no container', async () => {
+    const core = await testCore({ defaultImage: SESSION_IMAGE });
+    const repo = makeRepo();
+    const s = await core.service.create({ name: 'alpha', repo });
+    expect(s.status).toBe('running');
+    expect(git(repo, 'rev-parse', 'berth/alpha')).toBe(git(repo, 'rev-parse', 'main'));
+
+    const w = await core.service.exec('alpha', [
+      'sh',
+      '-c',
+      'echo hello > notes.txt && git status --porcelain',
+    ]);
+    expect(w.exitCode).toBe(0);
+    expect(w.stdout.toString()).toContain('?? notes.txt');
+    expect(w.stderr.toString()).not.toContain('dubious');
+
+    const done = await core.service.finish('alpha', 'Add notes');
+    expect(done.status).toBe('finished');
+    expect(git(repo, 'log', '-1', '--format=%s', 'berth/alpha')).toBe('Add notes');
+    expect(git(repo, 'show', 'berth/alpha:notes.txt')).toBe('hello');
+    expect(await containersOf(core.config.home)).toHaveLength(0);
+    expect(existsSync(s.workspacePath!)).toBe(false);
+    expect(git(repo, 'for-each-ref', 'refs/berth/')).toBe('');
+  });
+
+  it('cancel removes the branch, the working copy and the container', async () => {
+    const core = await testCore();
+    const repo = makeRepo();
+    const s = await core.service.create({ name: 'beta', repo });
+    await core.service.exec('beta', ['sh', '-c', 'mkdir -p locked && touch locked/f && chmod 000 locked']);
+    await core.service.cancel('beta');
+    expect(git(repo, 'branch', '--list', 'berth/*')).toBe('');
+    expect(git(repo, 'for-each-ref', 'refs/berth/')).toBe('');
+    expect(existsSync(s.workspacePath!)).toBe(false);
+    expect(await containersOf(core.config.home)).toHaveLength(0);
+  });
+
+  it('exec keeps stdout, stderr and the exit code apart', async () => {
+    const core = await testCore();
+    await core.service.create({ name: 'gamma', repo: makeRepo() });
+    const r = await core.service.exec('gamma', ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(r).toMatchObject({ exitCode: 3 });
+    expect(r.stdout.toString()).toBe('out\n');
+    expect(r.stderr.toString()).toBe('err\n');
+  });
+
+  it('pause, resume, stop, start and restart move the status and the container together', async () => {
+    const core = await testCore();
+    const s = await core.service.create({ name: 'delta', repo: makeRepo() });
+    const state = async () => (await docker.getContainer(s.containerId!).inspect()).State;
+    expect((await core.service.pause('delta')).status).toBe('paused');
+    expect((await state()).Paused).toBe(true);
+    await expect(core.service.exec('delta', ['true'])).rejects.toMatchObject({
+      code: 'illegal_transition',
+      hint: 'resume it with `berth resume delta`',
+    });
+    expect((await core.service.resume('delta')).status).toBe('running');
+    expect((await core.service.stop('delta')).status).toBe('stopped');
+    expect((await state()).Running).toBe(false);
+    expect((await core.service.start('delta')).status).toBe('running');
+    expect((await core.service.restart('delta')).status).toBe('running');
+    expect((await state()).Running).toBe(true);
+  });
+
+  it('the container is hardened as SECURITY.md asks', async () => {
+    const core = await testCore();
+    const s = await core.service.create({ name: 'eps', repo: makeRepo() });
+    const info = await docker.getContainer(s.containerId!).inspect();
+    const hc = info.HostConfig;
+    expect(hc.CapDrop).toEqual(['ALL']);
+    expect(hc.SecurityOpt).toEqual(['no-new-privileges']);
+    expect(hc.Privileged).toBe(false);
+    expect(hc.Init).toBe(true);
+    expect(hc.PidsLimit).toBeGreaterThan(0);
+    expect(hc.Memory).toBeGreaterThan(0);
+    expect(hc.MemorySwap).toBe(hc.Memory);
+    expect(hc.NanoCpus).toBeGreaterThan(0);
+    expect(info.Config.User).not.toMatch(/^0(:|$)/);
+    expect(hc.NetworkMode).toBe(core.config.sessionNetwork);
+    for (const b of hc.Binds ?? []) expect(b).not.toMatch(/docker\.sock/);
+    expect(info.Config.Labels['dev.berth.session.id']).toBe(s.id);
+  });
+});

@@ -1,0 +1,26 @@
+import { API_PREFIX, BERTH_VERSION, DaemonInfo, Health } from '@berth/api';
+import type { Core } from '@berth/core';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export interface HealthOptions {
+  core: Core;
+  daemon: () => DaemonInfo;
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { core, daemon }) => {
+  app.get('/health', { schema: { response: { 200: Health, 503: Health } } }, async (_req, reply) => {
+    const engine = await core.runtime.ping().then(
+      () => true,
+      () => false,
+    );
+    const store = await core.store.count(['running']).then(
+      () => true,
+      () => false,
+    );
+    const ok = engine && store;
+    reply.code(ok ? 200 : 503);
+    return { status: ok ? 'ok' : 'degraded', engine, store, version: BERTH_VERSION } as const;
+  });
+
+  app.get(`${API_PREFIX}/daemon`, { schema: { response: { 200: DaemonInfo } } }, async () => daemon());
+};

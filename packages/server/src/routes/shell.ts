@@ -1,0 +1,49 @@
+import { API_PREFIX, SessionRef, ShellQuery } from '@berth/api';
+import type { Core } from '@berth/core';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { toProblem } from '../problems.js';
+
+/** Interactive TTY over a WebSocket: binary frames are terminal bytes, text frames are control. */
+export const shellRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app, { core }) => {
+  app.get(
+    `${API_PREFIX}/sessions/:name/shell`,
+    { websocket: true, schema: { params: SessionRef, querystring: ShellQuery } },
+    async (socket, req) => {
+      let term: Awaited<ReturnType<typeof core.service.shell>>;
+      try {
+        term = await core.service.shell(req.params.name, {
+          ...(req.query.cols ? { cols: req.query.cols } : {}),
+          ...(req.query.rows ? { rows: req.query.rows } : {}),
+        });
+      } catch (err) {
+        socket.send(JSON.stringify({ type: 'error', problem: toProblem(err) }));
+        socket.close(1011, 'could not open a terminal');
+        return;
+      }
+      term.stream.on('data', (d: Buffer) => socket.send(d, { binary: true }));
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        if (isBinary) {
+          term.stream.write(data);
+          return;
+        }
+        try {
+          const msg = JSON.parse(data.toString('utf8')) as { type?: string; cols?: number; rows?: number };
+          if (msg.type === 'resize' && Number.isInteger(msg.cols) && Number.isInteger(msg.rows)) {
+            void term.resize(Math.min(msg.cols!, 1000), Math.min(msg.rows!, 1000));
+          } else if (msg.type === 'stdin-end') {
+            term.stream.end();
+          }
+        } catch {
+          // Unknown control frames are ignored, never fatal.
+        }
+      });
+      socket.on('close', () => term.stream.destroy());
+      void term.exited.then((code) => {
+        if (socket.readyState === socket.OPEN) {
+          socket.send(JSON.stringify({ type: 'exit', code }));
+          socket.close(1000, 'exited');
+        }
+      });
+    },
+  );
+};

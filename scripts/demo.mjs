@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm run demo`: the daemon up, a demo session on a sample repo, and what to try next.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'packages/cli/bin/berth.js');
+const home = process.env.BERTH_HOME || join(process.env.XDG_DATA_HOME || join(homedir(), '.local/share'), 'berth');
+const repo = join(home, 'demo-repo');
+const berth = (...args) => spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' }).status ?? 1;
+
+if (!existsSync(join(repo, '.git'))) {
+  mkdirSync(repo, { recursive: true });
+  writeFileSync(join(repo, 'README.md'), '# berth demo\n\nA sample project for a first session.\n');
+  writeFileSync(join(repo, 'hello.sh'), '#!/bin/sh\necho "hello from $(hostname)"\n', { mode: 0o755 });
+  const git = (...a) => execFileSync('git', ['-C', repo, ...a], { stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('-c', 'user.name=berth demo', '-c', 'user.email=demo@berth.invalid', 'commit', '-q', '-m', 'Sample project');
+}
+
+const exists = spawnSync(process.execPath, [cli, 'show', 'demo', '--json'], { stdio: 'ignore' }).status === 0;
+if (!exists && berth('new', 'demo', '--repo', repo) !== 0) process.exit(1);
+berth('ls');
+process.stdout.write(`
+The daemon is up and session "demo" is running on branch berth/demo of ${repo}.
+Next:
+  npx berth exec demo -- ./hello.sh           run a command in the session
+  npx berth shell demo                        open a shell in /workspace
+  npx berth exec demo -- sh -c 'echo hi > notes.txt'
+  npx berth diff demo                         see the change against main
+  npx berth finish demo -m "Add notes"        commit it onto berth/demo
+  git -C ${repo} log --oneline berth/demo
+  npx berth daemon stop                       stop the daemon (sessions keep running)
+`);
