@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages/cli/bin/berth.js');
-const home = process.env.BERTH_HOME || join(process.env.XDG_DATA_HOME || join(homedir(), '.local/share'), 'berth');
+const home =
+  process.env.BERTH_HOME || join(process.env.XDG_DATA_HOME || join(homedir(), '.local/share'), 'berth');
 const repo = join(home, 'demo-repo');
 const berth = (...args) => spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' }).status ?? 1;
 
@@ -19,7 +20,16 @@ if (!existsSync(join(repo, '.git'))) {
   const git = (...a) => execFileSync('git', ['-C', repo, ...a], { stdio: 'ignore' });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
-  git('-c', 'user.name=berth demo', '-c', 'user.email=demo@berth.invalid', 'commit', '-q', '-m', 'Sample project');
+  git(
+    '-c',
+    'user.name=berth demo',
+    '-c',
+    'user.email=demo@berth.invalid',
+    'commit',
+    '-q',
+    '-m',
+    'Sample project',
+  );
 }
 
 const exists = spawnSync(process.execPath, [cli, 'show', 'demo', '--json'], { stdio: 'ignore' }).status === 0;

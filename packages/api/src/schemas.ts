@@ -44,7 +44,8 @@ export const SessionList = Type.Object({ sessions: Type.Array(Session) });
 
 export const CreateSessionRequest = Type.Object(
   {
-    name: Type.String({ maxLength: 256 }),
+    // Bounded here; the service's slug rules give the helpful message for anything shorter.
+    name: Type.String({ maxLength: 1024 }),
     repo: Type.String({ minLength: 1, maxLength: 4096 }),
     branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),

@@ -3,7 +3,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthClient } from '@berth/api';
-import { type BerthConfig, loadConfig } from '@berth/core';
+import { type BerthConfig, loadConfig } from '@berth/core/config';
 import { CliError, EXIT } from './output.js';
 
 export function config(): BerthConfig {

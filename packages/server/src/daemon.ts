@@ -31,7 +31,11 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
     startedAt,
     tcp: config.tcp ? `http://${config.tcp.host}:${config.tcp.port}` : null,
   });
-  const app = await buildServer({ core, daemon, logger: logger.child({ component: 'http' }) });
+  const app = await buildServer({
+    core,
+    daemon,
+    logger: logger.child({ component: 'http' }, { level: process.env.BERTH_HTTP_LOG_LEVEL ?? 'warn' }),
+  });
   await core.startWatching();
 
   await rm(config.socketPath, { force: true });

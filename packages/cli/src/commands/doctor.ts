@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { BerthClient } from '@berth/api';
-import { imageTools } from '@berth/core';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { config } from '../daemon-client.js';
@@ -93,6 +92,7 @@ async function checks(): Promise<Check[]> {
       hint: 'set BERTH_HOME to a writable directory',
     });
   }
+  const { imageTools } = await import('@berth/core');
   const image = await imageTools()
     .status(cfg.defaultImage)
     .catch(() => null);

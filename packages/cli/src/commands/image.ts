@@ -1,9 +1,12 @@
 // Image work runs in this process, not through the daemon: it is host administration, like
 // `berth serve`. It moves behind the API (with streamed progress) with the team server.
-import { DEFAULT_SESSION_IMAGE, hostCaCertificates, imageTools } from '@berth/core';
+import { DEFAULT_IMAGE } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { EXIT, printJson, progress } from '../output.js';
+
+// The engine client loads only for the image commands themselves.
+const core = () => import('@berth/core');
 
 export function register(program: Command): void {
   const image = program.command('image').description('session images, built locally');
@@ -11,7 +14,7 @@ export function register(program: Command): void {
   image
     .command('build')
     .description('build the default session image from the Dockerfile berth ships')
-    .option('--tag <tag>', 'image tag', DEFAULT_SESSION_IMAGE)
+    .option('--tag <tag>', 'image tag', DEFAULT_IMAGE)
     .option(
       '--base <image>',
       'base image (default: berth/base:bookworm when present, else debian:bookworm-slim)',
@@ -26,6 +29,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (o: { tag: string; base?: string; caCert: string[]; hostCa: boolean; json?: boolean }) => {
+        const { hostCaCertificates, imageTools } = await core();
         const certs = [...o.caCert, ...(o.hostCa ? await hostCaCertificates() : [])];
         const r = await imageTools().build({
           tag: o.tag,
@@ -48,6 +52,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (o: { ifMissing?: boolean; suite: string; mirror: string; json?: boolean }) => {
+        const { imageTools } = await core();
         const r = await imageTools().bootstrap({
           suite: o.suite,
           mirror: o.mirror,
@@ -63,11 +68,12 @@ export function register(program: Command): void {
   image
     .command('status')
     .description('is the session image present?')
-    .option('--tag <tag>', 'image tag', DEFAULT_SESSION_IMAGE)
+    .option('--tag <tag>', 'image tag', DEFAULT_IMAGE)
     .option('-q, --quiet', 'print nothing; exit 0 when present, 3 when not')
     .option('--json', 'print JSON')
     .action(
       action(async (o: { tag: string; quiet?: boolean; json?: boolean }) => {
+        const { imageTools } = await core();
         const s = await imageTools().status(o.tag);
         if (o.json) printJson(s);
         else if (!o.quiet) {

@@ -1,4 +1,4 @@
-import { parseSize } from '@berth/core';
+import { parseSize } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';

@@ -1,4 +1,3 @@
-import { runDaemon } from '@berth/server';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { config } from '../daemon-client.js';
@@ -10,6 +9,8 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .action(
       action(async (o: { logLevel: string }) => {
+        // Loaded here so that every other command starts without the server's weight.
+        const { runDaemon } = await import('@berth/server');
         await runDaemon(config(), { logLevel: o.logLevel });
         return await new Promise<number>(() => {}); // runs until a signal
       }),

@@ -369,7 +369,9 @@ export class SessionService {
     assertRunning(s.name, s.status, 'open a shell');
     return this.deps.runtime.execInteractive(s.containerId!, {
       cmd:
-        opts.cmd && opts.cmd.length > 0 ? opts.cmd : ['/bin/sh', '-c', 'exec bash -l 2>/dev/null || exec sh'],
+        opts.cmd && opts.cmd.length > 0
+          ? opts.cmd
+          : ['/bin/sh', '-c', 'if command -v bash >/dev/null; then exec bash -l; else exec sh; fi'],
       user: s.user,
       workingDir: '/workspace',
       env: { TERM: 'xterm-256color' },

@@ -34,6 +34,8 @@ export function sessionRefs(sessionId: string) {
   return { prefix, base: `${prefix}/base`, snapshot: `${prefix}/snapshot` };
 }
 
+const BUNDLE_SIGNATURES = [Buffer.from('# v2 git bundle\n'), Buffer.from('# v3 git bundle\n')];
+
 const SHA_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 export function isSha(value: string): boolean {
   return SHA_RE.test(value);
@@ -176,6 +178,13 @@ export class GitWorkspaces {
    * untrusted: hooks off, objects checked, no submodules, no tags.
    */
   async importBundle(repo: RepoInfo, bundle: Buffer, sourceRef: string, targetRef: string): Promise<string> {
+    // git fetch treats a path that is not a bundle as a repository (a `gitdir:` file would send it
+    // into the session's own clone, config and all): only ever hand it a real bundle.
+    if (!BUNDLE_SIGNATURES.some((sig) => bundle.subarray(0, sig.length).equals(sig))) {
+      throw new GitError('the session sent back something that is not a git bundle', {
+        hint: 'its git may be broken or tampered with; cancel the session or inspect it with `berth shell`',
+      });
+    }
     const dir = await mkdtemp(join(tmpdir(), 'berth-bundle-'));
     try {
       const file = join(dir, 'session.bundle');

@@ -21,17 +21,19 @@ export const shellRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
         return;
       }
       term.stream.on('data', (d: Buffer) => socket.send(d, { binary: true }));
+      // Keystrokes wait for an earlier resize to land, so a program sees the size it was sent.
+      let ordered: Promise<unknown> = Promise.resolve();
       socket.on('message', (data: Buffer, isBinary: boolean) => {
         if (isBinary) {
-          term.stream.write(data);
+          ordered = ordered.then(() => term.stream.write(data));
           return;
         }
         try {
           const msg = JSON.parse(data.toString('utf8')) as { type?: string; cols?: number; rows?: number };
           if (msg.type === 'resize' && Number.isInteger(msg.cols) && Number.isInteger(msg.rows)) {
-            void term.resize(Math.min(msg.cols!, 1000), Math.min(msg.rows!, 1000));
+            ordered = ordered.then(() => term.resize(Math.min(msg.cols!, 1000), Math.min(msg.rows!, 1000)));
           } else if (msg.type === 'stdin-end') {
-            term.stream.end();
+            ordered = ordered.then(() => term.stream.end());
           }
         } catch {
           // Unknown control frames are ignored, never fatal.

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+import { BUSYBOX_IMAGE, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
+
+export const BIN = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Berth {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  run(...args: string[]): Promise<Run>;
+  json<T = unknown>(...args: string[]): Promise<T>;
+  daemonPid(): number | null;
+}
+
+/** A CLI with its own BERTH_HOME; the daemon it auto-starts is stopped after the test. */
+export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
+  const home = tempDir('berth-cli-');
+  const fullEnv = { ...process.env, BERTH_HOME: home, BERTH_IMAGE: BUSYBOX_IMAGE, NO_COLOR: '1', ...env };
+  const run = (...args: string[]) =>
+    new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { env: fullEnv, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  const daemonPid = () => {
+    try {
+      return Number(readFileSync(join(home, 'berth.pid'), 'utf8').trim()) || null;
+    } catch {
+      return null;
+    }
+  };
+  onTestFinished(async () => {
+    const pid = daemonPid();
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await removeContainersOf(home);
+  });
+  return {
+    home,
+    env: fullEnv,
+    run,
+    daemonPid,
+    async json<T>(...args: string[]) {
+      const r = await run(...args, '--json');
+      if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+      return JSON.parse(r.stdout) as T;
+    },
+  };
+}

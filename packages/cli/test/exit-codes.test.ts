@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { ApiError } from '@berth/api';
+import { describe, expect, it } from 'vitest';
+import { reportError } from '../src/output.js';
+
+const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+const rows = [...doc.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|\s*(\d+)\s*\|/gm)].map(
+  (m) => [m[1]!, Number(m[3])] as const,
+);
+
+describe('CLI exit codes', () => {
+  it('match the error catalogue for every code', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      for (const [code, exit] of rows) {
+        const err = new ApiError({ type: '', title: '', status: 400, detail: 'x', code }, 400);
+        expect([code, reportError(err, false)]).toEqual([code, exit]);
+      }
+    } finally {
+      process.stderr.write = write;
+    }
+  });
+});
