@@ -13,6 +13,7 @@ export {
   sessionImageStatus,
 } from './images/session-image.js';
 export { type Logger, silentLogger } from './logger.js';
+export type { PortAllocator, PortLease } from './ports/port-allocator.js';
 export { DockerRuntime } from './runtime/docker-runtime.js';
 export { LABEL_HOME, LABEL_MANAGED, LABEL_SESSION_ID, LABEL_SESSION_NAME } from './runtime/labels.js';
 export type {
@@ -41,3 +42,4 @@ export { SqliteStore } from './store/sqlite-store.js';
 export type { SessionStore } from './store/store.js';
 export { GitWorkspaces, sessionRefs } from './workspace/git-workspace.js';
 export { stripControl } from './workspace/host-git.js';
+export type { WorkingCopies } from './workspace/working-copies.js';

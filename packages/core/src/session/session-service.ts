@@ -21,8 +21,9 @@ import type {
   LogChunk,
 } from '../runtime/runtime.js';
 import type { SessionPatch, SessionStore } from '../store/store.js';
-import { type GitWorkspaces, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
+import { type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
 import { parseSnapshotOutput, SNAPSHOT_REF, SNAPSHOT_SCRIPT } from '../workspace/snapshot-script.js';
+import type { WorkingCopies } from '../workspace/working-copies.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   branchFor,
@@ -50,7 +51,7 @@ export interface SessionServiceDeps {
   config: BerthConfig;
   store: SessionStore;
   runtime: ContainerRuntime;
-  workspaces: GitWorkspaces;
+  workspaces: WorkingCopies;
   events: EventBus;
   clock: Clock;
   logger: Logger;

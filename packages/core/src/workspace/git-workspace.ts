@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Conflict, GitError, InvalidInput } from '../errors/berth-error.js';
-import { git, gitStatus, stripControl } from './host-git.js';
+import { git, gitStatus, gitWithInput, stripControl } from './host-git.js';
+import type { WorkingCopies } from './working-copies.js';
 
 const execFileP = promisify(execFile);
 
@@ -51,7 +52,7 @@ function isInside(child: string, parent: string): boolean {
  * `clone --shared` per session whose objects come read-only from the user's repo. The host's git
  * runs in the user's repo only, and in a clone only before its container starts.
  */
-export class GitWorkspaces {
+export class GitWorkspaces implements WorkingCopies {
   constructor(private readonly opts: { workspacesDir: string }) {}
 
   async inspectRepo(path: string): Promise<RepoInfo> {
@@ -187,6 +188,7 @@ export class GitWorkspaces {
     }
     const dir = await mkdtemp(join(tmpdir(), 'berth-bundle-'));
     try {
+      await this.checkBundleObjects(repo, bundle, dir);
       const file = join(dir, 'session.bundle');
       await writeFile(file, bundle, { mode: 0o600 });
       await git(repo.root, [
@@ -210,6 +212,26 @@ export class GitWorkspaces {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Before git 2.46 a fetch from a bundle skips fsck whatever the config says, so the pack is
+   * checked first, strictly, in a scratch repository of berth's own that borrows the user's
+   * objects (for the thin pack's bases). A tree holding `.git`, a malformed object: refused.
+   */
+  private async checkBundleObjects(repo: RepoInfo, bundle: Buffer, scratch: string): Promise<void> {
+    const headerEnd = bundle.indexOf('\n\n');
+    if (headerEnd < 0) throw new GitError('the session sent back a bundle with no pack');
+    const pack = bundle.subarray(headerEnd + 2);
+    const quarantine = join(scratch, 'quarantine.git');
+    await git(scratch, ['init', '--quiet', '--bare', quarantine]);
+    await writeFile(join(quarantine, 'objects', 'info', 'alternates'), `${repo.objectsDir}\n`);
+    await gitWithInput(quarantine, ['index-pack', '--strict', '--fix-thin', '--stdin'], pack).catch((err) => {
+      throw new GitError(`the session's work failed git's object checks: ${(err as Error).message}`, {
+        hint: 'it holds objects git refuses (such as a path named .git); fix the history inside the session',
+        cause: err,
+      });
+    });
   }
 
   async setRef(repo: RepoInfo, ref: string, commit: string): Promise<void> {

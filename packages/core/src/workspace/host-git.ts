@@ -39,6 +39,27 @@ export function git(cwd: string, args: string[], opts: { allowFail?: false } = {
   });
 }
 
+/** Runs git with `input` on its stdin (index-pack of an untrusted pack, say). */
+export function gitWithInput(cwd: string, args: string[], input: Buffer): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd, env: hostGitEnv(), maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) {
+          const first = (stderr || err.message).trim().split('\n').slice(-1)[0] ?? '';
+          reject(new GitError(`git ${args[0]} failed: ${first}`, { cause: err }));
+          return;
+        }
+        resolve({ stdout, stderr });
+      },
+    );
+    child.stdin?.on('error', () => undefined); // git may exit before reading it all
+    child.stdin?.end(input);
+  });
+}
+
 /** Exit status instead of an error, for questions ("does this ref exist?"). */
 export function gitStatus(cwd: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
