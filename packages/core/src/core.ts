@@ -41,6 +41,12 @@ export async function openCore(config: BerthConfig, logger: Logger = silentLogge
   const reconciler = new Reconciler({ service, store, runtime, logger });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;
+  // Engine events being applied right now: close() lets them finish before the store goes.
+  const applying = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    applying.add(p);
+    void p.finally(() => applying.delete(p));
+  };
   return {
     config,
     service,
@@ -53,18 +59,23 @@ export async function openCore(config: BerthConfig, logger: Logger = silentLogge
       watching = runtime.events(
         stop.signal,
         (e) => {
-          reconciler.onEvent(e).catch((err) => logger.warn({ err }, 'could not apply an engine event'));
+          track(
+            reconciler.onEvent(e).catch((err) => logger.warn({ err }, 'could not apply an engine event')),
+          );
         },
         () => {
-          reconciler
-            .reconcileAll()
-            .catch((err) => logger.warn({ err }, 'reconciliation after reconnect failed'));
+          track(
+            reconciler
+              .reconcileAll()
+              .catch((err) => logger.warn({ err }, 'reconciliation after reconnect failed')),
+          );
         },
       );
     },
     async close() {
       stop.abort();
       await watching;
+      await Promise.all(applying);
       await store.close();
     },
   };

@@ -199,12 +199,14 @@ ${set('.git/evil.inc', inc)}
 ${set('.git/evil-onbranch.inc', onBranch)}
 # .git/config.worktree (extensions.worktreeConfig above)
 ${worktree.map(([k, v]) => `git config --worktree ${sq(k)} ${sq(v)}`).join('\n')}
-# Every hook in .git/hooks, executable
+# Every hook in .git/hooks, executable (berth's working copies start with no hooks directory)
+mkdir -p .git/hooks
 for h in ${hooks}; do
   printf '#!/bin/sh\\n%s\\nexit 0\\n' "mkdir -p ${t.dir} && touch ${t.dir}/marker-hook-$h" > ".git/hooks/$h"
   chmod +x ".git/hooks/$h"
 done
-# info/
+# info/ (berth's working copies start without one)
+mkdir -p .git/info
 printf '%s\\n' '* filter=evil diff=evil merge=evil' > .git/info/attributes
 printf '%s\\n' 'secret-*' >> .git/info/exclude
 # Uncommitted work, and a tracked file whose blob is missing (a lazy fetch needs it)
@@ -296,6 +298,7 @@ git rev-parse HEAD > .git/berth-base
 grep ' /workspace ' /proc/self/mountinfo | cut -d' ' -f4 > .git/berth-host-workspace
 printf 'work\\n' > work.txt
 git add work.txt && git commit -q -m work
+mkdir -p .git/hooks
 printf '%s' ${sq(hook)} > .git/hooks/reference-transaction
 chmod +x .git/hooks/reference-transaction
 cat .git/berth-host-workspace

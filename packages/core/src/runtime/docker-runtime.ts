@@ -380,7 +380,9 @@ export class DockerRuntime implements ContainerRuntime {
     let backoff = 250;
     while (!signal.aborted) {
       try {
+        // The engine sends no headers until the first event: the signal must reach the request.
         const stream = (await this.docker.getEvents({
+          abortSignal: signal,
           since,
           filters: {
             type: ['container'],

@@ -72,6 +72,9 @@ export class Reconciler {
     await this.deps.service.withSessionLock(id, async () => {
       const s = await this.deps.store.get(id);
       if (!s || s.containerId !== e.containerId || isTerminal(s.status) || s.status === 'creating') return;
+      // Echoes of berth's own actions: the store already says so, no need to ask the engine.
+      if (e.kind === 'pause' && s.status === 'paused') return;
+      if ((e.kind === 'start' || e.kind === 'unpause') && s.status === 'running') return;
       const c = e.kind === 'destroy' ? null : await this.deps.runtime.inspect(e.containerId);
       await this.applyContainerState(s, c);
     });

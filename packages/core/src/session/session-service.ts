@@ -130,9 +130,14 @@ export class SessionService {
     const limits = checkLimits(input, config.defaultLimits);
     const image = input.image || config.defaultImage;
     progress('checking the repository');
+    const imagePresent = runtime.imageExists(image);
+    imagePresent.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     const repo = await workspaces.inspectRepo(input.repo);
-    const base = await workspaces.resolveBase(repo, input.branch);
-    if (!(await runtime.imageExists(image))) {
+    const [base] = await Promise.all([
+      workspaces.resolveBase(repo, input.branch),
+      workspaces.assertBranchFree(repo, branchFor(name)),
+    ]);
+    if (!(await imagePresent)) {
       throw new InvalidInput(`image ${image} is not present on the Docker Engine`, {
         hint:
           image === config.defaultImage
@@ -146,7 +151,6 @@ export class SessionService {
       });
     }
     const branch = branchFor(name);
-    await workspaces.assertBranchFree(repo, branch);
 
     const uid = repo.ownerUid === 0 ? config.fallbackUid : repo.ownerUid;
     const gid = repo.ownerUid === 0 ? config.fallbackGid : repo.ownerGid;
@@ -190,15 +194,8 @@ export class SessionService {
     const [uid, gid] = session.user.split(':').map(Number) as [number, number];
     try {
       progress('making the working copy');
-      undo.push(() =>
-        workspaces.remove({
-          repoRoot: repo.root,
-          sessionId: session.id,
-          branch: session.branch,
-          path: session.workspacePath,
-          keepBranch: false,
-        }),
-      );
+      // create() undoes its own partial work; this undo is only for what comes after it (and it
+      // must never run when create() failed on a branch that already existed).
       await workspaces.create({
         sessionId: session.id,
         branch: session.branch,
@@ -209,6 +206,15 @@ export class SessionService {
         gid,
         gitUser: { name: 'berth session', email: `${session.name}@sessions.berth.invalid` },
       });
+      undo.push(() =>
+        workspaces.remove({
+          repoRoot: repo.root,
+          sessionId: session.id,
+          branch: session.branch,
+          path: session.workspacePath,
+          keepBranch: false,
+        }),
+      );
       const mounts = [
         { source: session.workspacePath!, target: '/workspace', readOnly: false },
         // The clone borrows the user's objects through alternates at this exact path.

@@ -1,5 +1,16 @@
 import { execFile } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  realpath,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +51,11 @@ const BUNDLE_SIGNATURES = [Buffer.from('# v2 git bundle\n'), Buffer.from('# v3 g
 const SHA_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 export function isSha(value: string): boolean {
   return SHA_RE.test(value);
+}
+
+/** A git config value, quoted: berth's own strings, but never trusted to be plain. */
+function quoteConfig(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\n\r\0]/g, ' ')}"`;
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -132,37 +148,47 @@ export class GitWorkspaces implements WorkingCopies {
    */
   async create(spec: WorkingCopySpec): Promise<void> {
     const refs = sessionRefs(spec.sessionId);
+    const branchRef = `refs/heads/${spec.branch}`;
     const undo: Array<() => Promise<unknown>> = [];
     try {
-      await git(spec.repo.root, ['update-ref', refs.base, spec.baseCommit]);
-      undo.push(() => git(spec.repo.root, ['update-ref', '-d', refs.base]));
-      // Empty old value: create only, never move an existing branch.
-      await git(spec.repo.root, ['update-ref', `refs/heads/${spec.branch}`, spec.baseCommit, '']).catch(
-        (err) => {
+      // One transaction: pin the base and create the branch, never moving an existing one.
+      await gitWithInput(
+        spec.repo.root,
+        ['update-ref', '--stdin'],
+        Buffer.from(`create ${refs.base} ${spec.baseCommit}\ncreate ${branchRef} ${spec.baseCommit}\n`),
+      ).catch(async (err) => {
+        if ((await gitStatus(spec.repo.root, ['show-ref', '--verify', '--quiet', branchRef])) === 0) {
           throw new Conflict(`branch ${spec.branch} already exists in ${spec.repo.root}`, {
             hint: `merge or delete it (\`git branch -D ${spec.branch}\`), or choose another session name`,
             cause: err,
           });
-        },
-      );
+        }
+        throw err;
+      });
       undo.push(() =>
-        git(spec.repo.root, ['update-ref', '-d', `refs/heads/${spec.branch}`, spec.baseCommit]),
+        gitWithInput(
+          spec.repo.root,
+          ['update-ref', '--stdin'],
+          Buffer.from(`delete ${refs.base}\ndelete ${branchRef} ${spec.baseCommit}\n`),
+        ),
       );
       await mkdir(this.opts.workspacesDir, { recursive: true, mode: 0o700 });
       undo.push(() => removeTree(spec.path));
+      // What `clone --shared` makes, without copying (then deleting) every remote branch: an
+      // empty repository (no template hooks) that borrows the user's objects.
       await git(this.opts.workspacesDir, [
-        'clone',
+        '-c',
+        'init.defaultBranch=berth',
+        'init',
         '--quiet',
-        '--shared',
-        '--no-tags',
-        '--no-checkout',
-        '--',
-        spec.repo.root,
+        '--template=',
         spec.path,
       ]);
-      await git(spec.path, ['remote', 'remove', 'origin']);
-      await git(spec.path, ['config', 'user.name', spec.gitUser.name]);
-      await git(spec.path, ['config', 'user.email', spec.gitUser.email]);
+      await writeFile(join(spec.path, '.git', 'objects', 'info', 'alternates'), `${spec.repo.objectsDir}\n`);
+      await appendFile(
+        join(spec.path, '.git', 'config'),
+        `[user]\n\tname = ${quoteConfig(spec.gitUser.name)}\n\temail = ${quoteConfig(spec.gitUser.email)}\n`,
+      );
       await git(spec.path, ['checkout', '--quiet', '-b', spec.branch, spec.baseCommit]);
       if (process.getuid?.() !== spec.uid || process.getgid?.() !== spec.gid) {
         await execFileP('chown', ['-R', `${spec.uid}:${spec.gid}`, '--', spec.path]);
@@ -267,23 +293,23 @@ export class GitWorkspaces implements WorkingCopies {
     path: string | null;
     keepBranch: boolean;
   }): Promise<void> {
-    if (opts.path) await removeTree(opts.path);
-    if (!opts.repoRoot) return;
-    const repoExists = await stat(opts.repoRoot).then(
-      () => true,
-      () => false,
-    );
-    if (!repoExists) return;
     const refs = sessionRefs(opts.sessionId);
-    const listed = await git(opts.repoRoot, ['for-each-ref', '--format=%(refname)', refs.prefix]).catch(
-      () => null,
-    );
-    for (const ref of listed?.stdout.split('\n').filter(Boolean) ?? []) {
-      await git(opts.repoRoot, ['update-ref', '-d', ref]).catch(() => undefined);
-    }
-    if (!opts.keepBranch) {
-      await git(opts.repoRoot, ['update-ref', '-d', `refs/heads/${opts.branch}`]).catch(() => undefined);
-    }
+    const dropRefs = async () => {
+      if (!opts.repoRoot) return;
+      const repoExists = await stat(opts.repoRoot).then(
+        () => true,
+        () => false,
+      );
+      if (!repoExists) return;
+      const doomed = [refs.base, refs.snapshot, ...(opts.keepBranch ? [] : [`refs/heads/${opts.branch}`])];
+      // One transaction; deleting a ref that does not exist is not an error.
+      await gitWithInput(
+        opts.repoRoot,
+        ['update-ref', '--stdin'],
+        Buffer.from(doomed.map((r) => `delete ${r}\n`).join('')),
+      );
+    };
+    await Promise.all([opts.path ? removeTree(opts.path) : undefined, dropRefs()]);
   }
 }
 

@@ -1,0 +1,676 @@
+#!/usr/bin/env node
+// `npm run bench`: berth against the raw Docker Engine doing the same container work, in one run.
+//
+// Engine operations go through a daemon this script starts (`berth serve`, its own temp BERTH_HOME)
+// over its unix socket, the path a user takes; the raw side does the same container work through
+// dockerode with the same image and HostConfig. Berth and raw iterations alternate (and swap
+// order every iteration) so drift hits both alike. The working-copy rows time GitWorkspaces.create
+// alone against `git worktree add` on the same repository.
+//
+//   node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]
+//
+// stdout: a table (or, with --json, exactly one JSON line); progress goes to stderr.
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { BerthClient } from '@berth/api';
+import { GitWorkspaces } from '@berth/core';
+import Docker from 'dockerode';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'packages/cli/bin/berth.js');
+
+const IMAGE = 'berth-test/busybox:1';
+const NETWORK = 'berth-sessions';
+const MEMORY = 2 * 1024 ** 3;
+/** berth's uid:gid for sessions when the repository is owned by root (BERTH_SESSION_UID/GID defaults). */
+const FALLBACK_ID = 1000;
+const RAW_LABEL = 'dev.berth.bench';
+const RAW_RUN_LABEL = 'dev.berth.bench.run';
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function parseArgs(argv) {
+  const opts = { json: false, quick: false, iterations: 15, warmup: 2, bigIterations: 3, bigWarmup: 1 };
+  const num = (flag, value, min) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) usage(`${flag} needs a whole number >= ${min}, not ${value}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === '--json') opts.json = true;
+    else if (flag === '--quick') opts.quick = true;
+    else if (flag === '--iterations') opts.iterations = num(flag, value(), 1);
+    else if (flag === '--warmup') opts.warmup = num(flag, value(), 0);
+    else if (flag === '--big-iterations') opts.bigIterations = num(flag, value(), 1);
+    else if (flag === '--help' || flag === '-h') usage();
+    else usage(`unknown argument ${argv[i]}`);
+  }
+  return opts;
+}
+
+function usage(problem) {
+  const text =
+    'usage: node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]\n' +
+    '  --json             one JSON line on stdout instead of the table\n' +
+    '  --quick            skip worktree_20k (a 20,000-file checkout takes about 15 s on a slow disk)\n' +
+    '  --iterations N     measured iterations per operation (default 15)\n' +
+    '  --warmup N         warm-up iterations, left out of the statistics (default 2)\n' +
+    '  --big-iterations N measured iterations for worktree_20k (default 3, after 1 warm-up)\n';
+  process.stderr.write(problem ? `bench: ${problem}\n${text}` : text);
+  process.exit(problem ? 2 : 0);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** git with no inherited GIT_* variable, a fixed identity and no system config. */
+function gitEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+  return {
+    ...env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: 'berth bench',
+    GIT_AUTHOR_EMAIL: 'bench@berth.invalid',
+    GIT_COMMITTER_NAME: 'berth bench',
+    GIT_COMMITTER_EMAIL: 'bench@berth.invalid',
+    LC_ALL: 'C',
+  };
+}
+
+function git(cwd, args) {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env: gitEnv(), maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err)
+        reject(new Error(`git ${args.join(' ')} failed in ${cwd}: ${String(stderr).trim() || err.message}`));
+      else resolve(String(stdout));
+    });
+  });
+}
+
+async function timed(fn, before) {
+  if (before) await before();
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Nearest-rank percentile. */
+function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+const round1 = (n) => Math.round(n * 10) / 10;
+const round2 = (n) => Math.round(n * 100) / 100;
+
+/** A repository with `count` small files spread over directories of 100, one commit on main. */
+async function makeRepo(dir, count) {
+  await mkdir(dir, { recursive: true });
+  await git(dir, ['init', '-q', '-b', 'main']);
+  const files = [];
+  for (let i = 0; i < count; i++) {
+    files.push({ dir: join(dir, 'src', `d${String(Math.floor(i / 100)).padStart(3, '0')}`), i });
+  }
+  const dirs = [...new Set(files.map((f) => f.dir))];
+  for (const d of dirs) await mkdir(d, { recursive: true });
+  for (let at = 0; at < files.length; at += 256) {
+    await Promise.all(
+      files
+        .slice(at, at + 256)
+        .map((f) =>
+          writeFile(
+            join(f.dir, `file${f.i}.txt`),
+            `file ${f.i}\n${'lorem ipsum dolor sit amet\n'.repeat(4)}`,
+          ),
+        ),
+    );
+  }
+  await writeFile(join(dir, 'README.md'), `# bench repo, ${count} files\n`);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['commit', '-q', '-m', `bench: ${count} files`]);
+  return dir;
+}
+
+/** Flushes dirty pages so one timed step does not pay for the previous step's writes. */
+function syncDisks() {
+  return new Promise((resolve) => execFile('sync', [], () => resolve()));
+}
+
+function waitExit(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// State shared with cleanup
+
+const docker = new Docker();
+const runId = randomUUID().slice(0, 8);
+let tmpRoot = null;
+let home = null;
+let daemon = null;
+let daemonLog = null;
+let cleaning = null;
+let interrupted = null;
+
+/** Stops the daemon, removes every container and directory this run made. Safe to call twice. */
+function cleanup() {
+  cleaning ??= doCleanup();
+  return cleaning;
+}
+
+async function doCleanup() {
+  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+    log(`stopping the daemon (pid ${daemon.pid})`);
+    try {
+      process.kill(daemon.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    if (!(await waitExit(daemon, 12_000))) {
+      try {
+        process.kill(daemon.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await waitExit(daemon, 3_000);
+    }
+  }
+  reportDaemonWarnings();
+  const filters = [];
+  if (home) filters.push([`dev.berth.home=${home}`]);
+  filters.push([`${RAW_LABEL}=raw`, `${RAW_RUN_LABEL}=${runId}`]);
+  for (const label of filters) {
+    try {
+      const list = await docker.listContainers({ all: true, filters: { label } });
+      await Promise.all(
+        list.map((c) =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch((err) => log(`could not remove container ${c.Id.slice(0, 12)}: ${err.message}`)),
+        ),
+      );
+      if (list.length > 0) log(`removed ${list.length} leftover container(s) labelled ${label.join(', ')}`);
+    } catch (err) {
+      log(`could not list containers labelled ${label.join(', ')}: ${err.message}`);
+    }
+  }
+  if (tmpRoot) {
+    await rm(tmpRoot, { recursive: true, force: true }).catch((err) =>
+      log(`could not remove ${tmpRoot}: ${err.message}`),
+    );
+  }
+}
+
+/** Between steps: stop when a signal asked to. */
+function checkInterrupted() {
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+}
+
+// First signal: finish the step in flight, then clean up. Second: clean up now.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (!interrupted) {
+      interrupted = signal;
+      log(`${signal}: stopping after the step in flight, then cleaning up (again to stop at once)`);
+      return;
+    }
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The daemon
+
+async function startDaemon() {
+  const env = { ...process.env };
+  for (const k of ['BERTH_PORT', 'BERTH_HOST', 'BERTH_NETWORK', 'BERTH_SESSION_UID', 'BERTH_SESSION_GID']) {
+    delete env[k];
+  }
+  Object.assign(env, {
+    BERTH_HOME: home,
+    BERTH_IMAGE: IMAGE,
+    BERTH_MAX_RUNNING: '1000',
+    BERTH_LOG_LEVEL: 'warn',
+  });
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  daemonLog = join(tmpRoot, 'daemon.log');
+  const fd = openSync(daemonLog, 'a');
+  try {
+    daemon = spawn(process.execPath, [cli, 'serve', '--log-level', 'warn'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', fd, fd],
+      // Its own process group: a Ctrl-C in the terminal reaches the bench, which stops it by pid.
+      detached: true,
+    });
+  } finally {
+    closeSync(fd);
+  }
+  const client = new BerthClient({ socketPath: join(home, 'berth.sock') });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (daemon.exitCode !== null || daemon.signalCode !== null) break;
+    const ok = await client.health().then(
+      (h) => h.status === 'ok',
+      () => false,
+    );
+    if (ok) return client;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the daemon did not come up:\n${daemonLogTail()}`);
+}
+
+/** The daemon logs at warn level: anything it logged is worth a look. */
+function reportDaemonWarnings() {
+  if (!daemonLog || !existsSync(daemonLog)) return;
+  const lines = readFileSync(daemonLog, 'utf8').trim().split('\n').filter(Boolean);
+  if (lines.length === 0) return;
+  const msgs = lines.map((l) => {
+    try {
+      const j = JSON.parse(l);
+      return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`;
+    } catch {
+      return l;
+    }
+  });
+  log(
+    `the daemon logged ${lines.length} line(s) at warn or above, e.g.:\n  ${msgs.slice(0, 3).join('\n  ')}`,
+  );
+}
+
+function daemonLogTail() {
+  try {
+    return readFileSync(daemonLog, 'utf8').trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '(no daemon log)';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw engine: the same container work berth does, through dockerode
+
+async function ensureNetwork() {
+  const existing = await docker.listNetworks({ filters: { name: [NETWORK] } });
+  if (existing.some((n) => n.Name === NETWORK)) return;
+  // The same network berth makes (berth never removes it; neither does the bench).
+  await docker
+    .createNetwork({
+      Name: NETWORK,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      Labels: { 'dev.berth.managed': 'true' },
+    })
+    .catch(async (err) => {
+      const again = await docker.listNetworks({ filters: { name: [NETWORK] } });
+      if (!again.some((n) => n.Name === NETWORK)) throw err;
+    });
+}
+
+function rawContainerSpec(name, bindDir, user) {
+  return {
+    name,
+    Image: IMAGE,
+    Cmd: ['sleep', 'infinity'],
+    User: user,
+    Env: ['HOME=/home/berth'],
+    WorkingDir: '/workspace',
+    Labels: { [RAW_LABEL]: 'raw', [RAW_RUN_LABEL]: runId },
+    Tty: false,
+    OpenStdin: false,
+    HostConfig: {
+      Binds: [`${bindDir}:/workspace:rw`],
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      Init: true,
+      PidsLimit: 512,
+      Memory: MEMORY,
+      MemorySwap: MEMORY,
+      NanoCpus: 1e9,
+      Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
+      NetworkMode: NETWORK,
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    },
+  };
+}
+
+async function rawExecTrue(container, user) {
+  const exec = await container.exec({
+    Cmd: ['true'],
+    User: user,
+    WorkingDir: '/workspace',
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: false,
+    Tty: false,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+    stream.resume();
+  });
+  const info = await exec.inspect();
+  if (info.ExitCode !== 0) throw new Error(`raw exec of true exited ${info.ExitCode}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+const OPERATIONS = [
+  { name: 'create', what: 'berth create to running (working copy included) vs createContainer + start' },
+  { name: 'pause_resume', what: 'berth pause + resume vs pause + unpause' },
+  { name: 'exec', what: 'berth exec `true` vs exec create + start + wait + inspect' },
+  { name: 'remove', what: 'berth remove --force (container, working copy, branch) vs container.remove' },
+  { name: 'worktree_100', what: 'GitWorkspaces.create vs git worktree add, 100 files' },
+  { name: 'worktree_20k', what: 'GitWorkspaces.create vs git worktree add, 20,000 files' },
+];
+
+const samples = Object.fromEntries(OPERATIONS.map((o) => [o.name, { berth: [], raw: [], paired: [] }]));
+
+/** Runs both sides of one operation, in the given order, and keeps the samples when measured. */
+async function pair(op, berthFirst, measured, berthFn, rawFn, before) {
+  const sides = berthFirst
+    ? [
+        ['berth', berthFn],
+        ['raw', rawFn],
+      ]
+    : [
+        ['raw', rawFn],
+        ['berth', berthFn],
+      ];
+  const got = {};
+  for (const [side, fn] of sides) {
+    checkInterrupted();
+    got[side] = await timed(fn, before);
+    if (measured) samples[op][side].push(got[side]);
+  }
+  // The two sides of one iteration ran back to back: their ratio shrugs off drift between iterations.
+  if (measured) samples[op].paired.push(got.berth / got.raw);
+  return got;
+}
+
+async function engineOps(client, repo, user) {
+  const total = opts.warmup + opts.iterations;
+  for (let i = 0; i < total; i++) {
+    const measured = i >= opts.warmup;
+    const berthFirst = i % 2 === 0;
+    const tag = measured ? `${i - opts.warmup + 1}/${opts.iterations}` : `warm-up ${i + 1}/${opts.warmup}`;
+    const name = `bench-${i}`;
+    const bindDir = join(tmpRoot, 'binds', `raw-${i}`);
+    await mkdir(bindDir, { recursive: true });
+    let container = null;
+    const line = [];
+    const note = (op, got) => line.push(`${op} ${got.berth.toFixed(0)}/${got.raw.toFixed(0)}`);
+
+    note(
+      'create',
+      await pair(
+        'create',
+        berthFirst,
+        measured,
+        async () => {
+          const s = await client.createSession({ name, repo });
+          if (s.status !== 'running') throw new Error(`berth session ${name} is ${s.status}, not running`);
+        },
+        async () => {
+          await ensureNetwork();
+          container = await docker.createContainer(
+            rawContainerSpec(`berth-bench-raw-${runId}-${i}`, bindDir, user),
+          );
+          await container.start();
+        },
+      ),
+    );
+    note(
+      'pause_resume',
+      await pair(
+        'pause_resume',
+        berthFirst,
+        measured,
+        async () => {
+          await client.act(name, 'pause');
+          const s = await client.act(name, 'resume');
+          if (s.status !== 'running') throw new Error(`berth session ${name} is ${s.status} after resume`);
+        },
+        async () => {
+          await container.pause();
+          await container.unpause();
+        },
+      ),
+    );
+    note(
+      'exec',
+      await pair(
+        'exec',
+        berthFirst,
+        measured,
+        async () => {
+          const r = await client.exec(name, ['true']);
+          if (r.exitCode !== 0) throw new Error(`berth exec of true exited ${r.exitCode}`);
+        },
+        () => rawExecTrue(container, user),
+      ),
+    );
+    note(
+      'remove',
+      await pair(
+        'remove',
+        berthFirst,
+        measured,
+        () => client.remove(name, true),
+        () => container.remove({ force: true }),
+      ),
+    );
+    await rm(bindDir, { recursive: true, force: true });
+    log(`engine ${tag} (${berthFirst ? 'berth' : 'raw'} first), berth/raw ms: ${line.join(', ')}`);
+  }
+}
+
+async function worktreeOps(op, repo, warmup, iterations) {
+  const workspacesDir = join(tmpRoot, 'wt-home', 'workspaces');
+  const rawDir = join(tmpRoot, 'worktrees');
+  await mkdir(rawDir, { recursive: true });
+  const ws = new GitWorkspaces({ workspacesDir });
+  // Outside the timed part: what berth's create does before it makes the working copy.
+  const info = await ws.inspectRepo(repo);
+  const base = await ws.resolveBase(info);
+  const uid = info.ownerUid === 0 ? FALLBACK_ID : info.ownerUid;
+  const gid = info.ownerUid === 0 ? FALLBACK_ID : info.ownerGid;
+  for (let i = 0; i < warmup + iterations; i++) {
+    const measured = i >= warmup;
+    const sessionId = randomUUID();
+    const branch = `berth/${op.replace('_', '-')}-${i}`;
+    const path = join(workspacesDir, sessionId);
+    const rawPath = join(rawDir, `${op}-${i}`);
+    const rawBranch = `bench-raw-${op.replace('_', '-')}-${i}`;
+    const got = await pair(
+      op,
+      i % 2 === 0,
+      measured,
+      () =>
+        ws.create({
+          sessionId,
+          branch,
+          repo: info,
+          baseCommit: base.commit,
+          path,
+          uid,
+          gid,
+          gitUser: { name: 'berth session', email: `bench-${i}@sessions.berth.invalid` },
+        }),
+      () => git(repo, ['worktree', 'add', '-q', rawPath, '-b', rawBranch]),
+      // Untimed, before each side: nothing left to write back from the step before.
+      syncDisks,
+    );
+    // Outside the timed part: undo both.
+    await ws.remove({ repoRoot: info.root, sessionId, branch, path, keepBranch: false });
+    await git(repo, ['worktree', 'remove', '--force', rawPath]);
+    await git(repo, ['branch', '-q', '-D', rawBranch]);
+    const tag = measured ? `${i - warmup + 1}/${iterations}` : `warm-up ${i + 1}/${warmup}`;
+    log(`${op} ${tag}: berth ${got.berth.toFixed(0)} ms, git worktree ${got.raw.toFixed(0)} ms`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function results() {
+  return OPERATIONS.filter((o) => samples[o.name].berth.length > 0).map((o) => {
+    const { berth, raw, paired } = samples[o.name];
+    const med = median(berth);
+    const rawMed = median(raw);
+    return {
+      name: o.name,
+      median_ms: round1(med),
+      raw_median_ms: round1(rawMed),
+      ratio: round2(med / rawMed),
+      p90_ms: round1(percentile(berth, 90)),
+      raw_p90_ms: round1(percentile(raw, 90)),
+      paired_ratio: round2(median(paired)),
+      iterations: berth.length,
+    };
+  });
+}
+
+function table(rows, meta) {
+  const head = ['operation', 'berth median', 'raw median', 'ratio', 'berth p90', 'raw p90', 'paired', 'n'];
+  const body = rows.map((r) => [
+    r.name,
+    `${r.median_ms.toFixed(1)} ms`,
+    `${r.raw_median_ms.toFixed(1)} ms`,
+    `${r.ratio.toFixed(2)}x`,
+    `${r.p90_ms.toFixed(1)} ms`,
+    `${r.raw_p90_ms.toFixed(1)} ms`,
+    `${r.paired_ratio.toFixed(2)}x`,
+    String(r.iterations),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
+  const fmt = (cells) =>
+    cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  const lines = [
+    `berth bench: image ${meta.image}, Docker Engine ${meta.engine}, ${meta.cpus} CPUs, node ${process.version}`,
+    `engine ops: ${opts.iterations} iterations after ${opts.warmup} warm-up, berth and raw interleaved;` +
+      ' berth through its daemon over the unix socket, raw through dockerode',
+    '',
+    fmt(head),
+    fmt(widths.map((w) => '-'.repeat(w))),
+    ...body.map(fmt),
+    '',
+    ...OPERATIONS.filter((o) => rows.some((r) => r.name === o.name)).map(
+      (o) => `  ${o.name.padEnd(widths[0])}  ${o.what}`,
+    ),
+  ];
+  lines.push(
+    "  ratio = berth median / raw median; paired = median of each iteration's berth/raw (robust to drift)",
+  );
+  for (const r of rows) {
+    const { berth, raw } = samples[r.name];
+    const spread = (v) => Math.max(...v) / Math.min(...v);
+    if (spread(berth) > 3 || spread(raw) > 3) {
+      const range = (v) => `${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)} ms`;
+      lines.push(
+        `  note: ${r.name} samples spread widely (berth ${range(berth)}, raw ${range(raw)}): the machine's` +
+          ' state, not berth, sets these numbers; read the paired ratio',
+      );
+    }
+  }
+  if (opts.quick) lines.push('  (worktree_20k skipped: --quick)');
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const version = await docker.version().catch((err) => {
+    throw new Error(`no Docker Engine answers (${err.message}); start it or run \`npm run setup\``);
+  });
+  await docker
+    .getImage(IMAGE)
+    .inspect()
+    .catch(() => {
+      throw new Error(`image ${IMAGE} is missing; build it with \`node scripts/setup.mjs --for-tests\``);
+    });
+  if (!existsSync(join(root, 'packages/cli/dist/bin.js')))
+    throw new Error('berth is not built: run `npm run build`');
+
+  tmpRoot = await mkdtemp(join(tmpdir(), 'berth-bench-'));
+  home = join(tmpRoot, 'home');
+  log(`image ${IMAGE}, BERTH_HOME ${home}, run ${runId}`);
+
+  log('making a 100-file repository');
+  const repo100 = await makeRepo(join(tmpRoot, 'repos', 'r100'), 100);
+  const st = await stat(repo100);
+  const user = st.uid === 0 ? `${FALLBACK_ID}:${FALLBACK_ID}` : `${st.uid}:${st.gid}`;
+
+  checkInterrupted();
+  log('starting the daemon');
+  const client = await startDaemon();
+  log(`daemon up (pid ${daemon.pid}); engine operations, berth/raw ms per iteration`);
+  await engineOps(client, repo100, user);
+
+  checkInterrupted();
+  log('working copies, 100 files');
+  await worktreeOps('worktree_100', repo100, opts.warmup, opts.iterations);
+
+  if (!opts.quick) {
+    checkInterrupted();
+    log('making a 20,000-file repository (about a minute on a slow disk)');
+    const t0 = performance.now();
+    const repo20k = await makeRepo(join(tmpRoot, 'repos', 'r20k'), 20_000);
+    log(`made it in ${((performance.now() - t0) / 1000).toFixed(1)} s; working copies, 20,000 files`);
+    await worktreeOps('worktree_20k', repo20k, opts.bigWarmup, opts.bigIterations);
+  }
+
+  const rows = results();
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ image: IMAGE, operations: rows })}\n`);
+  } else {
+    process.stdout.write(table(rows, { image: IMAGE, engine: version.Version, cpus: cpus().length }));
+  }
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  exitCode = interrupted ? 130 : 1;
+  log(interrupted ? `stopped: ${err.message}` : `failed: ${err?.stack ?? err}`);
+  const tail = daemonLog && existsSync(daemonLog) ? daemonLogTail() : '';
+  if (tail) log(`daemon log tail:\n${tail}`);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
