@@ -51,11 +51,16 @@ export async function connect(opts: { autostart?: boolean } = {}): Promise<Berth
   });
   child.unref();
   process.stderr.write(`berth: no daemon was running; started one (pid ${child.pid}, log ${logFile})\n`);
-  const deadline = Date.now() + 20_000;
+  let deadline = Date.now() + 20_000;
+  let exited = false;
   while (Date.now() < deadline) {
     if (await daemonAnswers(client)) return client;
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
+    if (child.exitCode !== null && !exited) {
+      // It may have lost a race to a daemon another command started: give that one a moment.
+      exited = true;
+      deadline = Math.min(deadline, Date.now() + 3_000);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
   const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n');
   throw new CliError(

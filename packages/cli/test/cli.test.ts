@@ -75,6 +75,46 @@ describe('berth CLI end to end (real daemon, engine, git, SQLite)', () => {
     expect(await cli.json<SessionJson[]>('ls')).toEqual([]);
   });
 
+  it('logs, stats, diff and pause/resume print what they promise, with --json', async () => {
+    const cli = berthCli({ BERTH_IMAGE: SESSION_IMAGE });
+    const repo = makeRepo({ 'README.md': 'one\n' });
+    expect((await cli.run('new', 'obs', '--repo', repo)).code).toBe(0);
+    await cli.run(
+      'exec',
+      'obs',
+      '--',
+      'sh',
+      '-c',
+      'printf "two\\n" >> README.md; printf "\\033[31mred\\n" > esc.txt',
+    );
+    const diff = await cli.json<{ base: string; head: string; diff: string }>('diff', 'obs');
+    expect(diff.diff).toContain('+two');
+    expect(diff.diff).toContain('+++ b/esc.txt');
+    expect(diff.diff).not.toContain('\u001b');
+    const stats = await cli.json<{ memoryBytes: number; pids: number; memoryLimitBytes: number }>(
+      'stats',
+      'obs',
+    );
+    expect(stats.pids).toBeGreaterThan(0);
+    expect(stats.memoryLimitBytes).toBe(2 * 1024 ** 3);
+    const paused = await cli.json<{ status: string }>('pause', 'obs');
+    expect(paused.status).toBe('paused');
+    const refused = await cli.run('exec', 'obs', '--', 'true');
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('berth resume obs');
+    expect((await cli.json<{ status: string }>('resume', 'obs')).status).toBe('running');
+    const logs = await cli.run('logs', 'obs', '--tail', '5');
+    expect(logs.code).toBe(0);
+  });
+
+  it('commands started together share one daemon', async () => {
+    const cli = berthCli();
+    const runs = await Promise.all([cli.run('ls'), cli.run('ls'), cli.run('ls'), cli.run('ls')]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const status = await cli.json<{ running: boolean; pid: number }>('daemon', 'status');
+    expect(status.pid).toBe(cli.daemonPid());
+  });
+
   it('daemon status and stop report the daemon and stop it', async () => {
     const cli = berthCli();
     const before = await cli.json<{ running: boolean }>('daemon', 'status');

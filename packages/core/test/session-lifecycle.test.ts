@@ -29,6 +29,35 @@ describe('session lifecycle against the real engine', () => {
     expect(git(repo, 'for-each-ref', 'refs/berth/')).toBe('');
   });
 
+  it("finish keeps the agent's own commits and what it left uncommitted", async () => {
+    const core = await testCore({ defaultImage: SESSION_IMAGE });
+    const repo = makeRepo();
+    await core.service.create({ name: 'agent', repo });
+    const work = await core.service.exec('agent', [
+      'sh',
+      '-c',
+      'echo a > a.txt && git add a.txt && git commit -qm "agent: add a" && echo b > b.txt && echo more >> README.md',
+    ]);
+    expect(work.exitCode, work.stderr.toString()).toBe(0);
+    await core.service.finish('agent', 'Leftovers');
+    expect(git(repo, 'log', '--format=%s', 'main..berth/agent').split('\n')).toEqual([
+      'Leftovers',
+      'agent: add a',
+    ]);
+    expect(git(repo, 'show', 'berth/agent:a.txt')).toBe('a');
+    expect(git(repo, 'show', 'berth/agent:b.txt')).toBe('b');
+    expect(git(repo, 'show', 'berth/agent:README.md')).toBe('# demo\nmore');
+  });
+
+  it('finish with no changes leaves the branch at its base', async () => {
+    const core = await testCore({ defaultImage: SESSION_IMAGE });
+    const repo = makeRepo();
+    await core.service.create({ name: 'idle', repo });
+    const done = await core.service.finish('idle', 'Nothing');
+    expect(done.statusReason).toBe('finished with no changes');
+    expect(git(repo, 'rev-parse', 'berth/idle')).toBe(git(repo, 'rev-parse', 'main'));
+  });
+
   it('cancel removes the branch, the working copy and the container', async () => {
     const core = await testCore();
     const repo = makeRepo();

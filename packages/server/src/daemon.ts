@@ -1,12 +1,39 @@
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BERTH_VERSION, type DaemonInfo } from '@berth/api';
+import { BERTH_VERSION, BerthClient, type DaemonInfo } from '@berth/api';
 import { type BerthConfig, openCore } from '@berth/core';
 import pino from 'pino';
 import { buildServer } from './app.js';
 
 export function pidFile(config: BerthConfig): string {
   return join(config.home, 'berth.pid');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function takePidFile(config: BerthConfig): Promise<void> {
+  const file = pidFile(config);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new Error(`a berth daemon already runs for ${config.home} (pid ${owner})`);
+      }
+      await rm(file, { force: true }); // stale: its daemon is gone
+    }
+  }
+  throw new Error(`could not take ${file}; another daemon is starting`);
 }
 
 /**
@@ -21,6 +48,12 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
       censor: '[redacted]',
     },
   });
+  // One daemon per BERTH_HOME, settled before anything reconciles (a second daemon would undo the
+  // first one's in-flight creates): the pid file is taken exclusively; a dead owner's is stale.
+  await mkdir(config.home, { recursive: true, mode: 0o700 });
+  await takePidFile(config);
+  const running = await new BerthClient({ socketPath: config.socketPath }).daemonInfo().catch(() => null);
+  if (running) throw new Error(`a berth daemon already runs for ${config.home} (pid ${running.pid})`);
   const core = await openCore(config, logger);
   const startedAt = new Date().toISOString();
   const daemon = (): DaemonInfo => ({
@@ -49,7 +82,6 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
     }
     await app.listen({ host: config.tcp.host, port: config.tcp.port });
   }
-  await writeFile(pidFile(config), `${process.pid}\n`, { mode: 0o600 });
   logger.info({ socket: config.socketPath, pid: process.pid }, 'berth daemon listening');
 
   let closing = false;
