@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages/cli/bin/berth.js');
-const home =
-  process.env.BERTH_HOME || join(process.env.XDG_DATA_HOME || join(homedir(), '.local/share'), 'berth');
-const repo = join(home, 'demo-repo');
+// Outside BERTH_HOME: berth never mounts its own data directory into a session.
+const repo = process.env.BERTH_DEMO_REPO || join(homedir(), 'berth-demo');
 const berth = (...args) => spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' }).status ?? 1;
 
 if (!existsSync(join(repo, '.git'))) {

@@ -55,6 +55,9 @@ export async function openCore(config: BerthConfig, logger: Logger = silentLogge
     events,
     store,
     async startWatching() {
+      // Events from just before the first reconciliation on are replayed, so nothing the engine
+      // does between that listing and the subscription goes unseen.
+      const since = Math.floor(Date.now() / 1000) - 1;
       await reconciler.reconcileAll();
       watching = runtime.events(
         stop.signal,
@@ -70,6 +73,7 @@ export async function openCore(config: BerthConfig, logger: Logger = silentLogge
               .catch((err) => logger.warn({ err }, 'reconciliation after reconnect failed')),
           );
         },
+        since,
       );
     },
     async close() {

@@ -26,15 +26,18 @@ export function git(cwd: string, ...args: string[]): string {
   }).trim();
 }
 
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+export function tempDir(prefix: string, parent = tmpdir()): string {
+  const dir = mkdtempSync(join(parent, prefix));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 /** A real git repo with one commit on `main`. */
-export function makeRepo(files: Record<string, string> = { 'README.md': '# demo\n' }): string {
-  const dir = tempDir('berth-repo-');
+export function makeRepo(
+  files: Record<string, string> = { 'README.md': '# demo\n' },
+  parent?: string,
+): string {
+  const dir = tempDir('berth-repo-', parent);
   git(dir, 'init', '-q', '-b', 'main');
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });

@@ -23,6 +23,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Core } from '../src/index.js';
+import { CONTAINER_OBJECTS_DIR } from '../src/workspace/git-workspace.js';
 import { git, makeRepo, SESSION_IMAGE, tempDir, testCore } from './fixtures.js';
 import {
   committedTrapsScript,
@@ -77,7 +78,8 @@ function hostState(repo: string) {
 /** A session on `repo` with every trap planted from inside it; returns its escape report. */
 async function plantedSession(core: Core, repo: string, t: Tripwire, name: string) {
   const session = await core.service.create({ name, repo });
-  const objectsDir = realpathSync(join(repo, '.git', 'objects'));
+  // Inside the session the user's objects are mounted (read-only) here.
+  const objectsDir = CONTAINER_OBJECTS_DIR;
   const committed = await core.service.exec(name, ['sh', '-c', committedTrapsScript(t, objectsDir)]);
   expect(committed.exitCode, committed.stderr.toString()).toBe(0);
   const local = await core.service.exec(name, ['sh', '-c', localTrapsScript(t, objectsDir)]);
@@ -216,6 +218,12 @@ describe('nothing written in a session runs on the host (SECURITY.md, "Git and f
       // Exactly what berth must never do: the host's git inside the session's clone.
       const copy = join(tempDir('berth-ctl-'), 'clone');
       execFileSync('cp', ['-a', session.workspacePath!, copy]);
+      // The clone finds the user's objects where the session mounts them; point the copy at the
+      // host's path instead, as if the host's git were run in place.
+      writeFileSync(
+        join(copy, '.git/objects/info/alternates'),
+        `${realpathSync(join(repo, '.git', 'objects'))}\n`,
+      );
       await core.service.cancel('esc-ctl');
       expect(t.fired()).toEqual([]);
       const home = tempDir('berth-ctl-home-');

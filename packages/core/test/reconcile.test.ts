@@ -77,6 +77,29 @@ describe('the store and the engine agree', () => {
     }
   });
 
+  it('a container that surfaces after its session ended is removed as soon as the engine reports it', async () => {
+    const core = await testCore();
+    await core.startWatching();
+    const s = await core.service.create({ name: 'late', repo: makeRepo() });
+    await core.service.cancel('late');
+    // What a killed daemon leaves in flight: the engine makes the container after all.
+    const late = await docker.createContainer({
+      Image: BUSYBOX_IMAGE,
+      Cmd: ['sleep', 'infinity'],
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_HOME]: core.config.home, [LABEL_SESSION_ID]: s.id },
+    });
+    const gone = await until(
+      () =>
+        late.inspect().then(
+          () => false,
+          () => true,
+        ),
+      (x) => x,
+      2000,
+    );
+    expect(gone).toBe(true);
+  });
+
   it('a create the engine refuses part-way leaves no row, container, working copy or branch', async () => {
     const core = await testCore();
     const repo = makeRepo();

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { checklistDeviations } from './container-checklist.js';
 import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
@@ -47,6 +48,17 @@ describe('session lifecycle against the real engine', () => {
     expect(git(repo, 'show', 'berth/agent:a.txt')).toBe('a');
     expect(git(repo, 'show', 'berth/agent:b.txt')).toBe('b');
     expect(git(repo, 'show', 'berth/agent:README.md')).toBe('# demo\nmore');
+  });
+
+  it("works on a repository in the user's home, wherever the session's user may not look", async () => {
+    const core = await testCore({ defaultImage: SESSION_IMAGE });
+    // As root this is /root (mode 0700 in the image too): the session must not need that path.
+    const repo = makeRepo(undefined, homedir());
+    await core.service.create({ name: 'homed', repo });
+    const r = await core.service.exec('homed', ['sh', '-c', 'git log --oneline && echo x > x.txt']);
+    expect(r.exitCode, r.stderr.toString()).toBe(0);
+    await core.service.finish('homed', 'From home');
+    expect(git(repo, 'show', 'berth/homed:x.txt')).toBe('x');
   });
 
   it('finish with no changes leaves the branch at its base', async () => {

@@ -375,8 +375,9 @@ export class DockerRuntime implements ContainerRuntime {
     signal: AbortSignal,
     onEvent: (e: RuntimeEvent) => void,
     onReconnect?: () => void,
+    sinceSeconds = Math.floor(Date.now() / 1000),
   ): Promise<void> {
-    let since = Math.floor(Date.now() / 1000);
+    let since = sinceSeconds;
     let backoff = 250;
     while (!signal.aborted) {
       try {
@@ -387,7 +388,7 @@ export class DockerRuntime implements ContainerRuntime {
           filters: {
             type: ['container'],
             label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`],
-            event: ['die', 'destroy', 'start', 'pause', 'unpause'],
+            event: ['create', 'die', 'destroy', 'start', 'pause', 'unpause'],
           },
         })) as unknown as Readable;
         backoff = 250;
@@ -412,7 +413,12 @@ export class DockerRuntime implements ContainerRuntime {
                 onEvent({ kind: 'die', containerId, exitCode: Number.isFinite(code) ? code : null, labels });
               } else if (ev.Action === 'destroy') {
                 onEvent({ kind: 'destroy', containerId, labels });
-              } else if (ev.Action === 'start' || ev.Action === 'pause' || ev.Action === 'unpause') {
+              } else if (
+                ev.Action === 'create' ||
+                ev.Action === 'start' ||
+                ev.Action === 'pause' ||
+                ev.Action === 'unpause'
+              ) {
                 onEvent({ kind: ev.Action, containerId, labels });
               }
             }

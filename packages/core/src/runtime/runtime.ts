@@ -73,7 +73,7 @@ export interface ContainerStats {
 export type RuntimeEvent =
   | { kind: 'die'; containerId: string; exitCode: number | null; labels: Record<string, string> }
   | { kind: 'destroy'; containerId: string; labels: Record<string, string> }
-  | { kind: 'start' | 'pause' | 'unpause'; containerId: string; labels: Record<string, string> };
+  | { kind: 'create' | 'start' | 'pause' | 'unpause'; containerId: string; labels: Record<string, string> };
 
 export interface ContainerRuntime {
   ping(): Promise<void>;
@@ -95,7 +95,12 @@ export interface ContainerRuntime {
   logs(id: string, opts: { tail?: number; follow: boolean; signal?: AbortSignal }): AsyncIterable<LogChunk>;
   stats(id: string): Promise<ContainerStats>;
   /** Engine events for berth's containers; ends when the signal aborts. Reconnects on its own. */
-  events(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void, onReconnect?: () => void): Promise<void>;
+  events(
+    signal: AbortSignal,
+    onEvent: (e: RuntimeEvent) => void,
+    onReconnect?: () => void,
+    sinceSeconds?: number,
+  ): Promise<void>;
 }
 
 export interface LogChunk {

@@ -71,7 +71,18 @@ export class Reconciler {
     }
     await this.deps.service.withSessionLock(id, async () => {
       const s = await this.deps.store.get(id);
-      if (!s || s.containerId !== e.containerId || isTerminal(s.status) || s.status === 'creating') return;
+      const ours = s && s.containerId === e.containerId && !isTerminal(s.status);
+      if (!ours && e.kind !== 'destroy' && !(s?.status === 'creating' && this.deps.service.isInFlight(id))) {
+        // A container that surfaced after its session ended: the engine finished a create or
+        // start that a killed daemon had asked for. Nothing may own it, so it goes.
+        this.deps.logger.info(
+          { container: e.containerId, session: id },
+          'removing a container its session no longer owns',
+        );
+        await this.deps.runtime.remove(e.containerId);
+        return;
+      }
+      if (!s || !ours || s.status === 'creating') return;
       // Echoes of berth's own actions: the store already says so, no need to ask the engine.
       if (e.kind === 'pause' && s.status === 'paused') return;
       if ((e.kind === 'start' || e.kind === 'unpause') && s.status === 'running') return;

@@ -21,7 +21,7 @@ import type {
   LogChunk,
 } from '../runtime/runtime.js';
 import type { SessionPatch, SessionStore } from '../store/store.js';
-import { type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
+import { CONTAINER_OBJECTS_DIR, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
 import { parseSnapshotOutput, SNAPSHOT_REF, SNAPSHOT_SCRIPT } from '../workspace/snapshot-script.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -217,8 +217,8 @@ export class SessionService {
       );
       const mounts = [
         { source: session.workspacePath!, target: '/workspace', readOnly: false },
-        // The clone borrows the user's objects through alternates at this exact path.
-        { source: repo.objectsDir, target: repo.objectsDir, readOnly: true },
+        // The clone borrows the user's objects through its alternates file, which names this path.
+        { source: repo.objectsDir, target: CONTAINER_OBJECTS_DIR, readOnly: true },
       ];
       assertSafeMounts(mounts, { berthHome: config.home, allowedInHome: [session.workspacePath!] });
       progress('starting the container');

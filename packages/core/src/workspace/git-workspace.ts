@@ -46,6 +46,9 @@ export function sessionRefs(sessionId: string) {
   return { prefix, base: `${prefix}/base`, snapshot: `${prefix}/snapshot` };
 }
 
+/** Where a session sees the user's repository objects (read-only). */
+export const CONTAINER_OBJECTS_DIR = '/berth/objects';
+
 const BUNDLE_SIGNATURES = [Buffer.from('# v2 git bundle\n'), Buffer.from('# v3 git bundle\n')];
 
 const SHA_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -190,6 +193,10 @@ export class GitWorkspaces implements WorkingCopies {
         `[user]\n\tname = ${quoteConfig(spec.gitUser.name)}\n\temail = ${quoteConfig(spec.gitUser.email)}\n`,
       );
       await git(spec.path, ['checkout', '--quiet', '-b', spec.branch, spec.baseCommit]);
+      // From here on only the container reads this clone: it finds the user's objects where the
+      // session mounts them, whatever the host path (which may sit under a directory such as
+      // /root that the session's user cannot enter). The host's git never reads them here again.
+      await writeFile(join(spec.path, '.git', 'objects', 'info', 'alternates'), `${CONTAINER_OBJECTS_DIR}\n`);
       if (process.getuid?.() !== spec.uid || process.getgid?.() !== spec.gid) {
         await execFileP('chown', ['-R', `${spec.uid}:${spec.gid}`, '--', spec.path]);
       }
