@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import type { Token, User } from './auth.js';
 import type {
   CreateProgressLine,
   CreateSessionRequest,
@@ -81,11 +82,66 @@ export class BerthClient {
     return Buffer.concat(parts).toString('utf8');
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.open(method, path, body);
+  private async json<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T> {
+    const res = await this.open(method, path, body, headers);
     const text = await this.readAll(res);
     if (res.status >= 400) throw toApiError(res.status, text);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * A browser-style login: returns the session cookie and its CSRF token. The CLI trades it for
+   * an API token at once (`berth login`) and logs the cookie out.
+   */
+  async login(
+    username: string,
+    password: string,
+  ): Promise<{ cookie: string; csrfToken: string; user: User }> {
+    const res = await this.open('POST', `${API_PREFIX}/auth/login`, { username, password });
+    const text = await this.readAll(res);
+    if (res.status >= 400) throw toApiError(res.status, text);
+    const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+    const body = JSON.parse(text) as { csrfToken: string; user: User };
+    return { cookie, csrfToken: body.csrfToken, user: body.user };
+  }
+
+  async logout(auth?: { cookie: string; csrfToken: string }): Promise<void> {
+    await this.json('POST', `${API_PREFIX}/auth/logout`, undefined, auth ? cookieHeaders(auth) : undefined);
+  }
+
+  createToken(name: string, opts: { username?: string; as?: { cookie: string; csrfToken: string } } = {}) {
+    return this.json<{ token: string; info: Token }>(
+      'POST',
+      `${API_PREFIX}/tokens`,
+      { name, ...(opts.username ? { username: opts.username } : {}) },
+      opts.as ? cookieHeaders(opts.as) : undefined,
+    );
+  }
+
+  async listTokens(username?: string): Promise<Token[]> {
+    const q = username ? `?username=${enc(username)}` : '';
+    return (await this.json<{ tokens: Token[] }>('GET', `${API_PREFIX}/tokens${q}`)).tokens;
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    await this.json('DELETE', `${API_PREFIX}/tokens/${enc(id)}`);
+  }
+
+  createUser(req: { username: string; password?: string; role?: 'admin' | 'member' }): Promise<User> {
+    return this.json('POST', `${API_PREFIX}/users`, req);
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (await this.json<{ users: User[] }>('GET', `${API_PREFIX}/users`)).users;
+  }
+
+  me(): Promise<{ kind: 'local' | 'user'; user: User | null; via: string }> {
+    return this.json('GET', `${API_PREFIX}/auth/me`);
   }
 
   health(): Promise<Health> {
@@ -179,6 +235,27 @@ export class BerthClient {
       : {};
     return new WebSocket(u, { headers });
   }
+
+  /**
+   * Opens the real-time events WebSocket (`GET /api/v1/events`): JSON text frames, each a
+   * `ServerFrame`; send `ClientMessage`s (JSON) to subscribe to sessions and their logs.
+   */
+  events(): WebSocket {
+    return this.websocket(`${API_PREFIX}/events`);
+  }
+
+  private websocket(path: string): WebSocket {
+    if ('socketPath' in this.endpoint) return new WebSocket(`ws+unix://${this.endpoint.socketPath}:${path}`);
+    const u = new URL(path, this.endpoint.url.replace(/^http/, 'ws'));
+    const headers: Record<string, string> = this.endpoint.token
+      ? { authorization: `Bearer ${this.endpoint.token}` }
+      : {};
+    return new WebSocket(u, { headers });
+  }
+}
+
+function cookieHeaders(auth: { cookie: string; csrfToken: string }): Record<string, string> {
+  return { cookie: auth.cookie, 'x-berth-csrf': auth.csrfToken };
 }
 
 function toApiError(status: number, text: string): ApiError {

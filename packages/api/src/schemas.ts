@@ -35,12 +35,42 @@ export const Session = Type.Object({
   limits: Type.Object({ cpus: Type.Number(), memoryBytes: Type.Integer(), pids: Type.Integer() }),
   env: Type.Record(Type.String(), Type.String()),
   user: Type.String(),
+  ownerId: Type.Union([Type.String(), Type.Null()]),
+  teamId: Type.Union([Type.String(), Type.Null()]),
+  description: Type.String(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
 export type Session = Static<typeof Session>;
 
-export const SessionList = Type.Object({ sessions: Type.Array(Session) });
+export const SessionList = Type.Object({
+  sessions: Type.Array(Session),
+  /** How many match the filter before limit/offset. */
+  total: Type.Integer(),
+});
+
+export const SessionListQuery = Type.Object({
+  /** Comma-separated statuses. */
+  status: Type.Optional(Type.String({ maxLength: 200 })),
+  /** Owner's username; `local` for the host's owner. */
+  owner: Type.Optional(Type.String({ maxLength: 64 })),
+  team: Type.Optional(Type.String({ maxLength: 64 })),
+  /** Substring of the name or the repository path. */
+  q: Type.Optional(Type.String({ maxLength: 200 })),
+  /** A field, `-` first for descending. */
+  sort: Type.Optional(
+    Type.Union([
+      Type.Literal('name'),
+      Type.Literal('-name'),
+      Type.Literal('createdAt'),
+      Type.Literal('-createdAt'),
+      Type.Literal('status'),
+      Type.Literal('-status'),
+    ]),
+  ),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+});
 
 export const CreateSessionRequest = Type.Object(
   {
@@ -54,6 +84,9 @@ export const CreateSessionRequest = Type.Object(
     env: Type.Optional(
       Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 32768 }), { maxProperties: 256 }),
     ),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** Share with this team (you must belong to it). */
+    team: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );
@@ -156,3 +189,49 @@ export const Problem = Type.Object({
 export type Problem = Static<typeof Problem>;
 
 export const PROBLEM_TYPE_PREFIX = 'urn:berth:problem:';
+
+/** CPUs, memory and pids a session gets. */
+export const ResourceLimits = Type.Object({
+  cpus: Type.Number(),
+  memoryBytes: Type.Integer(),
+  pids: Type.Integer(),
+});
+
+/** The server's settings a client may rely on (`GET /api/v1/config`). */
+export const ServerConfig = Type.Object({
+  version: Type.String(),
+  maxRunningSessions: Type.Integer({ minimum: 1 }),
+  defaultImage: Type.String(),
+  defaultLimits: ResourceLimits,
+  sessionNetwork: Type.String({ description: 'the bridge network every session joins' }),
+  tcp: Type.Union([Type.String(), Type.Null()], {
+    description: '`http://host:port` when the daemon also listens on TCP, else null',
+  }),
+});
+export type ServerConfig = Static<typeof ServerConfig>;
+
+/** What this server can do (`GET /api/v1/capabilities`): a client adapts to it instead of guessing. */
+export const Capabilities = Type.Object({
+  version: Type.String(),
+  apiPrefix: Type.String(),
+  runtime: Type.Object({
+    kind: Type.Literal('docker'),
+    available: Type.Boolean({
+      description: 'whether the engine answered just now; the fields below are empty when it did not',
+    }),
+    engineVersion: Type.Union([Type.String(), Type.Null()]),
+    runtimes: Type.Array(Type.String(), { description: 'OCI runtimes the engine has registered' }),
+    gvisor: Type.Boolean({ description: 'gVisor (`runsc`) is registered with the engine' }),
+    cgroupVersion: Type.Union([Type.String(), Type.Null()]),
+  }),
+  limits: Type.Object({
+    maxRunningSessions: Type.Integer({ minimum: 1 }),
+    defaultLimits: ResourceLimits,
+  }),
+  auth: Type.Object({
+    modes: Type.Array(Type.String(), {
+      description: 'how a client may authenticate, e.g. `unix-socket` (the socket file mode is the auth)',
+    }),
+  }),
+});
+export type Capabilities = Static<typeof Capabilities>;

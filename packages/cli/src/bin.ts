@@ -8,6 +8,7 @@ import { register as exec } from './commands/exec.js';
 import { register as finish } from './commands/finish.js';
 import { register as image } from './commands/image.js';
 import { register as lifecycle } from './commands/lifecycle.js';
+import { register as login } from './commands/login.js';
 import { register as logs } from './commands/logs.js';
 import { register as ls } from './commands/ls.js';
 import { register as newSession } from './commands/new.js';
@@ -16,6 +17,8 @@ import { register as serve } from './commands/serve.js';
 import { register as shell } from './commands/shell.js';
 import { register as show } from './commands/show.js';
 import { register as stats } from './commands/stats.js';
+import { register as token } from './commands/token.js';
+import { register as user } from './commands/user.js';
 import { EXIT } from './output.js';
 
 const program = new Command('berth')
@@ -40,6 +43,9 @@ for (const register of [
   finish,
   rm,
   image,
+  login,
+  token,
+  user,
   doctor,
   daemon,
   serve,

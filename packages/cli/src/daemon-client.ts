@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthClient } from '@berth/api';
 import { type BerthConfig, loadConfig } from '@berth/core/config';
+import { readLogins } from './credentials-file.js';
 import { CliError, EXIT } from './output.js';
 
 export function config(): BerthConfig {
@@ -28,8 +29,23 @@ export function readPid(cfg: BerthConfig): number | null {
   }
 }
 
-/** The daemon at $BERTH_HOME; starts one in the background when none answers, and says so. */
+/**
+ * A remote server when BERTH_URL is set (token from BERTH_TOKEN or `berth login`); otherwise the
+ * daemon at $BERTH_HOME, started in the background when none answers (and saying so).
+ */
 export async function connect(opts: { autostart?: boolean } = {}): Promise<BerthClient> {
+  const url = process.env.BERTH_URL;
+  if (url) {
+    const token = process.env.BERTH_TOKEN || (await readLogins())[url]?.token;
+    if (!token) {
+      throw new CliError(
+        `no credentials for ${url}`,
+        EXIT.auth,
+        `run \`berth login --url ${url}\` or set BERTH_TOKEN`,
+      );
+    }
+    return new BerthClient({ url, token });
+  }
   const cfg = config();
   const client = new BerthClient({ socketPath: cfg.socketPath });
   if (await daemonAnswers(client)) return client;

@@ -10,6 +10,7 @@ export const EXIT = {
   limit: 5,
   engine: 6,
   daemon: 7,
+  auth: 8,
 } as const;
 
 const EXIT_BY_CODE: Record<string, number> = {
@@ -20,6 +21,9 @@ const EXIT_BY_CODE: Record<string, number> = {
   limit_reached: EXIT.limit,
   engine_unavailable: EXIT.engine,
   engine_error: EXIT.engine,
+  unauthorized: EXIT.auth,
+  forbidden: EXIT.auth,
+  rate_limited: EXIT.limit,
 };
 
 const useColor = () => !process.env.NO_COLOR && process.stdout.isTTY === true;

@@ -17,6 +17,8 @@ export interface Berth {
   home: string;
   env: NodeJS.ProcessEnv;
   run(...args: string[]): Promise<Run>;
+  /** Like run, with `input` on the command's stdin. */
+  runWithInput(input: string, ...args: string[]): Promise<Run>;
   json<T = unknown>(...args: string[]): Promise<T>;
   daemonPid(): number | null;
 }
@@ -25,9 +27,9 @@ export interface Berth {
 export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
   const home = tempDir('berth-cli-');
   const fullEnv = { ...process.env, BERTH_HOME: home, BERTH_IMAGE: BUSYBOX_IMAGE, NO_COLOR: '1', ...env };
-  const run = (...args: string[]) =>
+  const runWithInput = (input: string | null, ...args: string[]) =>
     new Promise<Run>((resolve) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         [BIN, ...args],
         { env: fullEnv, maxBuffer: 64 * 1024 * 1024 },
@@ -36,7 +38,9 @@ export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
           resolve({ code, stdout, stderr });
         },
       );
+      child.stdin?.end(input ?? '');
     });
+  const run = (...args: string[]) => runWithInput(null, ...args);
   const daemonPid = () => {
     try {
       return Number(readFileSync(join(home, 'berth.pid'), 'utf8').trim()) || null;
@@ -59,6 +63,7 @@ export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
     home,
     env: fullEnv,
     run,
+    runWithInput: (input: string, ...args: string[]) => runWithInput(input, ...args),
     daemonPid,
     async json<T>(...args: string[]) {
       const r = await run(...args, '--json');

@@ -4,6 +4,7 @@ import type { BerthConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
 import { type Logger, silentLogger } from './logger.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
+import type { EngineCallObserver } from './runtime/runtime.js';
 import { Reconciler } from './session/reconciler.js';
 import { SessionService } from './session/session-service.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -21,12 +22,21 @@ export interface Core {
   close(): Promise<void>;
 }
 
+export interface OpenCoreOptions {
+  /** Hears of every Docker Engine call (the server's metrics). */
+  observeEngine?: EngineCallObserver;
+}
+
 /** Wires the real adapters together: the one place that knows every concrete class. */
-export async function openCore(config: BerthConfig, logger: Logger = silentLogger): Promise<Core> {
+export async function openCore(
+  config: BerthConfig,
+  logger: Logger = silentLogger,
+  opts: OpenCoreOptions = {},
+): Promise<Core> {
   await mkdir(config.home, { recursive: true, mode: 0o700 });
   await mkdir(config.workspacesDir, { recursive: true, mode: 0o700 });
   const store = await SqliteStore.open(config.databaseFile);
-  const runtime = new DockerRuntime({ home: config.home });
+  const runtime = new DockerRuntime({ home: config.home, onCall: opts.observeEngine });
   const events = new InProcessEventBus();
   const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir });
   const service = new SessionService({
@@ -38,7 +48,7 @@ export async function openCore(config: BerthConfig, logger: Logger = silentLogge
     clock: systemClock,
     logger,
   });
-  const reconciler = new Reconciler({ service, store, runtime, logger });
+  const reconciler = new Reconciler({ service, store, runtime, logger, events });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;
   // Engine events being applied right now: close() lets them finish before the store goes.

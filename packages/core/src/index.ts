@@ -1,9 +1,26 @@
+export {
+  parseUsername,
+  type Role,
+  type Team,
+  type TokenKind,
+  type TokenRecord,
+  type User,
+  type UserRecord,
+} from './accounts/account.js';
+export type { AccountStore } from './accounts/account-store.js';
+export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';
 export { systemClock } from './clock/clock.js';
 export { type BerthConfig, DEFAULT_IMAGE, loadConfig, parseSize } from './config/config.js';
-export { type Core, openCore } from './core.js';
+export { type Core, type OpenCoreOptions, openCore } from './core.js';
 export * from './errors/berth-error.js';
-export { type EventBus, InProcessEventBus, type SessionEvent } from './events/event-bus.js';
+export {
+  type ContainerHealth,
+  type ContainerHealthEvent,
+  type EventBus,
+  InProcessEventBus,
+  type SessionEvent,
+} from './events/event-bus.js';
 export { hostCaCertificates, imageTools } from './images/image-tools.js';
 export {
   BOOTSTRAP_BASE_IMAGE,
@@ -21,6 +38,8 @@ export type {
   ContainerSpec,
   ContainerState,
   ContainerStats,
+  EngineCallObserver,
+  EngineInfo,
   ExecResult,
   InteractiveExec,
   LogChunk,

@@ -1,18 +1,43 @@
 import type { DaemonInfo } from '@berth/api';
 import type { Core } from '@berth/core';
+import cookie from '@fastify/cookie';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerAuth } from './auth/auth.js';
+import { loadServerSecret } from './auth/credentials.js';
+import { LiveSockets } from './auth/live-sockets.js';
+import { SessionAccess } from './auth/session-access.js';
+import { createMetrics, type Metrics, registerMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { registerProblemHandler } from './problems.js';
+import { auditRoutes, registerAuditTrail } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { metaRoutes } from './routes/meta.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { shellRoutes } from './routes/shell.js';
+import { teamRoutes } from './routes/teams.js';
 
 export interface ServerDeps {
   core: Core;
   daemon: () => DaemonInfo;
+  /** Host names the server answers to on TCP besides loopback (DNS-rebinding guard). */
+  publicHosts?: string[];
   /** A pino instance; none means silent (tests). */
   logger?: FastifyBaseLogger;
+  /** Made before the core so it can observe engine calls (`openCore`'s `observeEngine`); none: a fresh one. */
+  metrics?: Metrics;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** WebSockets by the token that opened them: revoking it closes them. */
+    liveSockets: LiveSockets;
+    /** Every route registered, as `METHOD /url`, for the tests that sweep all routes. */
+    berthRoutes: string[];
+  }
 }
 
 /** The Fastify app without listening: `berth serve` listens, tests use `inject()`. */
@@ -23,11 +48,32 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { allErrors: false } },
   }).setValidatorCompiler(TypeBoxValidatorCompiler);
+  const routes: string[] = [];
+  app.decorate('berthRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
+  });
   registerProblemHandler(app);
+  // Before any route: the OpenAPI document and the request metrics see the routes added after them.
+  await registerOpenApi(app);
+  registerMetrics(app, { core: deps.core, metrics: deps.metrics ?? createMetrics() });
+  await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  const accounts = deps.core.store.accounts;
+  const secret = await loadServerSecret(deps.core.config.home);
+  const sockets = new LiveSockets();
+  app.decorate('liveSockets', sockets);
+  registerAuth(app, { accounts, secret, publicHosts: deps.publicHosts ?? [] });
+  registerAuditTrail(app, deps.core.store.audit);
+  const access = new SessionAccess(deps.core, accounts);
   // Table of contents:
   await app.register(healthRoutes, { core: deps.core, daemon: deps.daemon });
-  await app.register(sessionRoutes, { core: deps.core });
-  await app.register(shellRoutes, { core: deps.core });
+  await app.register(metaRoutes, { core: deps.core, authModes: ['unix-socket', 'bearer-token', 'cookie'] });
+  await app.register(authRoutes, { accounts, secret, sockets });
+  await app.register(teamRoutes, { accounts });
+  await app.register(auditRoutes, { audit: deps.core.store.audit });
+  await app.register(sessionRoutes, { core: deps.core, access });
+  await app.register(shellRoutes, { core: deps.core, access });
+  await app.register(eventRoutes, { core: deps.core, access });
   return app;
 }

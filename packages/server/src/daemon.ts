@@ -1,12 +1,34 @@
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTH_VERSION, BerthClient, type DaemonInfo } from '@berth/api';
-import { type BerthConfig, openCore } from '@berth/core';
+import { type AccountStore, type BerthConfig, type Logger, openCore, parseUsername } from '@berth/core';
 import pino from 'pino';
 import { buildServer } from './app.js';
+import { hashPassword } from './auth/credentials.js';
+import { createMetrics } from './metrics.js';
+import { closeUnixListener, listenOnUnixSocket } from './unix-listener.js';
 
 export function pidFile(config: BerthConfig): string {
   return join(config.home, 'berth.pid');
+}
+
+/**
+ * The first admin comes from the host, never from the network: `berth user add --admin` over the
+ * unix socket, or BERTH_ADMIN_USERNAME + BERTH_ADMIN_PASSWORD on a start with no users yet.
+ */
+async function bootstrapAdmin(accounts: AccountStore, env: NodeJS.ProcessEnv, logger: Logger): Promise<void> {
+  const username = env.BERTH_ADMIN_USERNAME;
+  const password = env.BERTH_ADMIN_PASSWORD;
+  if (!username || !password || (await accounts.countUsers()) > 0) return;
+  await accounts.insertUser({
+    id: randomUUID(),
+    username: parseUsername(username),
+    role: 'admin',
+    passwordHash: await hashPassword(password),
+    createdAt: new Date().toISOString(),
+  });
+  logger.info({ username }, 'created the first admin from BERTH_ADMIN_USERNAME');
 }
 
 function alive(pid: number): boolean {
@@ -54,7 +76,9 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
   await takePidFile(config);
   const running = await new BerthClient({ socketPath: config.socketPath }).daemonInfo().catch(() => null);
   if (running) throw new Error(`a berth daemon already runs for ${config.home} (pid ${running.pid})`);
-  const core = await openCore(config, logger);
+  // Made before the core so its engine calls are timed from the first one.
+  const metrics = createMetrics({ processMetrics: true });
+  const core = await openCore(config, logger, { observeEngine: metrics.observeEngine });
   const startedAt = new Date().toISOString();
   const daemon = (): DaemonInfo => ({
     pid: process.pid,
@@ -67,22 +91,19 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
   const app = await buildServer({
     core,
     daemon,
+    publicHosts: config.publicHosts,
+    metrics,
     logger: logger.child({ component: 'http' }, { level: process.env.BERTH_HTTP_LOG_LEVEL ?? 'warn' }),
   });
+  await bootstrapAdmin(core.store.accounts, process.env, logger);
   await core.startWatching();
 
-  await rm(config.socketPath, { force: true });
+  // The unix socket gets its own listener whose connections are marked local: its file mode
+  // (0600 in a 0700 directory) is the auth. TCP, when configured, is Fastify's own listener.
   await chmod(config.home, 0o700);
-  await app.listen({ path: config.socketPath });
-  await chmod(config.socketPath, 0o600);
-  if (config.tcp) {
-    // Auth for TCP arrives with the team server; until then TCP is loopback-only.
-    if (!['127.0.0.1', '::1', 'localhost'].includes(config.tcp.host)) {
-      throw new Error(`BERTH_HOST=${config.tcp.host}: only loopback is allowed until TCP auth exists`);
-    }
-    await app.listen({ host: config.tcp.host, port: config.tcp.port });
-  }
-  logger.info({ socket: config.socketPath, pid: process.pid }, 'berth daemon listening');
+  const unix = await listenOnUnixSocket(app, config.socketPath);
+  if (config.tcp) await app.listen({ host: config.tcp.host, port: config.tcp.port });
+  logger.info({ socket: config.socketPath, tcp: config.tcp, pid: process.pid }, 'berth daemon listening');
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -92,7 +113,7 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     try {
-      await app.close();
+      await Promise.all([closeUnixListener(unix), app.close()]);
       await core.close();
     } finally {
       await rm(pidFile(config), { force: true });

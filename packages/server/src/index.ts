@@ -1,3 +1,5 @@
 export { buildServer, type ServerDeps } from './app.js';
 export { pidFile, runDaemon } from './daemon.js';
+export { createMetrics, type Metrics } from './metrics.js';
 export { problem, STATUS_BY_CODE, toProblem } from './problems.js';
+export { closeUnixListener, listenOnUnixSocket } from './unix-listener.js';

@@ -1,5 +1,5 @@
 import { PROBLEM_TYPE_PREFIX, type Problem } from '@berth/api';
-import { type ErrorCode, isBerthError, LimitReached } from '@berth/core';
+import { type ErrorCode, isBerthError, LimitReached, RateLimited } from '@berth/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** The one place that maps berth's error codes to HTTP statuses. */
@@ -13,6 +13,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   engine_error: 502,
   git_error: 500,
   image_error: 500,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
   internal: 500,
 };
 
@@ -26,6 +29,9 @@ const TITLES: Record<ErrorCode, string> = {
   engine_error: 'Docker Engine error',
   git_error: 'Git error',
   image_error: 'Image error',
+  unauthorized: 'Authentication required',
+  forbidden: 'Not allowed',
+  rate_limited: 'Too many attempts',
   internal: 'Internal error',
 };
 
@@ -67,6 +73,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
     const body = toProblem(err);
     if (body.status >= 500) req.log.error({ err }, 'request failed');
     if (err instanceof LimitReached) reply.header('retry-after', '30');
+    if (err instanceof RateLimited) reply.header('retry-after', '60');
+    if (body.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="berth"');
     reply.code(body.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -1,19 +1,12 @@
-import { join } from 'node:path';
 import { BerthClient } from '@berth/api';
 import type { Core } from '@berth/core';
-import type { FastifyInstance } from 'fastify';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { containersOf, makeRepo, testCore } from '../../core/test/fixtures.js';
-import { buildServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { containersOf, makeRepo } from '../../core/test/fixtures.js';
+import { listenLocal, type TestServer, testServer } from './server-fixtures.js';
 
-async function server(): Promise<{ app: FastifyInstance; core: Core }> {
-  const core = await testCore();
-  const app = await buildServer({
-    core,
-    daemon: () => ({ pid: 1, version: 'test', socket: '', home: core.config.home, startedAt: '', tcp: null }),
-  });
-  onTestFinished(() => app.close());
-  return { app, core };
+async function server(): Promise<{ app: TestServer; core: Core }> {
+  const t = await testServer();
+  return { app: t, core: t.core };
 }
 
 const HOSTILE_NAMES = [
@@ -169,8 +162,7 @@ describe('interactive shell over the WebSocket', () => {
   it('runs typed commands, resizes, and reports the exit code', async () => {
     const { app, core } = await server();
     await core.service.create({ name: 'tty', repo: makeRepo() });
-    const socketPath = join(core.config.home, 'test.sock');
-    await app.listen({ path: socketPath });
+    const socketPath = await listenLocal(app.app, core);
     const ws = new BerthClient({ socketPath }).shell('tty', { cols: 100, rows: 30 });
     let screen = '';
     const exit = new Promise<number>((resolve) => {

@@ -11,6 +11,9 @@ export interface BerthConfig {
   workspacesDir: string;
   defaultImage: string;
   maxRunningSessions: number;
+  /** Per berth user and per team; 0 means no cap beyond the server's. */
+  maxRunningPerUser: number;
+  maxRunningPerTeam: number;
   defaultLimits: SessionLimits;
   /** Bridge network every session joins; inter-container traffic is off on it. */
   sessionNetwork: string;
@@ -18,6 +21,8 @@ export interface BerthConfig {
   fallbackUid: number;
   fallbackGid: number;
   tcp: { host: string; port: number } | null;
+  /** Host names the server answers to on TCP besides loopback (BERTH_PUBLIC_HOSTS, comma-separated). */
+  publicHosts: string[];
 }
 
 export const DEFAULT_IMAGE = 'berth/session:bookworm';
@@ -63,6 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     workspacesDir: join(home, 'workspaces'),
     defaultImage: env.BERTH_IMAGE || DEFAULT_IMAGE,
     maxRunningSessions: intFrom(env, 'BERTH_MAX_RUNNING', 5, 1, 1000),
+    maxRunningPerUser: intFrom(env, 'BERTH_MAX_RUNNING_PER_USER', 0, 0, 1000),
+    maxRunningPerTeam: intFrom(env, 'BERTH_MAX_RUNNING_PER_TEAM', 0, 0, 1000),
     defaultLimits: {
       cpus: 1,
       memoryBytes: env.BERTH_DEFAULT_MEMORY ? parseSize(env.BERTH_DEFAULT_MEMORY) : 2 * 1024 ** 3,
@@ -72,5 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     fallbackUid: intFrom(env, 'BERTH_SESSION_UID', 1000, 1, 2 ** 31 - 1),
     fallbackGid: intFrom(env, 'BERTH_SESSION_GID', 1000, 1, 2 ** 31 - 1),
     tcp: tcpPort ? { host: env.BERTH_HOST || '127.0.0.1', port: tcpPort } : null,
+    publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
   };
 }

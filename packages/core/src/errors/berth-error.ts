@@ -12,6 +12,9 @@ export const ERROR_CODES = [
   'engine_error',
   'git_error',
   'image_error',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -76,6 +79,22 @@ export class GitError extends BerthError {
 export class ImageError extends BerthError {
   constructor(message: string, opts?: ErrorOptions) {
     super('image_error', message, opts);
+  }
+}
+
+export class Unauthorized extends BerthError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('unauthorized', message, opts);
+  }
+}
+export class Forbidden extends BerthError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('forbidden', message, opts);
+  }
+}
+export class RateLimited extends BerthError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('rate_limited', message, opts);
   }
 }
 

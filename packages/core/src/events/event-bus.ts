@@ -11,7 +11,28 @@ export type SessionEvent =
       to: SessionStatus;
       reason: string | null;
     }
-  | { type: 'session.deleted'; id: string; name: string };
+  | { type: 'session.deleted'; id: string; name: string }
+  | ContainerHealthEvent;
+
+/** What the engine did to a session's container that berth did not ask for. */
+export type ContainerHealth = 'exited' | 'vanished' | 'paused' | 'running';
+
+/**
+ * A session's container changed state underneath it (killed, OOM-killed, removed, paused or started
+ * outside berth). Published after the session's own `session.status.changed`, carrying the session
+ * as it now is.
+ */
+export interface ContainerHealthEvent {
+  type: 'container.health';
+  session: Session;
+  containerId: string;
+  state: ContainerHealth;
+  /** The exit code when the container exited, when the engine reported one. */
+  exitCode: number | null;
+  /** True when the kernel's OOM killer ended the container's main process. */
+  oomKilled: boolean;
+  reason: string;
+}
 
 export interface EventBus {
   publish(event: SessionEvent): void;

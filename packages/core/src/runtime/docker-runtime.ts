@@ -8,6 +8,8 @@ import type {
   ContainerState,
   ContainerStats,
   ContainerStatus,
+  EngineCallObserver,
+  EngineInfo,
   ExecOptions,
   ExecResult,
   InteractiveExec,
@@ -41,14 +43,6 @@ export function toBerthError(err: unknown, what: string): Error {
   const detail = e.json?.message ?? e.message ?? String(err);
   if (e.statusCode === 404) return new NotFound(`${what}: ${detail}`, { cause: err });
   return new EngineError(`the Docker Engine failed to ${what}: ${detail}`, { cause: err });
-}
-
-async function engine<T>(what: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw toBerthError(err, what);
-  }
 }
 
 function envList(env: Record<string, string> | undefined): string[] {
@@ -88,49 +82,97 @@ export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
   private readonly home: string;
   private readonly lastCpu = new Map<string, { total: number; system: number }>();
+  private readonly onCall: EngineCallObserver | undefined;
 
-  constructor(opts: { home: string; docker?: Docker }) {
+  /** `onCall` hears of every engine call (metrics); it is never allowed to fail one. */
+  constructor(opts: { home: string; docker?: Docker; onCall?: EngineCallObserver }) {
     this.docker = opts.docker ?? new Docker();
     this.home = opts.home;
+    this.onCall = opts.onCall;
   }
 
-  async ping(): Promise<void> {
-    await engine('answer a ping', () => this.docker.ping());
-  }
-
-  async imageExists(ref: string): Promise<boolean> {
+  /** Times one engine call for the observer under a short stable name such as `container.start`. */
+  private async timed<T>(op: string, call: () => Promise<T>): Promise<T> {
+    const observe = this.onCall;
+    if (!observe) return call();
+    const started = performance.now();
+    let ok = false;
     try {
-      await this.docker.getImage(ref).inspect();
-      return true;
-    } catch (err) {
-      const e = toBerthError(err, `inspect image ${ref}`);
-      if (e instanceof NotFound) return false;
-      throw e;
+      const result = await call();
+      ok = true;
+      return result;
+    } finally {
+      try {
+        observe(op, (performance.now() - started) / 1000, ok);
+      } catch {
+        // A broken observer loses a sample, never the call.
+      }
     }
   }
 
+  /** One engine call: timed, and its failure turned into berth's errors (`what` reads in a message). */
+  private engine<T>(op: string, what: string, call: () => Promise<T>): Promise<T> {
+    return this.timed(op, async () => {
+      try {
+        return await call();
+      } catch (err) {
+        throw toBerthError(err, what);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.engine('ping', 'answer a ping', () => this.docker.ping());
+  }
+
+  async info(): Promise<EngineInfo> {
+    const info = (await this.engine('info', 'describe itself', () => this.docker.info())) as DockerInfo;
+    return {
+      serverVersion: info.ServerVersion ?? '',
+      runtimes: Object.keys(info.Runtimes ?? {}).sort(),
+      cgroupVersion: info.CgroupVersion ?? '',
+    };
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return this.timed('image.inspect', async () => {
+      try {
+        await this.docker.getImage(ref).inspect();
+        return true;
+      } catch (err) {
+        const e = toBerthError(err, `inspect image ${ref}`);
+        if (e instanceof NotFound) return false;
+        throw e;
+      }
+    });
+  }
+
   async ensureSessionNetwork(name: string): Promise<void> {
-    const existing = await engine('list networks', () =>
+    const existing = await this.engine('network.list', 'list networks', () =>
       this.docker.listNetworks({ filters: { name: [name] } }),
     );
     if (existing.some((n) => n.Name === name)) return;
     try {
-      await this.docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Options: SESSION_NETWORK_OPTIONS,
-        Labels: { [LABEL_MANAGED]: 'true' },
-      });
+      await this.timed('network.create', () =>
+        this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Options: SESSION_NETWORK_OPTIONS,
+          Labels: { [LABEL_MANAGED]: 'true' },
+        }),
+      );
     } catch (err) {
       // Two daemons (or two creates) raced to make it: fine if it exists now.
-      const again = await this.docker.listNetworks({ filters: { name: [name] } });
+      const again = await this.timed('network.list', () =>
+        this.docker.listNetworks({ filters: { name: [name] } }),
+      );
       if (!again.some((n) => n.Name === name)) throw toBerthError(err, `create network ${name}`);
     }
   }
 
   async create(spec: ContainerSpec): Promise<string> {
-    const container = await engine(`create container ${spec.name}`, () =>
+    const container = await this.engine('container.create', `create container ${spec.name}`, () =>
       this.docker.createContainer({
         name: spec.name,
         Image: spec.image,
@@ -162,7 +204,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(id: string): Promise<void> {
-    await engine('start the container', async () => {
+    await this.engine('container.start', 'start the container', async () => {
       try {
         await this.docker.getContainer(id).start();
       } catch (err) {
@@ -172,7 +214,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async stop(id: string, timeoutSeconds = 5): Promise<void> {
-    await engine('stop the container', async () => {
+    await this.engine('container.stop', 'stop the container', async () => {
       try {
         await this.docker.getContainer(id).stop({ t: timeoutSeconds });
       } catch (err) {
@@ -182,30 +224,40 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async restart(id: string, timeoutSeconds = 5): Promise<void> {
-    await engine('restart the container', () => this.docker.getContainer(id).restart({ t: timeoutSeconds }));
+    await this.engine('container.restart', 'restart the container', () =>
+      this.docker.getContainer(id).restart({ t: timeoutSeconds }),
+    );
   }
 
   async pause(id: string): Promise<void> {
-    await engine('pause the container', () => this.docker.getContainer(id).pause());
+    await this.engine('container.pause', 'pause the container', () => this.docker.getContainer(id).pause());
   }
 
   async unpause(id: string): Promise<void> {
-    await engine('resume the container', () => this.docker.getContainer(id).unpause());
+    await this.engine('container.unpause', 'resume the container', () =>
+      this.docker.getContainer(id).unpause(),
+    );
   }
 
   async remove(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
-    } catch (err) {
-      const status = (err as EngineFailure).statusCode;
-      if (status === 404) return;
-      // 409: removal already in progress; the engine finishes it.
-      if (status === 409 && /already in progress/.test((err as EngineFailure).json?.message ?? '')) return;
-      throw toBerthError(err, 'remove the container');
-    }
+    await this.timed('container.remove', async () => {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+      } catch (err) {
+        const status = (err as EngineFailure).statusCode;
+        if (status === 404) return;
+        // 409: removal already in progress; the engine finishes it.
+        if (status === 409 && /already in progress/.test((err as EngineFailure).json?.message ?? '')) return;
+        throw toBerthError(err, 'remove the container');
+      }
+    });
   }
 
   async inspect(id: string): Promise<ContainerState | null> {
+    return this.timed('container.inspect', () => this.inspectNow(id));
+  }
+
+  private async inspectNow(id: string): Promise<ContainerState | null> {
     try {
       const info = await this.docker.getContainer(id).inspect();
       return {
@@ -213,6 +265,7 @@ export class DockerRuntime implements ContainerRuntime {
         name: info.Name.replace(/^\//, ''),
         status: info.State.Status as ContainerStatus,
         exitCode: info.State.Running ? null : info.State.ExitCode,
+        oomKilled: info.State.OOMKilled === true,
         labels: info.Config.Labels ?? {},
       };
     } catch (err) {
@@ -222,7 +275,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async listManaged(): Promise<ContainerState[]> {
-    const list = await engine('list containers', () =>
+    const list = await this.engine('container.list', 'list containers', () =>
       this.docker.listContainers({
         all: true,
         filters: { label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`] },
@@ -238,7 +291,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
-    return engine('run a command in the container', async () => {
+    return this.engine('container.exec', 'run a command in the container', async () => {
       const container = this.docker.getContainer(id);
       const hasStdin = opts.stdin !== undefined;
       const exec = await container.exec({
@@ -275,7 +328,7 @@ export class DockerRuntime implements ContainerRuntime {
     id: string,
     opts: ExecOptions & { cols?: number; rows?: number },
   ): Promise<InteractiveExec> {
-    return engine('open a terminal in the container', async () => {
+    return this.engine('container.exec_tty', 'open a terminal in the container', async () => {
       const exec = await this.docker.getContainer(id).exec({
         Cmd: opts.cmd,
         Env: envList(opts.env),
@@ -317,7 +370,9 @@ export class DockerRuntime implements ContainerRuntime {
       timestamps: false,
     } as const;
     if (!opts.follow) {
-      const buf = await engine('read logs', () => container.logs({ ...base, follow: false }));
+      const buf = await this.engine('container.logs', 'read logs', () =>
+        container.logs({ ...base, follow: false }),
+      );
       yield* demuxFrames(
         (async function* () {
           yield buf;
@@ -325,7 +380,7 @@ export class DockerRuntime implements ContainerRuntime {
       );
       return;
     }
-    const stream = (await engine('follow logs', () =>
+    const stream = (await this.engine('container.logs', 'follow logs', () =>
       container.logs({ ...base, follow: true }),
     )) as unknown as Readable;
     const abort = () => stream.destroy();
@@ -343,7 +398,7 @@ export class DockerRuntime implements ContainerRuntime {
   async stats(id: string): Promise<ContainerStats> {
     // One-shot stats answer in ~17 ms but carry no previous CPU sample: keep our own.
     const sample = async () =>
-      (await engine('read stats', () =>
+      (await this.engine('container.stats', 'read stats', () =>
         this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false }),
       )) as unknown as DockerStats;
     let s = await sample();
@@ -442,6 +497,12 @@ interface DockerEvent {
   id?: string;
   time: number;
   Actor?: { ID: string; Attributes?: Record<string, string> };
+}
+
+interface DockerInfo {
+  ServerVersion?: string;
+  Runtimes?: Record<string, unknown>;
+  CgroupVersion?: string;
 }
 
 interface DockerStats {

@@ -36,6 +36,8 @@ export interface ContainerState {
   name: string;
   status: ContainerStatus;
   exitCode: number | null;
+  /** Whether the OOM killer ended it; undefined where the engine's answer does not say (lists). */
+  oomKilled?: boolean;
   labels: Record<string, string>;
 }
 
@@ -75,8 +77,21 @@ export type RuntimeEvent =
   | { kind: 'destroy'; containerId: string; labels: Record<string, string> }
   | { kind: 'create' | 'start' | 'pause' | 'unpause'; containerId: string; labels: Record<string, string> };
 
+/** What the engine says about itself: enough to tell a client which isolation it can have. */
+export interface EngineInfo {
+  serverVersion: string;
+  /** Names of the OCI runtimes the engine has registered (`runc`, `runsc` for gVisor, …). */
+  runtimes: string[];
+  /** `1` or `2`; empty when the engine does not say. */
+  cgroupVersion: string;
+}
+
+/** Told of every engine call a runtime makes: a short stable operation name, its duration, success. */
+export type EngineCallObserver = (op: string, seconds: number, ok: boolean) => void;
+
 export interface ContainerRuntime {
   ping(): Promise<void>;
+  info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
   ensureSessionNetwork(name: string): Promise<void>;
   create(spec: ContainerSpec): Promise<string>;

@@ -1,3 +1,4 @@
+import type { ContainerHealth, EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { LABEL_SESSION_ID } from '../runtime/labels.js';
 import type { ContainerRuntime, ContainerState, RuntimeEvent } from '../runtime/runtime.js';
@@ -16,6 +17,8 @@ export class Reconciler {
       store: SessionStore;
       runtime: ContainerRuntime;
       logger: Logger;
+      /** Where `container.health` goes; status changes are published by the service itself. */
+      events?: EventBus;
     },
   ) {}
 
@@ -94,32 +97,50 @@ export class Reconciler {
   /** Returns true when the session's status had to change to match its container. */
   private async applyContainerState(s: Session, c: ContainerState | null): Promise<boolean> {
     const { service } = this.deps;
+    const containerId = c?.id ?? s.containerId ?? '';
     if (!c || c.status === 'removing' || c.status === 'dead') {
-      await service.transition(s, 'failed', 'its container vanished (removed outside berth)', 'fail', {
-        containerId: null,
-      });
+      const reason = 'its container vanished (removed outside berth)';
+      const updated = await service.transition(s, 'failed', reason, 'fail', { containerId: null });
+      this.reportHealth(updated, containerId, 'vanished', reason);
       return true;
     }
     if (c.status === 'exited' || c.status === 'created') {
       if (s.status === 'stopped') return false;
-      const code = c.exitCode ?? (await this.deps.runtime.inspect(c.id))?.exitCode ?? null;
-      await service.transition(
-        s,
-        'stopped',
-        `its container exited${code === null ? '' : ` (code ${code})`}`,
-        'stop',
-      );
+      // Lists carry neither the exit code nor the OOM flag: ask the engine once.
+      const full =
+        c.exitCode === null || c.oomKilled === undefined ? await this.deps.runtime.inspect(c.id) : c;
+      const code = c.exitCode ?? full?.exitCode ?? null;
+      const oomKilled = (c.oomKilled ?? full?.oomKilled) === true;
+      const reason = `its container exited${code === null ? '' : ` (code ${code})`}${
+        oomKilled ? ' after running out of memory' : ''
+      }`;
+      const updated = await service.transition(s, 'stopped', reason, 'stop');
+      this.reportHealth(updated, containerId, 'exited', reason, { exitCode: code, oomKilled });
       return true;
     }
     if (c.status === 'paused' && s.status !== 'paused') {
       if (s.status === 'stopped') return false;
-      await service.transition(s, 'paused', 'paused outside berth', 'pause');
+      const reason = 'paused outside berth';
+      const updated = await service.transition(s, 'paused', reason, 'pause');
+      this.reportHealth(updated, containerId, 'paused', reason);
       return true;
     }
     if (c.status === 'running' && s.status !== 'running') {
-      await service.transition(s, 'running', 'running again outside berth', 'start');
+      const reason = 'running again outside berth';
+      const updated = await service.transition(s, 'running', reason, 'start');
+      this.reportHealth(updated, containerId, 'running', reason);
       return true;
     }
     return false;
+  }
+
+  private reportHealth(
+    session: Session,
+    containerId: string,
+    state: ContainerHealth,
+    reason: string,
+    exit: { exitCode: number | null; oomKilled: boolean } = { exitCode: null, oomKilled: false },
+  ): void {
+    this.deps.events?.publish({ type: 'container.health', session, containerId, state, reason, ...exit });
   }
 }

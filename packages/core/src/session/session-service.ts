@@ -43,6 +43,10 @@ export interface CreateSessionInput {
   cpus?: number;
   memoryBytes?: number;
   env?: Record<string, string>;
+  description?: string;
+  /** Who asks: a berth user's id, or null for the host's owner. */
+  ownerId?: string | null;
+  teamId?: string | null;
 }
 
 export type Progress = (step: string) => void;
@@ -71,6 +75,14 @@ function checkEnv(env: Record<string, string> | undefined): Record<string, strin
     out[k] = v;
   }
   return out;
+}
+
+function checkDescription(raw: string | undefined): string {
+  const d = raw ?? '';
+  if (typeof d !== 'string' || d.length > 2000 || d.includes('\0')) {
+    throw new InvalidInput('a description is text of at most 2,000 characters');
+  }
+  return d;
 }
 
 function checkLimits(input: CreateSessionInput, defaults: SessionLimits): SessionLimits {
@@ -171,12 +183,15 @@ export class SessionService {
       limits,
       env,
       user: `${uid}:${gid}`,
+      ownerId: input.ownerId ?? null,
+      teamId: input.teamId ?? null,
+      description: checkDescription(input.description),
       createdAt: now,
       updatedAt: now,
     };
     // The cap check and the intent row are one step, so a burst of creates cannot overshoot.
     await this.locks.run(CAP_KEY, async () => {
-      await this.assertCapacity(name);
+      await this.assertCapacity(name, session);
       await store.insert(session);
     });
     this.inFlight.add(id);
@@ -252,16 +267,42 @@ export class SessionService {
     }
   }
 
-  private async assertCapacity(name: string): Promise<void> {
-    const running = await this.deps.store.count(['creating', 'running']);
-    const max = this.deps.config.maxRunningSessions;
-    if (running >= max) {
+  /** The server-wide cap, then the owner's and the team's when they are set. */
+  private async assertCapacity(
+    name: string,
+    who: { ownerId: string | null; teamId: string | null },
+  ): Promise<void> {
+    const { config, store } = this.deps;
+    const live = ['creating', 'running'] as const;
+    const hint = 'pause one (`berth pause NAME`), stop one (`berth stop NAME`) or finish one, then try again';
+    const running = await store.count(live);
+    if (running >= config.maxRunningSessions) {
       throw new LimitReached(
-        `cannot run session '${name}': ${running} of ${max} sessions are already running`,
-        {
-          hint: 'pause one (`berth pause NAME`), stop one (`berth stop NAME`) or finish one, then try again',
-        },
+        `cannot run session '${name}': ${running} of ${config.maxRunningSessions} sessions are already running`,
+        { hint },
       );
+    }
+    if (who.ownerId && config.maxRunningPerUser > 0) {
+      const mine = await store.count(live, { ownerId: who.ownerId });
+      if (mine >= config.maxRunningPerUser) {
+        throw new LimitReached(
+          `cannot run session '${name}': you already run ${mine} of your ${config.maxRunningPerUser}`,
+          {
+            hint,
+          },
+        );
+      }
+    }
+    if (who.teamId && config.maxRunningPerTeam > 0) {
+      const team = await store.count(live, { teamId: who.teamId });
+      if (team >= config.maxRunningPerTeam) {
+        throw new LimitReached(
+          `cannot run session '${name}': its team already runs ${team} of ${config.maxRunningPerTeam}`,
+          {
+            hint,
+          },
+        );
+      }
     }
   }
 
@@ -308,7 +349,7 @@ export class SessionService {
     return this.act(ref, async (s) => {
       if (s.status === 'running') return s;
       if (s.status !== 'paused') assertTransition(s.name, s.status, 'paused', 'resume');
-      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name));
+      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.runtime.unpause(s.containerId!);
       return this.transition(s, 'running', null, 'resume');
     });
@@ -328,7 +369,7 @@ export class SessionService {
     return this.act(ref, async (s) => {
       if (s.status === 'running') return s;
       if (s.status !== 'stopped') assertTransition(s.name, s.status, 'stopped', 'start');
-      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name));
+      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.runtime.start(s.containerId!);
       return this.transition(s, 'running', null, 'start');
     });
@@ -342,7 +383,7 @@ export class SessionService {
           hint: `resume it with \`berth resume ${s.name}\``,
         });
       }
-      if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name));
+      if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.runtime.restart(s.containerId!);
       return s.status === 'running'
         ? ((await this.deps.store.get(s.id)) ?? s)

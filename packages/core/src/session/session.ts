@@ -40,6 +40,11 @@ export interface Session {
   env: Record<string, string>;
   /** uid:gid the container runs as; it owns the workspace. */
   user: string;
+  /** The berth user who made it; null for the host's owner (the unix socket). */
+  ownerId: string | null;
+  /** The team that shares it, if any. */
+  teamId: string | null;
+  description: string;
   createdAt: string;
   updatedAt: string;
 }

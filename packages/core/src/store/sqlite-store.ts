@@ -1,8 +1,12 @@
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { AccountStore } from '../accounts/account-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { Conflict, NotFound } from '../errors/berth-error.js';
 import type { Session, SessionName, SessionStatus } from '../session/session.js';
 import { migrationProvider } from './migrations.js';
+import { type AccountTables, KyselyAccountStore } from './sqlite-account-store.js';
+import { type AuditTables, KyselyAuditLog } from './sqlite-audit-log.js';
 import type { SessionPatch, SessionStore } from './store.js';
 
 interface SessionRow {
@@ -22,11 +26,14 @@ interface SessionRow {
   pids: number;
   env_json: string;
   user: string;
+  owner_id: string | null;
+  team_id: string | null;
+  description: string;
   created_at: string;
   updated_at: string;
 }
 
-interface Tables {
+interface Tables extends AccountTables, AuditTables {
   sessions: SessionRow;
 }
 
@@ -46,6 +53,9 @@ function toSession(r: SessionRow): Session {
     limits: { cpus: r.cpus, memoryBytes: r.memory_bytes, pids: r.pids },
     env: JSON.parse(r.env_json) as Record<string, string>,
     user: r.user,
+    ownerId: r.owner_id,
+    teamId: r.team_id,
+    description: r.description,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -70,15 +80,25 @@ function toRow(s: SessionPatch): Partial<SessionRow> {
   }
   if (s.env !== undefined) row.env_json = JSON.stringify(s.env);
   if (s.user !== undefined) row.user = s.user;
+  if (s.ownerId !== undefined) row.owner_id = s.ownerId;
+  if (s.teamId !== undefined) row.team_id = s.teamId;
+  if (s.description !== undefined) row.description = s.description;
   if (s.updatedAt !== undefined) row.updated_at = s.updatedAt;
   return row;
 }
 
 export class SqliteStore implements SessionStore {
+  /** Users, tokens and teams, in the same database file. */
+  readonly accounts: AccountStore;
+  readonly audit: AuditLog;
+
   private constructor(
     private readonly db: Kysely<Tables>,
     private readonly raw: Database.Database,
-  ) {}
+  ) {
+    this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
+    this.audit = new KyselyAuditLog(db as unknown as Kysely<AuditTables>);
+  }
 
   /** Opens (creating if needed) the database file in WAL mode and runs pending migrations. */
   static async open(file: string): Promise<SqliteStore> {
@@ -148,12 +168,17 @@ export class SqliteStore implements SessionStore {
     return rows.map(toSession);
   }
 
-  async count(statuses: readonly SessionStatus[]): Promise<number> {
-    const r = await this.db
+  async count(
+    statuses: readonly SessionStatus[],
+    scope: { ownerId?: string; teamId?: string } = {},
+  ): Promise<number> {
+    let q = this.db
       .selectFrom('sessions')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', 'in', [...statuses])
-      .executeTakeFirstOrThrow();
+      .where('status', 'in', [...statuses]);
+    if (scope.ownerId) q = q.where('owner_id', '=', scope.ownerId);
+    if (scope.teamId) q = q.where('team_id', '=', scope.teamId);
+    const r = await q.executeTakeFirstOrThrow();
     return Number(r.n);
   }
 

@@ -10,7 +10,7 @@ export interface SessionStore {
   get(id: string): Promise<Session | null>;
   getByName(name: string): Promise<Session | null>;
   list(filter?: { statuses?: readonly SessionStatus[] }): Promise<Session[]>;
-  count(statuses: readonly SessionStatus[]): Promise<number>;
+  count(statuses: readonly SessionStatus[], scope?: { ownerId?: string; teamId?: string }): Promise<number>;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -7,8 +7,18 @@ export interface HealthOptions {
   daemon: () => DaemonInfo;
 }
 
+const meta = (operationId: string, summary: string) => ({ tags: ['meta'], operationId, summary });
+const healthSchema = {
+  ...meta('getHealth', 'Engine and store health'),
+  response: { 200: Health, 503: Health },
+};
+const daemonSchema = {
+  ...meta('getDaemon', 'The running daemon: pid, socket, start time'),
+  response: { 200: DaemonInfo },
+};
+
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { core, daemon }) => {
-  app.get('/health', { schema: { response: { 200: Health, 503: Health } } }, async (_req, reply) => {
+  app.get('/health', { schema: healthSchema }, async (_req, reply) => {
     const engine = await core.runtime.ping().then(
       () => true,
       () => false,
@@ -22,5 +32,5 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     return { status: ok ? 'ok' : 'degraded', engine, store, version: BERTH_VERSION } as const;
   });
 
-  app.get(`${API_PREFIX}/daemon`, { schema: { response: { 200: DaemonInfo } } }, async () => daemon());
+  app.get(`${API_PREFIX}/daemon`, { schema: daemonSchema }, async () => daemon());
 };

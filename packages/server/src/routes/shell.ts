@@ -1,14 +1,39 @@
 import { API_PREFIX, SessionRef, ShellQuery } from '@berth/api';
 import type { Core } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { SessionAccess } from '../auth/session-access.js';
 import { toProblem } from '../problems.js';
 
 /** Interactive TTY over a WebSocket: binary frames are terminal bytes, text frames are control. */
-export const shellRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app, { core }) => {
+export const shellRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: SessionAccess }> = async (
+  app,
+  { core, access },
+) => {
+  // Checked before the upgrade: a session this principal may not see is answered as absent.
+  app.addHook('preValidation', async (req) => {
+    const name = (req.params as { name?: string } | undefined)?.name;
+    if (name !== undefined) await access.visible(req.principal, name);
+  });
   app.get(
     `${API_PREFIX}/sessions/:name/shell`,
-    { websocket: true, schema: { params: SessionRef, querystring: ShellQuery } },
+    {
+      websocket: true,
+      schema: {
+        tags: ['sessions'],
+        operationId: 'openShell',
+        summary: 'Interactive TTY shell over a WebSocket',
+        description:
+          'Binary frames carry terminal bytes both ways. Text frames are JSON control messages: ' +
+          '`{"type":"resize","cols":N,"rows":N}` and `{"type":"stdin-end"}` from the client; ' +
+          '`{"type":"exit","code":N}` or `{"type":"error","problem":{…}}` from the server.',
+        params: SessionRef,
+        querystring: ShellQuery,
+        response: { 101: Type.Null({ description: 'Switching Protocols: the terminal follows' }) },
+      },
+    },
     async (socket, req) => {
+      app.liveSockets.watch(req, socket);
       let term: Awaited<ReturnType<typeof core.service.shell>>;
       try {
         term = await core.service.shell(req.params.name, {

@@ -1,0 +1,168 @@
+import type { Socket } from 'node:net';
+import type { AccountStore } from '@berth/core';
+import { Forbidden, Unauthorized, type User, type UserRecord } from '@berth/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { csrfTokenFor, hashToken, safeEqual } from './credentials.js';
+
+/** Who is asking. The unix socket's file mode is its auth: whoever reaches it is the host's owner. */
+export type Principal =
+  | { kind: 'local' }
+  | { kind: 'user'; user: User; tokenId: string; via: 'token' | 'cookie'; tokenHash: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** Marks connections accepted on the daemon's unix socket (see daemon.ts). */
+export const LOCAL_SOCKET = Symbol('berth.local-socket');
+
+export const SESSION_COOKIE = 'berth_session';
+export const CSRF_HEADER = 'x-berth-csrf';
+
+/** Routes that answer without credentials on TCP. Login is how credentials are made. */
+const PUBLIC_ROUTES = new Set(['GET /health', 'POST /api/v1/auth/login']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthOptions {
+  accounts: AccountStore;
+  secret: Buffer;
+  /** Host names this server answers to (besides loopback); stops DNS rebinding. */
+  publicHosts: string[];
+}
+
+export function isLocal(req: FastifyRequest): boolean {
+  return (req.raw.socket as Socket & { [LOCAL_SOCKET]?: boolean })[LOCAL_SOCKET] === true;
+}
+
+function hostName(hostHeader: string | undefined): string | null {
+  if (!hostHeader) return null;
+  try {
+    return new URL(`http://${hostHeader}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/** The Origin, when a browser sent one, must be this server as the browser reached it. */
+function originMatches(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const o = new URL(origin);
+    const h = new URL(`${req.protocol}://${req.headers.host ?? ''}`);
+    const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
+    return o.hostname.toLowerCase() === h.hostname.toLowerCase() && port(o) === port(h);
+  } catch {
+    return false;
+  }
+}
+
+const publicUser = (u: UserRecord): User => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  createdAt: u.createdAt,
+});
+
+/**
+ * Every request and WebSocket upgrade passes here first. Unix socket: local principal. TCP: the
+ * Host header must be one of ours, then a bearer token or a login cookie (with a CSRF token and a
+ * same-origin check on state changes); only `/health` and login answer without one.
+ */
+export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
+  const loopback = new Set(['localhost', '127.0.0.1', '::1']);
+  const allowedHosts = new Set([...loopback, ...opts.publicHosts.map((h) => h.toLowerCase())]);
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (req) => {
+    if (isLocal(req)) {
+      req.principal = { kind: 'local' };
+      return;
+    }
+    const host = hostName(req.headers.host);
+    if (!host || !allowedHosts.has(host)) {
+      throw new Forbidden(
+        `this server does not answer to the host name ${JSON.stringify(req.headers.host ?? '')}`,
+        {
+          hint: 'add it with BERTH_PUBLIC_HOSTS, or use the address the server was set up with',
+        },
+      );
+    }
+    const routeKey = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const cookie = req.cookies?.[SESSION_COOKIE];
+    const presented = bearer ?? cookie;
+    if (presented) {
+      req.principal = await principalFor(opts.accounts, presented, bearer ? 'token' : 'cookie');
+    }
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    if (upgrade && !originMatches(req)) {
+      // A page elsewhere may open WebSockets to us with whatever the browser holds: refuse it.
+      throw new Forbidden('WebSocket from another site refused', {
+        hint: 'open it from berth’s own address',
+      });
+    }
+    if (req.principal?.kind === 'user' && req.principal.via === 'cookie') {
+      // Ambient credentials: the browser sends them on its own, so prove the page is ours.
+      if (!originMatches(req) || (upgrade && req.headers.origin === undefined)) {
+        throw new Forbidden('the request came from another site', { hint: 'use berth from its own address' });
+      }
+      if (!SAFE_METHODS.has(req.method)) {
+        const sent = req.headers[CSRF_HEADER];
+        const want = csrfTokenFor(opts.secret, req.principal.tokenHash);
+        if (typeof sent !== 'string' || !safeEqual(sent, want)) {
+          throw new Forbidden('missing or wrong CSRF token', {
+            hint: `send the ${CSRF_HEADER} header from login`,
+          });
+        }
+      }
+    }
+    if (!req.principal && !PUBLIC_ROUTES.has(routeKey)) {
+      throw new Unauthorized('sign in first: this server needs credentials on TCP', {
+        hint: 'run `berth login --url URL`, or send `Authorization: Bearer <token>` (`berth token create`)',
+      });
+    }
+    if (routeKey === 'POST /api/v1/auth/login' && !originMatches(req)) {
+      throw new Forbidden('the login came from another site');
+    }
+  });
+}
+
+async function principalFor(
+  accounts: AccountStore,
+  token: string,
+  via: 'token' | 'cookie',
+): Promise<Principal> {
+  const tokenHash = hashToken(token);
+  const record = await accounts.getTokenByHash(tokenHash);
+  const now = new Date();
+  const expired = record?.expiresAt ? Date.parse(record.expiresAt) <= now.getTime() : false;
+  const rightKind = record && (via === 'cookie' ? record.kind === 'web' : record.kind === 'api');
+  if (!record || !rightKind || record.revokedAt || expired) {
+    throw new Unauthorized(
+      via === 'cookie' ? 'your login has ended' : 'this token is not valid (revoked or unknown)',
+      {
+        hint: via === 'cookie' ? 'log in again' : 'create a new one with `berth token create`',
+      },
+    );
+  }
+  const user = await accounts.getUser(record.userId);
+  if (!user) throw new Unauthorized('the user of this token no longer exists');
+  // Best effort: a failed bookkeeping write never fails the request.
+  void accounts.touchToken(record.id, now.toISOString()).catch(() => undefined);
+  return { kind: 'user', user: publicUser(user), tokenId: record.id, via, tokenHash };
+}
+
+export function isAdmin(p: Principal | null): boolean {
+  return p?.kind === 'local' || (p?.kind === 'user' && p.user.role === 'admin');
+}
+
+export function requireAdmin(req: FastifyRequest): void {
+  if (!isAdmin(req.principal)) {
+    throw new Forbidden('only an admin may do this', { hint: 'ask an admin of this berth server' });
+  }
+}
+
+export { publicUser };

@@ -1,0 +1,197 @@
+import { BerthClient } from '@berth/api';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+import { makeRepo } from '../../core/test/fixtures.js';
+import { listenLocal, makeToken, makeUser, testServer } from './server-fixtures.js';
+
+const PASSWORD = 'correct horse battery';
+
+async function listenTcp(t: Awaited<ReturnType<typeof testServer>>): Promise<string> {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = t.app.server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no TCP address');
+  return `http://127.0.0.1:${addr.port}`;
+}
+
+function concrete(route: string): { method: string; url: string } {
+  const [method, url] = route.split(' ') as [string, string];
+  return { method, url: url.replace(/:(\w+)/g, 'x').replace('*', 'x') };
+}
+
+describe('auth on TCP', () => {
+  it('answers every route but /health (and login) with 401 problem+json without credentials', async () => {
+    const t = await testServer();
+    await t.app.ready();
+    const routes = t.app.berthRoutes.filter((r) => !['GET /health', 'POST /api/v1/auth/login'].includes(r));
+    expect(routes.length).toBeGreaterThan(15);
+    for (const route of routes) {
+      const { method, url } = concrete(route);
+      const r = await t.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: method === 'GET' ? undefined : '{}',
+      });
+      expect([route, r.statusCode]).toEqual([route, 401]);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+      expect(r.json().hint).toMatch(/berth login|Bearer/);
+    }
+    expect((await t.app.inject('/health')).statusCode).toBe(200);
+  });
+
+  it('needs no token on the unix socket: its file mode is the auth', async () => {
+    const t = await testServer();
+    const socketPath = await listenLocal(t.app, t.core);
+    const local = new BerthClient({ socketPath });
+    expect(await local.listSessions()).toEqual([]);
+    expect(await local.daemonInfo()).toMatchObject({ pid: 1 });
+  });
+
+  it('refuses a Host header it does not answer to (DNS rebinding)', async () => {
+    const t = await testServer();
+    const r = await t.inject({ url: '/api/v1/sessions', headers: { host: 'evil.example:8080' } });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().code).toBe('forbidden');
+    expect(
+      (await t.inject({ url: '/api/v1/sessions', headers: { host: 'localhost:8080' } })).statusCode,
+    ).toBe(200);
+  });
+
+  it('a revoked token stops working at once, its open WebSocket included', async () => {
+    const t = await testServer();
+    const user = await makeUser(t.core, 'amy', 'member');
+    const { token, id } = await makeToken(t.core, user.id);
+    await t.core.service.create({ name: 'ws', repo: makeRepo(), ownerId: user.id });
+    const url = await listenTcp(t);
+    const client = new BerthClient({ url, token });
+    expect(Array.isArray(await client.listSessions())).toBe(true);
+    const ws = client.shell('ws', { cols: 80, rows: 24 });
+    onTestFinished(() => ws.terminate());
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    const revoke = await t.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}` });
+    expect(revoke.statusCode).toBe(204);
+    expect(await closed).toBe(4401);
+    await expect(client.listSessions()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('refuses the 11th wrong password in a minute with 429, even when the 11th is right', async () => {
+    const t = await testServer();
+    await makeUser(t.core, 'bob', 'member');
+    const login = (password: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'bob', password } });
+    for (let i = 0; i < 10; i++) expect((await login('wrong password')).statusCode).toBe(401);
+    const eleventh = await login(PASSWORD);
+    expect(eleventh.statusCode).toBe(429);
+    expect(eleventh.headers['retry-after']).toBeDefined();
+    expect(eleventh.json().code).toBe('rate_limited');
+  });
+
+  it('logs a browser in with an HttpOnly SameSite cookie and demands the CSRF token for changes', async () => {
+    const t = await testServer();
+    await makeUser(t.core, 'cat', 'member');
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { origin: 'http://localhost:80', host: 'localhost:80' },
+      payload: { username: 'cat', password: PASSWORD },
+    });
+    expect(r.statusCode).toBe(200);
+    const setCookie = String(r.headers['set-cookie']);
+    expect(setCookie).toMatch(/berth_session=berth_/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const cookie = setCookie.split(';')[0]!;
+    const { csrfToken } = r.json();
+    const base = { host: 'localhost:80', cookie };
+    expect((await t.app.inject({ url: '/api/v1/auth/me', headers: base })).json()).toMatchObject({
+      kind: 'user',
+      via: 'cookie',
+      user: { username: 'cat' },
+    });
+    const repo = makeRepo();
+    const noCsrf = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      headers: { ...base, origin: 'http://localhost:80' },
+      payload: { name: 'c1', repo },
+    });
+    expect(noCsrf.statusCode).toBe(403);
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      headers: { ...base, origin: 'http://evil.example', 'x-berth-csrf': csrfToken },
+      payload: { name: 'c1', repo },
+    });
+    expect(foreign.statusCode).toBe(403);
+    expect(await t.core.service.list()).toEqual([]);
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      headers: { ...base, origin: 'http://localhost:80', 'x-berth-csrf': csrfToken },
+      payload: { name: 'c1', repo },
+    });
+    expect(ok.statusCode).toBe(201);
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { ...base, 'x-berth-csrf': csrfToken },
+    });
+    expect(out.statusCode).toBe(204);
+    expect((await t.app.inject({ url: '/api/v1/sessions', headers: base })).statusCode).toBe(401);
+  });
+
+  it('refuses a WebSocket from a foreign Origin', async () => {
+    const t = await testServer();
+    await t.core.service.create({ name: 'org', repo: makeRepo() });
+    const url = await listenTcp(t);
+    const attempt = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/sessions/org/shell`, {
+          headers: { authorization: `Bearer ${t.adminToken}`, origin },
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', () => undefined);
+      });
+    expect(await attempt('http://evil.example')).toBe(403);
+    expect(await attempt(url)).toBe(101);
+  });
+
+  it('lets only admins manage users, and members only their own tokens', async () => {
+    const t = await testServer();
+    const member = await makeUser(t.core, 'dan', 'member');
+    const { token } = await makeToken(t.core, member.id);
+    const asMember = (o: { method?: string; url: string; payload?: object }) =>
+      t.app.inject({
+        method: (o.method ?? 'GET') as 'GET',
+        url: o.url,
+        payload: o.payload,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await asMember({ url: '/api/v1/users' })).statusCode).toBe(403);
+    expect(
+      (await asMember({ method: 'POST', url: '/api/v1/users', payload: { username: 'eve', role: 'admin' } }))
+        .statusCode,
+    ).toBe(403);
+    const created = await asMember({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'laptop' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().token).toMatch(/^berth_[A-Za-z0-9_-]{43}$/);
+    const list = await asMember({ url: '/api/v1/tokens' });
+    expect(list.json().tokens.map((x: { name: string }) => x.name)).toEqual(['test', 'laptop']);
+    expect(JSON.stringify(list.json())).not.toContain('berth_');
+    const adminTokens = await t.inject('/api/v1/tokens');
+    const adminTokenId = adminTokens.json().tokens[0].id;
+    // Someone else's token is as good as absent.
+    expect((await asMember({ method: 'DELETE', url: `/api/v1/tokens/${adminTokenId}` })).statusCode).toBe(
+      404,
+    );
+    expect((await t.inject('/api/v1/sessions')).statusCode).toBe(200);
+  });
+});

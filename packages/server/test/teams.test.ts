@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { makeRepo, testCore } from '../../core/test/fixtures.js';
+import { makeToken, makeUser, testServer } from './server-fixtures.js';
+
+async function as(
+  t: Awaited<ReturnType<typeof testServer>>,
+  username: string,
+  role: 'admin' | 'member' = 'member',
+) {
+  const u = await makeUser(t.core, username, role);
+  const { token } = await makeToken(t.core, u.id);
+  return (o: { method?: string; url: string; payload?: object }) =>
+    t.app.inject({
+      method: (o.method ?? 'GET') as 'GET',
+      url: o.url,
+      payload: o.payload,
+      headers: { authorization: `Bearer ${token}` },
+    });
+}
+
+describe('teams and ownership', () => {
+  it("a member sees their own and their team's sessions; another team's session is a 404 everywhere", async () => {
+    const t = await testServer();
+    const repo = makeRepo();
+    const amy = await as(t, 'amy');
+    const bob = await as(t, 'bob');
+    const cat = await as(t, 'cat');
+    expect(
+      (await t.inject({ method: 'POST', url: '/api/v1/teams', payload: { name: 'red' } })).statusCode,
+    ).toBe(201);
+    for (const username of ['amy', 'bob']) {
+      expect(
+        (await t.inject({ method: 'POST', url: '/api/v1/teams/red/members', payload: { username } }))
+          .statusCode,
+      ).toBe(200);
+    }
+    expect(
+      (await amy({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'shared', repo, team: 'red' } }))
+        .statusCode,
+    ).toBe(201);
+    expect(
+      (await amy({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'mine', repo } })).statusCode,
+    ).toBe(201);
+    // cat is in no team: sharing with red is refused, nothing made.
+    const sneak = await cat({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { name: 'sneak', repo, team: 'red' },
+    });
+    expect(sneak.statusCode).toBe(400);
+
+    const names = async (call: typeof amy) =>
+      (await call({ url: '/api/v1/sessions' }))
+        .json()
+        .sessions.map((s: { name: string }) => s.name)
+        .sort();
+    expect(await names(amy)).toEqual(['mine', 'shared']);
+    expect(await names(bob)).toEqual(['shared']);
+    expect(await names(cat)).toEqual([]);
+    expect((await t.inject('/api/v1/sessions')).json().total).toBe(2);
+
+    for (const [method, url, payload] of [
+      ['GET', '/api/v1/sessions/shared'],
+      ['POST', '/api/v1/sessions/shared/pause'],
+      ['POST', '/api/v1/sessions/shared/exec', { cmd: ['true'] }],
+      ['GET', '/api/v1/sessions/shared/diff'],
+      ['DELETE', '/api/v1/sessions/shared?force=true'],
+      ['GET', '/api/v1/sessions/shared/shell'],
+    ] as Array<[string, string, object?]>) {
+      const r = await cat({ method, url, ...(payload ? { payload } : {}) });
+      expect([method, url, r.statusCode]).toEqual([method, url, 404]);
+      expect(r.json().detail).toBe("no session named 'shared'");
+    }
+    expect((await bob({ url: '/api/v1/sessions/mine' })).statusCode).toBe(404);
+    expect((await bob({ method: 'POST', url: '/api/v1/sessions/shared/pause' })).json().status).toBe(
+      'paused',
+    );
+    expect((await t.core.service.get('shared')).status).toBe('paused');
+    expect((await t.core.service.get('mine')).status).toBe('running');
+  });
+
+  it('lists with filters, search, sort and pages', async () => {
+    const t = await testServer();
+    const repo = makeRepo();
+    for (const name of ['beta', 'alpha', 'gamma']) await t.core.service.create({ name, repo });
+    await t.core.service.pause('beta');
+    const get = async (q: string) => (await t.inject(`/api/v1/sessions?${q}`)).json();
+    expect((await get('status=paused')).sessions.map((s: { name: string }) => s.name)).toEqual(['beta']);
+    expect((await get('q=AMM')).sessions.map((s: { name: string }) => s.name)).toEqual(['gamma']);
+    expect((await get('sort=-name')).sessions.map((s: { name: string }) => s.name)).toEqual([
+      'gamma',
+      'beta',
+      'alpha',
+    ]);
+    const page = await get('sort=name&limit=1&offset=1');
+    expect([page.total, page.sessions.map((s: { name: string }) => s.name)]).toEqual([3, ['beta']]);
+    expect((await get('owner=local')).total).toBe(3);
+    expect((await t.inject('/api/v1/sessions?sort=nope')).statusCode).toBe(400);
+  });
+
+  it('caps running sessions per user', async () => {
+    const core = await testCore({ maxRunningPerUser: 1 });
+    const t = await testServer(core);
+    const repo = makeRepo();
+    const dan = await as(t, 'dan');
+    expect(
+      (await dan({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'd1', repo } })).statusCode,
+    ).toBe(201);
+    const second = await dan({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'd2', repo } });
+    expect(second.statusCode).toBe(429);
+    expect(second.json().detail).toContain('you already run 1 of your 1');
+    // Someone else is not held back by dan's cap.
+    expect(
+      (await t.inject({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'x1', repo } })).statusCode,
+    ).toBe(201);
+  });
+
+  it('keeps an audit trail of who did what, for admins only', async () => {
+    const t = await testServer();
+    const repo = makeRepo();
+    const eve = await as(t, 'eve');
+    await eve({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'au', repo } });
+    await eve({ method: 'POST', url: '/api/v1/sessions/au/pause' });
+    await eve({ method: 'POST', url: '/api/v1/sessions/au/finish', payload: {} });
+    expect((await eve({ url: '/api/v1/audit' })).statusCode).toBe(403);
+    const entries = (await t.inject('/api/v1/audit?session=au')).json().entries;
+    expect(
+      entries.map((e: { actor: string; action: string; outcome: string }) => [e.actor, e.action, e.outcome]),
+    ).toEqual([
+      ['user:eve', 'session.finish', 'refused'],
+      ['user:eve', 'session.pause', 'ok'],
+      ['user:eve', 'session.create', 'ok'],
+    ]);
+  });
+});
