@@ -5,7 +5,11 @@
 // over its unix socket, the path a user takes; the raw side does the same container work through
 // dockerode with the same image and HostConfig. Berth and raw iterations alternate (and swap
 // order every iteration) so drift hits both alike. The working-copy rows time GitWorkspaces.create
-// alone against `git worktree add` on the same repository.
+// alone against `git worktree add` on the same repository. list_sessions loads the daemon's
+// `GET /api/v1/sessions` (100 real sessions in its store) from a few keep-alive clients for a fixed
+// time, against a bare node:http server on a unix socket sending the same JSON. event_latency times
+// a `docker kill` until the events WebSocket says the session stopped, against the same kill until
+// the engine's own events stream says `die`.
 //
 //   node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]
 //
@@ -14,6 +18,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,6 +37,13 @@ const MEMORY = 2 * 1024 ** 3;
 const FALLBACK_ID = 1000;
 const RAW_LABEL = 'dev.berth.bench';
 const RAW_RUN_LABEL = 'dev.berth.bench.run';
+/** list_sessions: sessions in the store (fewer with --quick), clients, and seconds of load a side. */
+const LIST_SESSIONS = 100;
+const LIST_SESSIONS_QUICK = 20;
+const LIST_CLIENTS = 4;
+const LIST_SECONDS = 5;
+/** Small, so a hundred sleeping containers cost the machine little. */
+const LIST_SESSION_MEMORY = 32 * 1024 ** 2;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -61,7 +73,8 @@ function usage(problem) {
   const text =
     'usage: node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]\n' +
     '  --json             one JSON line on stdout instead of the table\n' +
-    '  --quick            skip worktree_20k (a 20,000-file checkout takes about 15 s on a slow disk)\n' +
+    '  --quick            skip worktree_20k (a 20,000-file checkout takes about 15 s on a slow disk) and\n' +
+    `                     run list_sessions with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS} (making them takes about a minute)\n` +
     '  --iterations N     measured iterations per operation (default 15)\n' +
     '  --warmup N         warm-up iterations, left out of the statistics (default 2)\n' +
     '  --big-iterations N measured iterations for worktree_20k (default 3, after 1 warm-up)\n';
@@ -176,6 +189,7 @@ let tmpRoot = null;
 let home = null;
 let daemon = null;
 let daemonLog = null;
+let rawServer = null;
 let cleaning = null;
 let interrupted = null;
 
@@ -186,6 +200,10 @@ function cleanup() {
 }
 
 async function doCleanup() {
+  if (rawServer && rawServer.exitCode === null && rawServer.signalCode === null) {
+    rawServer.kill('SIGKILL');
+    await waitExit(rawServer, 3_000);
+  }
   if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
     log(`stopping the daemon (pid ${daemon.pid})`);
     try {
@@ -395,7 +413,21 @@ const OPERATIONS = [
   { name: 'remove', what: 'berth remove --force (container, working copy, branch) vs container.remove' },
   { name: 'worktree_100', what: 'GitWorkspaces.create vs git worktree add, 100 files' },
   { name: 'worktree_20k', what: 'GitWorkspaces.create vs git worktree add, 20,000 files' },
+  {
+    name: 'list_sessions',
+    what:
+      "GET /api/v1/sessions, one request's latency under load (see below) vs a bare node:http server" +
+      ' on a unix socket serializing the same JSON',
+    load: true,
+  },
+  {
+    name: 'event_latency',
+    what: "docker kill -> session.status.changed on the events WebSocket vs -> the engine's own die event",
+  },
 ];
+
+/** What a load row measures besides latency: throughput, and the set-up it ran with. */
+const loadStats = {};
 
 const samples = Object.fromEntries(OPERATIONS.map((o) => [o.name, { berth: [], raw: [], paired: [] }]));
 
@@ -544,6 +576,223 @@ async function worktreeOps(op, repo, warmup, iterations) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// list_sessions: the daemon's busiest read, under load
+
+/** `count` real sessions, a few at a time; each is a running busybox with a small memory limit. */
+async function makeSessions(client, repo, count) {
+  const names = Array.from({ length: count }, (_, i) => `list-${String(i).padStart(3, '0')}`);
+  const t0 = performance.now();
+  let made = 0;
+  const worker = async () => {
+    for (let name = names.shift(); name; name = names.shift()) {
+      checkInterrupted();
+      await client.createSession({ name, repo, memoryBytes: LIST_SESSION_MEMORY });
+      if (++made % 10 === 0) log(`  ${made}/${count} sessions`);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  log(`made ${count} sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function getOnce(agent, socketPath, path) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ agent, socketPath, path, headers: { host: 'localhost' } }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** `clients` keep-alive connections, each sending its next request as the last one ends, for `ms`. */
+async function load(socketPath, path, clients, ms) {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const latencies = [];
+  let failures = 0;
+  const t0 = performance.now();
+  const until = t0 + ms;
+  const client = async () => {
+    while (performance.now() < until) {
+      const start = performance.now();
+      const status = await getOnce(agent, socketPath, path);
+      latencies.push(performance.now() - start);
+      if (status !== 200) failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  if (failures > 0) throw new Error(`${failures} of ${latencies.length} requests to ${path} failed`);
+  return { latencies, requests: latencies.length, seconds };
+}
+
+/** The raw side: node:http on a unix socket, in its own process as the daemon is, answering the same JSON. */
+async function startRawServer(bodyFile, socketPath) {
+  const script = `
+    const http = require('node:http');
+    const data = JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'));
+    http.createServer((req, res) => {
+      const body = JSON.stringify(data);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    }).listen(process.argv[2], () => process.stdout.write('ready\\n'));`;
+  rawServer = spawn(process.execPath, ['-e', script, bodyFile, socketPath], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    rawServer.stdout.once('data', resolve);
+    rawServer.once('exit', (code) => reject(new Error(`the raw HTTP server exited (${code})`)));
+  });
+}
+
+async function listSessionsOps(client, sessions) {
+  const op = 'list_sessions';
+  const repo = await makeRepo(join(tmpRoot, 'repos', 'list'), 10);
+  log(`making ${sessions} sessions for list_sessions${opts.quick ? ' (--quick)' : ''}`);
+  await makeSessions(client, repo, sessions);
+  const listed = await client.listSessions();
+  if (listed.length < sessions)
+    throw new Error(`the daemon lists ${listed.length} sessions, not ${sessions}`);
+  const path = '/api/v1/sessions';
+  const bodyFile = join(tmpRoot, 'sessions.json');
+  await writeFile(bodyFile, JSON.stringify({ sessions: listed }));
+  const rawSocket = join(tmpRoot, 'raw-http.sock');
+  await startRawServer(bodyFile, rawSocket);
+  const sides = { berth: join(home, 'berth.sock'), raw: rawSocket };
+  const throughput = { berth: { requests: 0, seconds: 0 }, raw: { requests: 0, seconds: 0 } };
+  // Warm both (JIT, connection set-up), then raw, berth, berth, raw: drift hits both alike.
+  for (const side of ['berth', 'raw']) await load(sides[side], path, LIST_CLIENTS, 500);
+  for (const side of ['raw', 'berth', 'berth', 'raw']) {
+    checkInterrupted();
+    const r = await load(sides[side], path, LIST_CLIENTS, (LIST_SECONDS * 1000) / 2);
+    samples[op][side].push(...r.latencies);
+    throughput[side].requests += r.requests;
+    throughput[side].seconds += r.seconds;
+    log(`${op} ${side}: ${(r.requests / r.seconds).toFixed(0)} req/s over ${r.seconds.toFixed(1)} s`);
+  }
+  const rps = (side) => throughput[side].requests / throughput[side].seconds;
+  loadStats[op] = {
+    sessions,
+    clients: LIST_CLIENTS,
+    seconds_per_side: LIST_SECONDS,
+    body_bytes: Buffer.byteLength(JSON.stringify({ sessions: listed })),
+    rps: Math.round(rps('berth')),
+    raw_rps: Math.round(rps('raw')),
+    rps_ratio: round2(rps('berth') / rps('raw')),
+    p99_ms: round2(percentile(samples[op].berth, 99)),
+    raw_p99_ms: round2(percentile(samples[op].raw, 99)),
+  };
+  rawServer.kill('SIGTERM');
+  await waitExit(rawServer, 3_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// event_latency: from a kill outside berth to the news of it
+
+/** Frames and engine events as they arrive, with the time each came. */
+function arrivals() {
+  const seen = [];
+  const waiters = new Set();
+  return {
+    push(item) {
+      const at = performance.now();
+      seen.push({ item, at });
+      for (const w of waiters) w();
+    },
+    /** When the first item since `from` that `ok` accepts came. */
+    async when(from, ok, what, ms = 10_000) {
+      const deadline = performance.now() + ms;
+      for (;;) {
+        const hit = seen.find((x) => x.at >= from && ok(x.item));
+        if (hit) return hit.at;
+        if (performance.now() > deadline) throw new Error(`no ${what} within ${ms} ms of the kill`);
+        await new Promise((resolve) => {
+          const done = () => {
+            waiters.delete(done);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(done, 50);
+          waiters.add(done);
+        });
+      }
+    },
+  };
+}
+
+async function eventLatencyOps(client, repo) {
+  const op = 'event_latency';
+  const name = 'bench-events';
+  const session = await client.createSession({ name, repo, memoryBytes: LIST_SESSION_MEMORY });
+  const frames = arrivals();
+  const ws = client.events();
+  ws.on('message', (data) => frames.push(JSON.parse(data.toString('utf8'))));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.on('error', (err) => log(`events WebSocket: ${err.message}`));
+  ws.send(JSON.stringify({ type: 'subscribe.session', session: name, id: 'sub' }));
+  await frames.when(0, (f) => f.type === 'ack' && f.id === 'sub', 'subscription ack');
+
+  const engine = arrivals();
+  const abort = new AbortController();
+  const stream = await docker.getEvents({
+    abortSignal: abort.signal,
+    filters: { type: ['container'], event: ['die'], container: [session.containerId] },
+  });
+  let buf = '';
+  stream.on('data', (chunk) => {
+    buf += chunk.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) engine.push(JSON.parse(line));
+    }
+  });
+  stream.on('error', () => {}); // ends with the abort below
+  try {
+    const container = docker.getContainer(session.containerId);
+    for (let i = 0; i < opts.warmup + opts.iterations; i++) {
+      checkInterrupted();
+      const measured = i >= opts.warmup;
+      const t0 = performance.now();
+      await container.kill();
+      const [berthAt, rawAt] = await Promise.all([
+        frames.when(
+          t0,
+          (f) => f.type === 'session.status.changed' && f.session.id === session.id && f.to === 'stopped',
+          'session.status.changed frame',
+        ),
+        engine.when(t0, (e) => e.Action === 'die', 'die event from the engine'),
+      ]);
+      const got = { berth: berthAt - t0, raw: rawAt - t0 };
+      if (measured) {
+        samples[op].berth.push(got.berth);
+        samples[op].raw.push(got.raw);
+        samples[op].paired.push(got.berth / got.raw);
+      }
+      const tag = measured ? `${i - opts.warmup + 1}/${opts.iterations}` : `warm-up ${i + 1}/${opts.warmup}`;
+      log(`${op} ${tag}: WebSocket ${got.berth.toFixed(1)} ms, engine events ${got.raw.toFixed(1)} ms`);
+      // Untimed: running again (and its frame seen) before the next kill.
+      const startedAt = performance.now();
+      await client.act(name, 'start');
+      await frames.when(
+        startedAt,
+        (f) => f.type === 'session.status.changed' && f.session.id === session.id && f.to === 'running',
+        'running again',
+      );
+    }
+  } finally {
+    abort.abort();
+    stream.destroy?.();
+    ws.terminate();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Output
 
 function results() {
@@ -558,8 +807,10 @@ function results() {
       ratio: round2(med / rawMed),
       p90_ms: round1(percentile(berth, 90)),
       raw_p90_ms: round1(percentile(raw, 90)),
-      paired_ratio: round2(median(paired)),
+      // A load row has no pairs: its requests ran side by side, not one berth then one raw.
+      paired_ratio: paired.length > 0 ? round2(median(paired)) : null,
       iterations: berth.length,
+      ...(loadStats[o.name] ?? {}),
     };
   });
 }
@@ -573,7 +824,7 @@ function table(rows, meta) {
     `${r.ratio.toFixed(2)}x`,
     `${r.p90_ms.toFixed(1)} ms`,
     `${r.raw_p90_ms.toFixed(1)} ms`,
-    `${r.paired_ratio.toFixed(2)}x`,
+    r.paired_ratio === null ? '-' : `${r.paired_ratio.toFixed(2)}x`,
     String(r.iterations),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
@@ -595,7 +846,24 @@ function table(rows, meta) {
   lines.push(
     "  ratio = berth median / raw median; paired = median of each iteration's berth/raw (robust to drift)",
   );
+  const list = rows.find((r) => r.name === 'list_sessions');
+  if (list) {
+    const n = (v) => v.toLocaleString('en-US');
+    lines.push(
+      `  list_sessions: ${list.sessions} sessions (${n(list.body_bytes)}-byte body), ${list.clients} keep-alive` +
+        ` clients, ${list.seconds_per_side} s a side: berth ${n(list.rps)} req/s (p99 ${list.p99_ms.toFixed(1)} ms),` +
+        ` raw ${n(list.raw_rps)} req/s (p99 ${list.raw_p99_ms.toFixed(1)} ms): ${list.rps_ratio.toFixed(2)}x the raw` +
+        ' throughput; n = requests',
+    );
+  }
+  if (rows.some((r) => r.name === 'event_latency')) {
+    lines.push(
+      "  event_latency: berth reports a stop once the engine's inspect says `exited`, which the engine answers" +
+        ' only after its exit clean-up, tens of ms after it emits `die`',
+    );
+  }
   for (const r of rows) {
+    if (OPERATIONS.find((o) => o.name === r.name)?.load) continue; // thousands of requests always spread
     const { berth, raw } = samples[r.name];
     const spread = (v) => Math.max(...v) / Math.min(...v);
     if (spread(berth) > 3 || spread(raw) > 3) {
@@ -606,7 +874,11 @@ function table(rows, meta) {
       );
     }
   }
-  if (opts.quick) lines.push('  (worktree_20k skipped: --quick)');
+  if (opts.quick) {
+    lines.push(
+      `  (--quick: worktree_20k skipped; list_sessions with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS})`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -654,9 +926,16 @@ async function main() {
     await worktreeOps('worktree_20k', repo20k, opts.bigWarmup, opts.bigIterations);
   }
 
+  checkInterrupted();
+  await listSessionsOps(client, opts.quick ? LIST_SESSIONS_QUICK : LIST_SESSIONS);
+
+  checkInterrupted();
+  log('event latency: docker kill until the WebSocket frame, and until the engine event');
+  await eventLatencyOps(client, repo100);
+
   const rows = results();
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ image: IMAGE, operations: rows })}\n`);
+    process.stdout.write(`${JSON.stringify({ image: IMAGE, quick: opts.quick, operations: rows })}\n`);
   } else {
     process.stdout.write(table(rows, { image: IMAGE, engine: version.Version, cpus: cpus().length }));
   }

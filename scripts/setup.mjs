@@ -1,8 +1,21 @@
 #!/usr/bin/env node
 // One-shot setup for a fresh machine: dependencies, a Docker Engine that answers, the build,
-// and (with --for-tests) the images the test suites use. Plain Node: it runs before any install.
+// and (with --for-tests) the images the test suites use and a PostgreSQL server for the store
+// tests. Plain Node: it runs before any install.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +23,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
 const TEST_BUSYBOX_IMAGE = 'berth-test/busybox:1';
+// Where the tests find their PostgreSQL (packages/core/test/postgres.ts reads it).
+const TEST_DATABASE_URL_FILE = join(root, 'node_modules/.cache/berth/test-database-url');
+const TEST_ROLE = 'berth_test';
 
 const step = (msg) => process.stderr.write(`setup: ${msg}\n`);
 const fail = (msg, hint) => {
@@ -127,6 +143,176 @@ function ensureSessionImage() {
   run('node', [cli, 'image', 'build']);
 }
 
+// --- PostgreSQL for the tests ---------------------------------------------------------------
+
+const TEST_DATABASE_HOW =
+  'set BERTH_TEST_DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DATABASE (a role that may CREATE ' +
+  'DATABASE: each test makes its own and drops it), or run this as root on Debian, where it installs ' +
+  'and starts PostgreSQL itself. Until then the PostgreSQL store tests fail.';
+
+/** Null when the URL answers a query, else why not. Uses the project's own pg client. */
+async function databaseError(url) {
+  const { Client } = createRequire(join(root, 'packages/core/package.json'))('pg');
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** `pg_lsclusters`, parsed: [{ version, name, port, online }]. */
+function postgresClusters() {
+  if (!has('pg_lsclusters')) return [];
+  const out = spawnSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' }).stdout ?? '';
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols.length >= 4)
+    .map(([version, name, port, status]) => ({
+      version,
+      name,
+      port: Number(port),
+      online: String(status).startsWith('online'),
+    }));
+}
+
+const newestFirst = (a, b) => Number(b.version) - Number(a.version);
+
+/** The local cluster the tests use, installed, created and started as needed (root on Debian). */
+function ensureLocalCluster() {
+  // The client packages use /usr/lib/postgresql/<version> too: look for the server itself.
+  const serverVersions = () =>
+    (existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql') : [])
+      .filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`))
+      .sort((a, b) => Number(b) - Number(a));
+  if (serverVersions().length === 0) {
+    step("installing Debian's postgresql (about 30 s)");
+    aptInstall(['postgresql']);
+  }
+  let clusters = postgresClusters().sort(newestFirst);
+  if (clusters.length === 0) {
+    const version = serverVersions()[0];
+    if (!version) fail('apt installed postgresql but no server binary is under /usr/lib/postgresql.');
+    step(`creating PostgreSQL ${version} cluster main`);
+    run('pg_createcluster', [version, 'main']);
+    clusters = postgresClusters();
+  }
+  const cluster = clusters.find((c) => c.online) ?? clusters[0];
+  if (!cluster) fail('pg_lsclusters lists no PostgreSQL cluster after creating one.');
+  if (!cluster.online) {
+    step(`starting PostgreSQL ${cluster.version}/${cluster.name} on port ${cluster.port}`);
+    run('pg_ctlcluster', [cluster.version, cluster.name, 'start']);
+  }
+  const deadline = Date.now() + 30_000;
+  while (!quiet('pg_isready', ['-q', '-p', String(cluster.port)])) {
+    if (Date.now() > deadline) {
+      fail(
+        `PostgreSQL ${cluster.version}/${cluster.name} did not answer within 30 s.`,
+        `read /var/log/postgresql/postgresql-${cluster.version}-${cluster.name}.log for the reason.`,
+      );
+    }
+    spawnSync('sleep', ['0.3']);
+  }
+  return cluster;
+}
+
+/** A role that may create databases, and its own database to connect to; a new password each run. */
+function ensureTestRole(port) {
+  const password = randomBytes(18).toString('hex');
+  const psql = (sql) => {
+    const r = spawnSync(
+      'runuser',
+      ['-u', 'postgres', '--', 'psql', '-p', String(port), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'],
+      { input: sql, encoding: 'utf8', cwd: '/' },
+    );
+    if (r.status !== 0) fail(`psql as postgres failed: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  psql(`DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${TEST_ROLE}') THEN CREATE ROLE ${TEST_ROLE}; END IF;
+END $$;
+ALTER ROLE ${TEST_ROLE} LOGIN CREATEDB PASSWORD '${password}';`);
+  if (psql(`SELECT 1 FROM pg_database WHERE datname = '${TEST_ROLE}'`) !== '1') {
+    psql(`CREATE DATABASE ${TEST_ROLE} OWNER ${TEST_ROLE}`);
+  }
+  return `postgres://${TEST_ROLE}:${password}@127.0.0.1:${port}/${TEST_ROLE}`;
+}
+
+/**
+ * Drops the per-test databases (`berth_t_<unix seconds>_<random>`) that a killed run left behind:
+ * only those over an hour old, so a test run going on beside this one keeps its own.
+ */
+async function dropStaleTestDatabases(url) {
+  const { Client } = createRequire(join(root, 'packages/core/package.json'))('pg');
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query(
+      "SELECT datname FROM pg_database WHERE datname ~ '^berth_t_[0-9]+_' AND pg_has_role(datdba, 'USAGE')",
+    );
+    const hourAgo = Date.now() / 1000 - 3600;
+    for (const { datname } of rows) {
+      if (Number(datname.split('_')[2]) < hourAgo)
+        await client.query(`DROP DATABASE "${datname}"`).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function readTestDatabaseUrl() {
+  try {
+    return readFileSync(TEST_DATABASE_URL_FILE, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+async function ensureTestDatabase() {
+  const given = process.env.BERTH_TEST_DATABASE_URL;
+  const noDatabase = (why) => {
+    try {
+      rmSync(TEST_DATABASE_URL_FILE, { force: true });
+    } catch {}
+    step(`no PostgreSQL for the tests: ${why}.\n  -> ${TEST_DATABASE_HOW}`);
+  };
+  let url;
+  if (given) {
+    const why = await databaseError(given);
+    if (why) return noDatabase(`BERTH_TEST_DATABASE_URL does not answer (${why})`);
+    url = given;
+  } else if (!isRoot || !isDebian) {
+    const previous = readTestDatabaseUrl();
+    if (!previous || (await databaseError(previous)))
+      return noDatabase('setup installs and starts one only as root on Debian');
+    url = previous;
+  } else {
+    const { port } = ensureLocalCluster();
+    // Keep the role's password while it works: a test run going on beside this one still uses it.
+    const previous = readTestDatabaseUrl();
+    url =
+      previous.includes(`@127.0.0.1:${port}/`) && !(await databaseError(previous))
+        ? previous
+        : ensureTestRole(port);
+    const why = await databaseError(url);
+    if (why) {
+      fail(
+        `the test role cannot log in to the local PostgreSQL: ${why}`,
+        'check that its pg_hba.conf allows password logins from 127.0.0.1.',
+      );
+    }
+  }
+  await dropStaleTestDatabases(url);
+  mkdirSync(dirname(TEST_DATABASE_URL_FILE), { recursive: true });
+  writeFileSync(TEST_DATABASE_URL_FILE, `${url}\n`, { mode: 0o600 });
+  step(`PostgreSQL for the tests answers (${url.replace(/:[^:@/]*@/, ':***@')})`);
+}
+
 ensureDependencies();
 ensureEngine();
 if (forTests || process.argv.includes('--images')) {
@@ -135,4 +321,5 @@ if (forTests || process.argv.includes('--images')) {
   ensureBusyboxImage();
   ensureSessionImage();
 }
+if (forTests) await ensureTestDatabase();
 step('ready');

@@ -1,6 +1,11 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Static } from 'typebox';
 import WebSocket from 'ws';
 import type { Token, User } from './auth.js';
+import type { Team } from './teams.js';
+
+type TeamInfo = Static<typeof Team>;
+
 import type {
   CreateProgressLine,
   CreateSessionRequest,
@@ -138,6 +143,22 @@ export class BerthClient {
 
   async listUsers(): Promise<User[]> {
     return (await this.json<{ users: User[] }>('GET', `${API_PREFIX}/users`)).users;
+  }
+
+  createTeam(name: string): Promise<TeamInfo> {
+    return this.json('POST', `${API_PREFIX}/teams`, { name });
+  }
+
+  async listTeams(): Promise<TeamInfo[]> {
+    return (await this.json<{ teams: TeamInfo[] }>('GET', `${API_PREFIX}/teams`)).teams;
+  }
+
+  addTeamMember(team: string, username: string): Promise<TeamInfo> {
+    return this.json('POST', `${API_PREFIX}/teams/${enc(team)}/members`, { username });
+  }
+
+  removeTeamMember(team: string, username: string): Promise<TeamInfo> {
+    return this.json('DELETE', `${API_PREFIX}/teams/${enc(team)}/members/${enc(username)}`);
   }
 
   me(): Promise<{ kind: 'local' | 'user'; user: User | null; via: string }> {

@@ -1,6 +1,7 @@
 export * as AuthSchemas from './auth.js';
 export { ApiError, BerthClient, type Endpoint, type SessionAction } from './client.js';
 export * from './events.js';
+export * as ResourceSchemas from './resources.js';
 export * from './schemas.js';
 export * as TeamSchemas from './teams.js';
 export { API_PREFIX, BERTH_VERSION } from './version.js';

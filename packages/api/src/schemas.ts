@@ -128,6 +128,8 @@ export type ExecResponse = Static<typeof ExecResponse>;
 export const LogsQuery = Type.Object({
   tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   follow: Type.Optional(Type.Boolean()),
+  /** Answer as a file download (Content-Disposition: attachment). */
+  download: Type.Optional(Type.Boolean()),
 });
 
 export const Stats = Type.Object({

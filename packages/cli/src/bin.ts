@@ -17,6 +17,7 @@ import { register as serve } from './commands/serve.js';
 import { register as shell } from './commands/shell.js';
 import { register as show } from './commands/show.js';
 import { register as stats } from './commands/stats.js';
+import { register as team } from './commands/team.js';
 import { register as token } from './commands/token.js';
 import { register as user } from './commands/user.js';
 import { EXIT } from './output.js';
@@ -46,6 +47,7 @@ for (const register of [
   login,
   token,
   user,
+  team,
   doctor,
   daemon,
   serve,

@@ -7,7 +7,8 @@ import { DockerRuntime } from './runtime/docker-runtime.js';
 import type { EngineCallObserver } from './runtime/runtime.js';
 import { Reconciler } from './session/reconciler.js';
 import { SessionService } from './session/session-service.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 import { GitWorkspaces } from './workspace/git-workspace.js';
 
 export interface Core {
@@ -16,7 +17,8 @@ export interface Core {
   reconciler: Reconciler;
   runtime: DockerRuntime;
   events: InProcessEventBus;
-  store: SqliteStore;
+  /** SQLite under BERTH_HOME, or PostgreSQL when config.databaseUrl is set. */
+  store: Store;
   /** Starts following engine events; resolves once the first reconciliation is done. */
   startWatching(): Promise<void>;
   close(): Promise<void>;
@@ -35,7 +37,7 @@ export async function openCore(
 ): Promise<Core> {
   await mkdir(config.home, { recursive: true, mode: 0o700 });
   await mkdir(config.workspacesDir, { recursive: true, mode: 0o700 });
-  const store = await SqliteStore.open(config.databaseFile);
+  const store = await openStore(config, logger);
   const runtime = new DockerRuntime({ home: config.home, onCall: opts.observeEngine });
   const events = new InProcessEventBus();
   const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir });

@@ -11,7 +11,7 @@ export type { AccountStore } from './accounts/account-store.js';
 export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';
 export { systemClock } from './clock/clock.js';
-export { type BerthConfig, DEFAULT_IMAGE, loadConfig, parseSize } from './config/config.js';
+export { type BerthConfig, DEFAULT_IMAGE, loadConfig, parseDatabaseUrl, parseSize } from './config/config.js';
 export { type Core, type OpenCoreOptions, openCore } from './core.js';
 export * from './errors/berth-error.js';
 export {
@@ -55,10 +55,17 @@ export {
   type SessionName,
   type SessionStatus,
 } from './session/session.js';
-export { type CreateSessionInput, type Progress, SessionService } from './session/session-service.js';
+export {
+  type CreateSessionInput,
+  type Progress,
+  type SessionChange,
+  SessionService,
+} from './session/session-service.js';
 export { canTransition } from './session/state-machine.js';
+export { openStore } from './store/open-store.js';
+export { PostgresStore, type PostgresStoreOptions, redactDatabaseUrl } from './store/postgres-store.js';
 export { SqliteStore } from './store/sqlite-store.js';
-export type { SessionStore } from './store/store.js';
+export type { SessionStore, Store, StoreDialect } from './store/store.js';
 export { GitWorkspaces, sessionRefs } from './workspace/git-workspace.js';
 export { stripControl } from './workspace/host-git.js';
 export type { WorkingCopies } from './workspace/working-copies.js';

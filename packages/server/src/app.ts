@@ -1,6 +1,7 @@
 import type { DaemonInfo } from '@berth/api';
 import type { Core } from '@berth/core';
 import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,12 +11,13 @@ import { LiveSockets } from './auth/live-sockets.js';
 import { SessionAccess } from './auth/session-access.js';
 import { createMetrics, type Metrics, registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { registerProblemHandler } from './problems.js';
+import { problem, registerProblemHandler } from './problems.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metaRoutes } from './routes/meta.js';
+import { resourceRoutes } from './routes/resources.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { shellRoutes } from './routes/shell.js';
 import { teamRoutes } from './routes/teams.js';
@@ -25,6 +27,8 @@ export interface ServerDeps {
   daemon: () => DaemonInfo;
   /** Host names the server answers to on TCP besides loopback (DNS-rebinding guard). */
   publicHosts?: string[];
+  /** Origins other sites may call the API from (CORS); none by default. */
+  corsOrigins?: string[];
   /** A pino instance; none means silent (tests). */
   logger?: FastifyBaseLogger;
   /** Made before the core so it can observe engine calls (`openCore`'s `observeEngine`); none: a fresh one. */
@@ -47,6 +51,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { allErrors: false } },
+    // A malformed or over-long URL is refused by the router itself: answer it as a problem too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = typeof err.statusCode === 'number' ? err.statusCode : 400;
+      const raw = reply as unknown as {
+        code(c: number): typeof raw;
+        type(t: string): typeof raw;
+        send(b: unknown): void;
+      };
+      raw
+        .code(status)
+        .type('application/problem+json')
+        .send(problem('invalid_input', err.message, undefined, status));
+    },
   }).setValidatorCompiler(TypeBoxValidatorCompiler);
   const routes: string[] = [];
   app.decorate('berthRoutes', routes);
@@ -58,6 +75,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   registerMetrics(app, { core: deps.core, metrics: deps.metrics ?? createMetrics() });
   await app.register(cookie);
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    // Off unless configured: an allow-list, never a wildcard, and no credentials for others.
+    await app.register(cors, { origin: deps.corsOrigins, credentials: false });
+  }
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   const accounts = deps.core.store.accounts;
   const secret = await loadServerSecret(deps.core.config.home);
@@ -71,6 +92,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(metaRoutes, { core: deps.core, authModes: ['unix-socket', 'bearer-token', 'cookie'] });
   await app.register(authRoutes, { accounts, secret, sockets });
   await app.register(teamRoutes, { accounts });
+  await app.register(resourceRoutes, { core: deps.core });
   await app.register(auditRoutes, { audit: deps.core.store.audit });
   await app.register(sessionRoutes, { core: deps.core, access });
   await app.register(shellRoutes, { core: deps.core, access });

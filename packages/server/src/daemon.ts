@@ -92,6 +92,7 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
     core,
     daemon,
     publicHosts: config.publicHosts,
+    corsOrigins: config.corsOrigins,
     metrics,
     logger: logger.child({ component: 'http' }, { level: process.env.BERTH_HTTP_LOG_LEVEL ?? 'warn' }),
   });

@@ -21,6 +21,8 @@ export function register(program: Command): void {
     .option('--cpus <n>', 'CPU limit, e.g. 1.5', Number)
     .option('--memory <size>', 'memory limit, e.g. 512m or 2g')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectEnv, {})
+    .option('--team <team>', 'share the session with a team you belong to')
+    .option('--description <text>', 'what the session is for')
     .option('--json', 'print the session as JSON')
     .action(
       action(async (name: string, o: Record<string, unknown>) => {
@@ -34,6 +36,8 @@ export function register(program: Command): void {
             ...(o.cpus !== undefined ? { cpus: o.cpus as number } : {}),
             ...(o.memory ? { memoryBytes: parseSize(String(o.memory)) } : {}),
             env: o.env as Record<string, string>,
+            ...(o.team ? { team: String(o.team) } : {}),
+            ...(o.description ? { description: String(o.description) } : {}),
           },
           o.json ? undefined : progress,
         );

@@ -8,6 +8,8 @@ export interface BerthConfig {
   home: string;
   socketPath: string;
   databaseFile: string;
+  /** A PostgreSQL server instead of the SQLite file (BERTH_DATABASE_URL): for a team's server. */
+  databaseUrl?: string;
   workspacesDir: string;
   defaultImage: string;
   maxRunningSessions: number;
@@ -23,6 +25,8 @@ export interface BerthConfig {
   tcp: { host: string; port: number } | null;
   /** Host names the server answers to on TCP besides loopback (BERTH_PUBLIC_HOSTS, comma-separated). */
   publicHosts: string[];
+  /** Origins allowed to call the API cross-site (BERTH_CORS_ORIGINS); empty: CORS off. */
+  corsOrigins: string[];
 }
 
 export const DEFAULT_IMAGE = 'berth/session:bookworm';
@@ -57,6 +61,26 @@ export function parseSize(raw: string): number {
   return bytes;
 }
 
+/** BERTH_DATABASE_URL: a `postgres://` or `postgresql://` URL; unset keeps the SQLite file. */
+export function parseDatabaseUrl(raw: string): string {
+  const hint =
+    'give it the form postgres://USER:PASSWORD@HOST:5432/DATABASE, or unset it to keep the SQLite file under BERTH_HOME';
+  // The value may hold a password: messages name its scheme only.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    const found = scheme ? ` (it starts with ${scheme}://)` : '';
+    throw new InvalidInput(`BERTH_DATABASE_URL must start with postgres:// or postgresql://${found}`, {
+      hint,
+    });
+  }
+  if (!URL.canParse(raw)) {
+    throw new InvalidInput('BERTH_DATABASE_URL is not a valid URL', {
+      hint: `${hint}; percent-encode special characters in the password (@ is %40)`,
+    });
+  }
+  return raw;
+}
+
 /** One typed configuration, from defaults and BERTH_* variables, validated once at start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
   const home = resolve(env.BERTH_HOME || defaultHome(env));
@@ -65,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     home,
     socketPath: join(home, 'berth.sock'),
     databaseFile: join(home, 'berth.db'),
+    ...(env.BERTH_DATABASE_URL ? { databaseUrl: parseDatabaseUrl(env.BERTH_DATABASE_URL) } : {}),
     workspacesDir: join(home, 'workspaces'),
     defaultImage: env.BERTH_IMAGE || DEFAULT_IMAGE,
     maxRunningSessions: intFrom(env, 'BERTH_MAX_RUNNING', 5, 1, 1000),
@@ -79,6 +104,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     fallbackUid: intFrom(env, 'BERTH_SESSION_UID', 1000, 1, 2 ** 31 - 1),
     fallbackGid: intFrom(env, 'BERTH_SESSION_GID', 1000, 1, 2 ** 31 - 1),
     tcp: tcpPort ? { host: env.BERTH_HOST || '127.0.0.1', port: tcpPort } : null,
+    corsOrigins: (env.BERTH_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim())

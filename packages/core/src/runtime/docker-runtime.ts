@@ -229,6 +229,17 @@ export class DockerRuntime implements ContainerRuntime {
     );
   }
 
+  async update(id: string, limits: { cpus?: number; memoryBytes?: number }): Promise<void> {
+    await this.engine('container.update', 'change the container’s limits', () =>
+      this.docker.getContainer(id).update({
+        ...(limits.cpus !== undefined ? { NanoCpus: Math.round(limits.cpus * 1e9) } : {}),
+        ...(limits.memoryBytes !== undefined
+          ? { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes }
+          : {}),
+      }),
+    );
+  }
+
   async pause(id: string): Promise<void> {
     await this.engine('container.pause', 'pause the container', () => this.docker.getContainer(id).pause());
   }

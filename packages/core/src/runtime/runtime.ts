@@ -103,6 +103,8 @@ export interface ContainerRuntime {
   /** Removes the container with its anonymous volumes; a missing container is not an error. */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerState | null>;
+  /** New CPU and memory limits on a live container (swap kept equal to memory). */
+  update(id: string, limits: { cpus?: number; memoryBytes?: number }): Promise<void>;
   /** Every container carrying berth's managed label, in any state. */
   listManaged(): Promise<ContainerState[]>;
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;

@@ -15,6 +15,7 @@ import { sessionLabels } from '../runtime/labels.js';
 import { assertSafeMounts } from '../runtime/mount-policy.js';
 import type {
   ContainerRuntime,
+  ContainerState,
   ContainerStats,
   ExecResult,
   InteractiveExec,
@@ -50,6 +51,13 @@ export interface CreateSessionInput {
 }
 
 export type Progress = (step: string) => void;
+
+export interface SessionChange {
+  name?: string;
+  description?: string;
+  cpus?: number;
+  memoryBytes?: number;
+}
 
 export interface SessionServiceDeps {
   config: BerthConfig;
@@ -389,6 +397,45 @@ export class SessionService {
         ? ((await this.deps.store.get(s.id)) ?? s)
         : this.transition(s, 'running', null, 'restart');
     });
+  }
+
+  /** Change a session's name (and branch), description or limits; limits reach the live container. */
+  patch(ref: string, change: SessionChange): Promise<Session> {
+    return this.act(ref, async (s) => {
+      if (s.status === 'creating') throw new IllegalTransition(`session '${s.name}' is still being created`);
+      const patch: SessionPatch = {};
+      if (change.description !== undefined) patch.description = checkDescription(change.description);
+      if (change.cpus !== undefined || change.memoryBytes !== undefined) {
+        const limits = checkLimits({ name: s.name, repo: s.repo, ...change }, s.limits);
+        if (s.containerId && !isTerminal(s.status)) {
+          await this.deps.runtime.update(s.containerId, {
+            cpus: limits.cpus,
+            memoryBytes: limits.memoryBytes,
+          });
+        }
+        patch.limits = limits;
+      }
+      if (change.name !== undefined && change.name !== s.name) {
+        const name = parseSessionName(change.name);
+        if (await this.deps.store.getByName(name)) {
+          throw new Conflict(`a session named '${name}' already exists`, { hint: 'pick another name' });
+        }
+        const repo = await this.deps.workspaces.inspectRepo(s.repo);
+        await this.deps.workspaces.renameBranch(repo, s.branch, branchFor(name));
+        patch.name = name;
+        patch.branch = branchFor(name);
+      }
+      patch.updatedAt = this.deps.clock.now().toISOString();
+      const updated = await this.deps.store.update(s.id, patch);
+      this.deps.events.publish({ type: 'session.updated', session: updated });
+      return updated;
+    });
+  }
+
+  /** The container's own state under the session: running, exit code, killed for memory. */
+  async health(ref: string): Promise<{ session: Session; container: ContainerState | null }> {
+    const s = await this.get(ref);
+    return { session: s, container: s.containerId ? await this.deps.runtime.inspect(s.containerId) : null };
   }
 
   async exec(ref: string, cmd: string[], opts: { stdin?: Buffer | string } = {}): Promise<ExecResult> {

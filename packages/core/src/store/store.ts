@@ -1,8 +1,10 @@
+import type { AccountStore } from '../accounts/account-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Session, SessionStatus } from '../session/session.js';
 
 export type SessionPatch = Partial<Omit<Session, 'id' | 'createdAt'>>;
 
-/** Where sessions live between daemon restarts. SQLite today; PostgreSQL slots in beside it. */
+/** Where sessions live between daemon restarts: SQLite, or PostgreSQL for a team's server. */
 export interface SessionStore {
   /** Throws Conflict when the name is taken. */
   insert(session: Session): Promise<void>;
@@ -13,4 +15,14 @@ export interface SessionStore {
   count(statuses: readonly SessionStatus[], scope?: { ownerId?: string; teamId?: string }): Promise<number>;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** One database holding the sessions, the accounts and the audit trail: what openCore opens. */
+export interface Store extends SessionStore {
+  readonly dialect: StoreDialect;
+  /** Users, tokens and teams. */
+  readonly accounts: AccountStore;
+  readonly audit: AuditLog;
 }

@@ -267,6 +267,21 @@ export class GitWorkspaces implements WorkingCopies {
     });
   }
 
+  /** Moves berth/OLD to berth/NEW in one transaction; refuses when NEW exists. */
+  async renameBranch(repo: RepoInfo, from: string, to: string): Promise<void> {
+    const commit = (await git(repo.root, ['rev-parse', '--verify', `refs/heads/${from}`])).stdout.trim();
+    await gitWithInput(
+      repo.root,
+      ['update-ref', '--stdin'],
+      Buffer.from(`create refs/heads/${to} ${commit}\ndelete refs/heads/${from} ${commit}\n`),
+    ).catch((err) => {
+      throw new Conflict(`branch ${to} already exists in ${repo.root}`, {
+        hint: `delete it (\`git branch -D ${to}\`) or choose another name`,
+        cause: err,
+      });
+    });
+  }
+
   async setRef(repo: RepoInfo, ref: string, commit: string): Promise<void> {
     await git(repo.root, ['update-ref', ref, commit]);
   }

@@ -8,6 +8,7 @@ export interface WorkingCopies {
   create(spec: WorkingCopySpec): Promise<void>;
   importBundle(repo: RepoInfo, bundle: Buffer, sourceRef: string, targetRef: string): Promise<string>;
   setRef(repo: RepoInfo, ref: string, commit: string): Promise<void>;
+  renameBranch(repo: RepoInfo, from: string, to: string): Promise<void>;
   diff(repo: RepoInfo, base: string, ref: string): Promise<string>;
   remove(opts: {
     repoRoot: string | null;

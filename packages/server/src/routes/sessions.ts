@@ -8,6 +8,7 @@ import {
   ExecResponse,
   FinishRequest,
   LogsQuery,
+  ResourceSchemas as R,
   RemoveQuery,
   Session,
   SessionList,
@@ -234,12 +235,60 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
         ...(req.query.tail !== undefined ? { tail: req.query.tail } : {}),
       });
       req.raw.on('close', () => abort.abort());
+      if (req.query.download === true) {
+        const s = await svc.get(req.params.name);
+        reply.header('content-disposition', `attachment; filename="berth-${s.name}.log"`);
+      }
       const body = Readable.from(
         (async function* () {
           for await (const c of chunks) yield c.data;
         })(),
       );
       return reply.type('text/plain; charset=utf-8').send(body);
+    },
+  );
+
+  app.patch(
+    `${base}/:name`,
+    {
+      config: { audit: 'session.update' },
+      schema: {
+        ...doc('updateSession', 'Rename (and move its branch), describe, or change limits'),
+        params: SessionRef,
+        body: R.PatchSessionRequest,
+        response: { 200: Session },
+      },
+    },
+    async (req) => svc.patch(req.params.name, req.body),
+  );
+
+  app.get(
+    `${base}/:name/health`,
+    {
+      schema: {
+        ...doc('sessionHealth', "The session's container: running, exit code, killed for memory"),
+        params: SessionRef,
+        response: { 200: R.SessionHealth },
+      },
+    },
+    async (req) => {
+      const { session, container } = await svc.health(req.params.name);
+      const c = container
+        ? {
+            id: container.id,
+            name: container.name,
+            status: container.status,
+            exitCode: container.exitCode,
+            oomKilled: container.oomKilled === true,
+          }
+        : null;
+      const healthy =
+        session.status === 'running'
+          ? c?.status === 'running'
+          : session.status === 'paused'
+            ? c?.status === 'paused'
+            : true;
+      return { session, container: c, healthy };
     },
   );
 

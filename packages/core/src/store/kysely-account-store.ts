@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Role, Team, TokenKind, TokenRecord, UserRecord } from '../accounts/account.js';
 import type { AccountStore } from '../accounts/account-store.js';
 import { Conflict } from '../errors/berth-error.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 export interface UserRow {
   id: string;
@@ -50,14 +51,14 @@ const toToken = (r: TokenRow): TokenRecord => ({
   revokedAt: r.revoked_at,
 });
 
-/** Users and tokens in the same database as the sessions (kysely: SQLite today, PostgreSQL next). */
+/** Users, tokens and teams in the same database as the sessions: one implementation for SQLite and PostgreSQL. */
 export class KyselyAccountStore implements AccountStore {
   constructor(private readonly db: Kysely<AccountTables>) {}
 
   async countUsers(): Promise<number> {
     const r = await this.db
       .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }
@@ -75,7 +76,7 @@ export class KyselyAccountStore implements AccountStore {
         })
         .execute();
     } catch (err) {
-      if (/UNIQUE|unique/.test(String((err as Error).message))) {
+      if (isUniqueViolation(err)) {
         throw new Conflict(`a user named '${u.username}' already exists`, { cause: err });
       }
       throw err;
@@ -171,7 +172,7 @@ export class KyselyAccountStore implements AccountStore {
     try {
       await this.db.insertInto('teams').values({ id: t.id, name: t.name, created_at: t.createdAt }).execute();
     } catch (err) {
-      if (/UNIQUE|unique/.test(String((err as Error).message))) {
+      if (isUniqueViolation(err)) {
         throw new Conflict(`a team named '${t.name}' already exists`, { cause: err });
       }
       throw err;

@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { AuditEntry, AuditLog } from '../audit/audit-log.js';
 
 export interface AuditTables {
   audit: {
-    id: number;
+    id: Generated<number>;
     at: string;
     actor: string;
     action: string;
@@ -14,6 +14,7 @@ export interface AuditTables {
   };
 }
 
+/** The audit trail in the sessions' database (SQLite or PostgreSQL); ids only grow. */
 export class KyselyAuditLog implements AuditLog {
   constructor(private readonly db: Kysely<AuditTables>) {}
 
@@ -28,7 +29,7 @@ export class KyselyAuditLog implements AuditLog {
         session_name: e.sessionName,
         outcome: e.outcome,
         detail: e.detail,
-      } as AuditTables['audit'])
+      })
       .execute();
   }
 
@@ -38,7 +39,7 @@ export class KyselyAuditLog implements AuditLog {
     if (opts.sessionName !== undefined) q = q.where('session_name', '=', opts.sessionName);
     const rows = await q.execute();
     return rows.map((r) => ({
-      id: r.id,
+      id: Number(r.id),
       at: r.at,
       actor: r.actor,
       action: r.action,
