@@ -79,7 +79,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Off unless configured: an allow-list, never a wildcard, and no credentials for others.
     await app.register(cors, { origin: deps.corsOrigins, credentials: false });
   }
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: 1024 * 1024 },
+    // On shutdown every WebSocket hears "going away" (1001), so clients know to reconnect.
+    preClose(this: FastifyInstance, done: () => void) {
+      for (const client of this.websocketServer.clients) client.close(1001, 'server shutting down');
+      this.websocketServer.close(() => done());
+    },
+  });
   const accounts = deps.core.store.accounts;
   const secret = await loadServerSecret(deps.core.config.home);
   const sockets = new LiveSockets();
