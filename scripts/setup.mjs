@@ -236,7 +236,8 @@ function ensureTestRole(port) {
   psql(`DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${TEST_ROLE}') THEN CREATE ROLE ${TEST_ROLE}; END IF;
 END $$;
-ALTER ROLE ${TEST_ROLE} LOGIN CREATEDB PASSWORD '${password}';`);
+ALTER ROLE ${TEST_ROLE} LOGIN CREATEDB PASSWORD '${password}';
+GRANT pg_signal_backend TO ${TEST_ROLE};`);
   if (psql(`SELECT 1 FROM pg_database WHERE datname = '${TEST_ROLE}'`) !== '1') {
     psql(`CREATE DATABASE ${TEST_ROLE} OWNER ${TEST_ROLE}`);
   }

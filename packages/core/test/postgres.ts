@@ -51,7 +51,16 @@ export async function testDatabaseUrl(): Promise<string> {
   const name = `berth_t_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`create database "${name}"`));
   onTestFinished(async () => {
-    await admin((c) => c.query(`drop database if exists "${name}" with (force)`));
+    // Cleanup must not fail a test: a connection still closing can hold the database a moment
+    // longer; what is left behind, setup drops on its next run (names carry their birth time).
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await admin((c) => c.query(`drop database if exists "${name}" with (force)`));
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   });
   const url = new URL(adminDatabaseUrl());
   url.pathname = `/${name}`;
