@@ -20,6 +20,15 @@ export class SessionAccess {
   }
 
   /** The session by name or id, if this principal may see it; otherwise the same 404 as absent. */
+  /**
+   * Fails unless the principal may see the session. Admins and the host's owner see everything,
+   * so for them the route's own lookup (which answers 404 for a missing session) is enough.
+   */
+  async assertVisible(p: Principal | null, ref: string): Promise<void> {
+    if (isAdmin(p)) return;
+    await this.visible(p, ref);
+  }
+
   async visible(p: Principal | null, ref: string): Promise<Session> {
     const s = await this.core.service.get(ref);
     if (!(await this.canSee(p))(s)) {

@@ -47,7 +47,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
   // Every route on one session: a session this principal may not see is answered as absent.
   app.addHook('preHandler', async (req) => {
     const name = (req.params as { name?: string } | undefined)?.name;
-    if (name !== undefined) await access.visible(req.principal, name);
+    if (name !== undefined) await access.assertVisible(req.principal, name);
   });
 
   app.get(

@@ -13,7 +13,7 @@ export const shellRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sessio
   // Checked before the upgrade: a session this principal may not see is answered as absent.
   app.addHook('preValidation', async (req) => {
     const name = (req.params as { name?: string } | undefined)?.name;
-    if (name !== undefined) await access.visible(req.principal, name);
+    if (name !== undefined) await access.assertVisible(req.principal, name);
   });
   app.get(
     `${API_PREFIX}/sessions/:name/shell`,
