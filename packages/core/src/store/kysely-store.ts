@@ -127,11 +127,18 @@ export abstract class KyselyStore implements Store {
 
   async update(id: string, patch: SessionPatch): Promise<Session> {
     const row = toRow(patch);
-    if (Object.keys(row).length > 0)
-      await this.db.updateTable('sessions').set(row).where('id', '=', id).execute();
-    const s = await this.get(id);
-    if (!s) throw new NotFound(`session ${id} does not exist`);
-    return s;
+    // One round trip: the updated row comes back with the update (SQLite 3.35+, PostgreSQL).
+    const r =
+      Object.keys(row).length > 0
+        ? await this.db
+            .updateTable('sessions')
+            .set(row)
+            .where('id', '=', id)
+            .returningAll()
+            .executeTakeFirst()
+        : await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw new NotFound(`session ${id} does not exist`);
+    return toSession(r);
   }
 
   async get(id: string): Promise<Session | null> {
