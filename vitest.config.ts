@@ -12,7 +12,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      // The dashboard's component tests pick jsdom per file (`// @vitest-environment jsdom`).
+      'packages/web/src/**/*.test.tsx',
+    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores and one engine: run files two at a time so timings stay sane.

@@ -14,6 +14,7 @@ import { registerOpenApi } from './openapi.js';
 import { problem, registerProblemHandler } from './problems.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { registerDashboard } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metaRoutes } from './routes/meta.js';
@@ -104,5 +105,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { core: deps.core, access });
   await app.register(shellRoutes, { core: deps.core, access });
   await app.register(eventRoutes, { core: deps.core, access });
+  // Last: the built web dashboard answers the GETs no route above claims (packages/web/dist).
+  await registerDashboard(app);
   return app;
 }

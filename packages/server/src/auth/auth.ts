@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { AccountStore } from '@berth/core';
 import { Forbidden, Unauthorized, type User, type UserRecord } from '@berth/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isDashboardRequest } from '../routes/dashboard.js';
 import { csrfTokenFor, hashToken, safeEqual } from './credentials.js';
 
 /** Who is asking. The unix socket's file mode is its auth: whoever reaches it is the host's owner. */
@@ -69,7 +70,8 @@ const publicUser = (u: UserRecord): User => ({
 /**
  * Every request and WebSocket upgrade passes here first. Unix socket: local principal. TCP: the
  * Host header must be one of ours, then a bearer token or a login cookie (with a CSRF token and a
- * same-origin check on state changes); only `/health` and login answer without one.
+ * same-origin check on state changes); only `/health`, login and the dashboard's static files
+ * answer without one.
  */
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
   const loopback = new Set(['localhost', '127.0.0.1', '::1']);
@@ -90,6 +92,8 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
         },
       );
     }
+    // The dashboard's static files (its login page among them) load without credentials; the API does not.
+    if (isDashboardRequest(req)) return;
     const routeKey = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     const cookie = req.cookies?.[SESSION_COOKIE];

@@ -1,0 +1,180 @@
+import { ApiError } from './api-error';
+import type { CsrfToken } from './csrf-token';
+import { readNdjson } from './ndjson';
+import {
+  API,
+  type CreateProgressLine,
+  type CreateSessionRequest,
+  type Diff,
+  type Principal,
+  type Problem,
+  type ServerConfig,
+  type Session,
+  type SessionAction,
+  type Stats,
+  type Team,
+  type User,
+} from './types';
+
+export interface ApiClientOptions {
+  csrf: CsrfToken;
+  /** The seam tests fake; the browser's own by default. */
+  fetch?: typeof fetch;
+  /** Told when the server says the login has ended (401), so the app can ask for it again. */
+  onUnauthorized?: (err: ApiError) => void;
+}
+
+const enc = encodeURIComponent;
+const SAFE = new Set(['GET', 'HEAD']);
+
+/** berth's REST API from the browser: same origin, the login cookie, and the CSRF header on changes. */
+export class ApiClient {
+  private readonly fetchFn: typeof fetch;
+  onUnauthorized: ((err: ApiError) => void) | undefined;
+
+  constructor(private readonly opts: ApiClientOptions) {
+    this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.onUnauthorized = opts.onUnauthorized;
+  }
+
+  /** Sends a request and answers the response when it is a success; throws an ApiError if not. */
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const h: Record<string, string> = { accept: 'application/json', ...headers };
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const csrf = this.opts.csrf.get();
+    if (!SAFE.has(method) && csrf) h['x-berth-csrf'] = csrf;
+    let res: Response;
+    try {
+      res = await this.fetchFn(path, {
+        method,
+        headers: h,
+        credentials: 'same-origin',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      throw ApiError.unreachable(err);
+    }
+    if (res.ok) return res;
+    const err = await ApiError.from(res);
+    if (res.status === 401 && !path.endsWith('/auth/login')) this.onUnauthorized?.(err);
+    throw err;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  me(): Promise<Principal> {
+    return this.json('GET', `${API}/auth/me`);
+  }
+
+  async login(username: string, password: string): Promise<User> {
+    const r = await this.json<{ user: User; csrfToken: string }>('POST', `${API}/auth/login`, {
+      username,
+      password,
+    });
+    this.opts.csrf.set(r.csrfToken);
+    return r.user;
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.send('POST', `${API}/auth/logout`);
+    } finally {
+      this.opts.csrf.clear();
+    }
+  }
+
+  hasCsrfToken(): boolean {
+    return this.opts.csrf.get() !== null;
+  }
+
+  forgetLogin(): void {
+    this.opts.csrf.clear();
+  }
+
+  config(): Promise<ServerConfig> {
+    return this.json('GET', `${API}/config`);
+  }
+
+  async teams(): Promise<Team[]> {
+    return (await this.json<{ teams: Team[] }>('GET', `${API}/teams`)).teams;
+  }
+
+  /** Admins only; others get a 403 (callers fall back to showing ids). */
+  async users(): Promise<User[]> {
+    return (await this.json<{ users: User[] }>('GET', `${API}/users`)).users;
+  }
+
+  /** Every session this user may see (the server's maximum page: filtering happens here, live). */
+  async listSessions(): Promise<Session[]> {
+    return (await this.json<{ sessions: Session[] }>('GET', `${API}/sessions?limit=500`)).sessions;
+  }
+
+  getSession(name: string): Promise<Session> {
+    return this.json('GET', `${API}/sessions/${enc(name)}`);
+  }
+
+  /** Creates a session, reporting each step as the server takes it (the ndjson stream). */
+  async createSession(req: CreateSessionRequest, onProgress: (step: string) => void): Promise<Session> {
+    const res = await this.send('POST', `${API}/sessions`, req, { accept: 'application/x-ndjson' });
+    if (!res.body || !(res.headers.get('content-type') ?? '').includes('ndjson')) {
+      return (await res.json()) as Session;
+    }
+    const answer: { session?: Session; problem?: Problem } = {};
+    await readNdjson(res.body, (value) => {
+      const line = value as CreateProgressLine;
+      if ('progress' in line) onProgress(line.progress);
+      else if ('session' in line) answer.session = line.session;
+      else answer.problem = line.problem as Problem;
+    });
+    if (answer.problem) throw new ApiError(answer.problem, answer.problem.status);
+    if (!answer.session) throw new Error('the server ended the create stream without an answer');
+    return answer.session;
+  }
+
+  act(name: string, action: SessionAction): Promise<Session> {
+    return this.json('POST', `${API}/sessions/${enc(name)}/${action}`);
+  }
+
+  finish(name: string, message: string): Promise<Session> {
+    return this.json('POST', `${API}/sessions/${enc(name)}/finish`, { message });
+  }
+
+  async remove(name: string, force: boolean): Promise<void> {
+    await this.send('DELETE', `${API}/sessions/${enc(name)}${force ? '?force=true' : ''}`);
+  }
+
+  stats(name: string): Promise<Stats> {
+    return this.json('GET', `${API}/sessions/${enc(name)}/stats`);
+  }
+
+  diff(name: string): Promise<Diff> {
+    return this.json('GET', `${API}/sessions/${enc(name)}/diff`);
+  }
+
+  /** A plain link: the browser sends the cookie and saves the file the server names. */
+  logsDownloadUrl(name: string): string {
+    return `${API}/sessions/${enc(name)}/logs?download=true`;
+  }
+}
+
+/** `ws(s)://` on this page's own host: the server checks the Origin, the browser sends the cookie. */
+export function webSocketUrl(path: string, base: string = globalThis.location.href): string {
+  const u = new URL(path, base);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.toString();
+}
+
+export const eventsPath = `${API}/events`;
+
+export function shellPath(name: string, size: { cols: number; rows: number }): string {
+  return `${API}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`;
+}

@@ -1,0 +1,142 @@
+// @vitest-environment jsdom
+// The server is faked at the seam: fetch answers from a route table (the create stream as ndjson).
+import { fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { json, ndjson, pending, problem } from '../../test/fake-fetch';
+import { renderApp } from '../../test/render-app';
+import { makeSession } from '../../test/sessions';
+
+const CONFIG = {
+  version: 'test',
+  maxRunningSessions: 10,
+  defaultImage: 'berth/session:bookworm',
+  defaultLimits: { cpus: 2, memoryBytes: 2 * 1024 ** 3, pids: 512 },
+  sessionNetwork: 'berth',
+  tcp: null,
+};
+
+const type = (label: string, value: string) =>
+  fireEvent.change(screen.getByLabelText(label), { target: { value } });
+
+describe('create form', () => {
+  it('shows a loading state while it reads the server’s defaults', async () => {
+    renderApp('/new', { 'GET /api/v1/config': pending });
+    expect(await screen.findByText('Loading the server’s defaults…')).toBeTruthy();
+  });
+
+  it('shows the problem when the defaults cannot be read', async () => {
+    renderApp('/new', {
+      'GET /api/v1/config': () => problem(500, 'internal', 'the daemon hit an unexpected error'),
+    });
+    expect((await screen.findByRole('alert')).textContent).toContain('The daemon hit an unexpected error');
+  });
+
+  it('offers no team choice to someone in no team, and the defaults as placeholders', async () => {
+    renderApp('/new', { 'GET /api/v1/config': () => json(CONFIG) });
+    const image = (await screen.findByLabelText('Image')) as HTMLInputElement;
+    expect(image.placeholder).toBe('berth/session:bookworm');
+    expect((screen.getByLabelText('Memory') as HTMLInputElement).placeholder).toBe('2 GiB');
+    expect(screen.queryByLabelText('Share with team')).toBeNull();
+  });
+
+  it('sends the fields as the API takes them over the progress stream, then opens the session', async () => {
+    const made = makeSession({ name: 'fix-login' });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'GET /api/v1/teams': () =>
+        json({ teams: [{ id: 't1', name: 'web', createdAt: '2025-01-01T00:00:00Z', members: ['ann'] }] }),
+      'POST /api/v1/sessions': () =>
+        ndjson([
+          { progress: 'creating the branch' },
+          { progress: 'starting the container' },
+          { session: made },
+        ]),
+      'GET /api/v1/sessions/fix-login': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    type('Name', 'fix-login');
+    type('Description', 'Make login work');
+    type('Local path', '/home/ann/src/shop');
+    type('CPUs', '1.5');
+    type('Memory', '512m');
+    fireEvent.change(screen.getByLabelText('Share with team'), { target: { value: 'web' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add variable' }));
+    type('Variable 1 name', 'DEBUG');
+    type('Variable 1 value', '1');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'fix-login' })).toBeTruthy();
+    expect(location.pathname).toBe('/sessions/fix-login');
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.headers.accept).toBe('application/x-ndjson');
+    expect(create.body).toEqual({
+      name: 'fix-login',
+      repo: '/home/ann/src/shop',
+      cpus: 1.5,
+      memoryBytes: 512 * 1024 ** 2,
+      env: { DEBUG: '1' },
+      description: 'Make login work',
+      team: 'web',
+    });
+  });
+
+  it('shows the steps so far and the server’s problem at the field it is about', async () => {
+    renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'POST /api/v1/sessions': () =>
+        ndjson([
+          { progress: 'checking the repository' },
+          {
+            problem: {
+              type: 'urn:berth:problem:invalid_input',
+              title: 'Invalid input',
+              status: 400,
+              code: 'invalid_input',
+              detail: '/tmp/nothing is not a git repository',
+              hint: 'run `git init` there first',
+            },
+          },
+        ]),
+    });
+    await screen.findByLabelText('Image');
+    type('Name', 'fix-login');
+    type('Local path', '/tmp/nothing');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    const repo = screen.getByLabelText('Local path');
+    expect(await screen.findByText(/is not a git repository/)).toBeTruthy();
+    expect(repo.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(repo.getAttribute('aria-describedby')!)?.textContent).toBe(
+      '/tmp/nothing is not a git repository: run git init there first',
+    );
+    const steps = screen.getByText('Starting the session').parentElement!;
+    expect(within(steps).getByText('checking the repository').className).toContain('step-failed');
+  });
+
+  it('shows a refusal that is about no one field above the form', async () => {
+    renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'POST /api/v1/sessions': () =>
+        problem(429, 'limit_reached', '10 sessions are running: the limit', 'pause or stop one first'),
+    });
+    await screen.findByLabelText('Image');
+    type('Name', 'fix-login');
+    type('Local path', '/home/ann/src/shop');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The session was not created');
+    expect(alert.textContent).toContain('Pause or stop one first');
+  });
+
+  it('checks required fields, sizes and variable names before asking the server', async () => {
+    const { server } = renderApp('/new', { 'GET /api/v1/config': () => json(CONFIG) });
+    await screen.findByLabelText('Image');
+    type('Memory', 'lots');
+    fireEvent.click(screen.getByRole('button', { name: 'Add variable' }));
+    type('Variable 1 name', '1BAD');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(screen.getByText('a name is required')).toBeTruthy();
+    expect(screen.getByText('the path of a git repository is required')).toBeTruthy();
+    expect(screen.getByText('a size such as 512m or 2g')).toBeTruthy();
+    expect(screen.getByText(/is not a variable name/)).toBeTruthy();
+    expect(server.calls.some((c) => c.method === 'POST')).toBe(false);
+  });
+});

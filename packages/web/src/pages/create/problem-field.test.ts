@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { fieldOfProblem } from './problem-field';
+
+describe('fieldOfProblem', () => {
+  it('finds the field a server message is about', () => {
+    expect(fieldOfProblem('session name "Bad Name" is not a valid slug')).toBe('name');
+    expect(fieldOfProblem("a session named 'api' already exists")).toBe('name');
+    expect(fieldOfProblem('repository path /x does not exist')).toBe('repo');
+    expect(fieldOfProblem('/x is not a git repository')).toBe('repo');
+    expect(fieldOfProblem('"a..b" is not a valid branch name')).toBe('branch');
+    expect(fieldOfProblem('image foo is not present on the Docker Engine')).toBe('image');
+    expect(fieldOfProblem('cpus must be a number between 0.01 and 256, not 0')).toBe('cpus');
+    expect(fieldOfProblem('memory must be at least 6m')).toBe('memory');
+    expect(fieldOfProblem('environment variable name "1A" is not valid')).toBe('env');
+    expect(fieldOfProblem('body: /memoryBytes must be >= 6291456')).toBe('memory');
+    expect(fieldOfProblem('10 sessions are running: the limit')).toBeNull();
+  });
+});

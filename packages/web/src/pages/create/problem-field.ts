@@ -1,0 +1,29 @@
+export type CreateField =
+  | 'name'
+  | 'description'
+  | 'repo'
+  | 'branch'
+  | 'image'
+  | 'cpus'
+  | 'memory'
+  | 'env'
+  | 'team';
+
+/** The server's words for each field, most specific first (see core's InvalidInput messages). */
+const MENTIONS: [CreateField, RegExp][] = [
+  ['env', /environment variable|\/env\b/i],
+  ['name', /session name|session named|\/name\b/i],
+  ['repo', /repository|not a git repo|\/repo\b|working copy/i],
+  ['branch', /\bbranch\b/i],
+  ['image', /\bimage\b/i],
+  ['cpus', /\bcpus?\b/i],
+  ['memory', /\bmemory|memoryBytes/i],
+  ['description', /description/i],
+  ['team', /\bteam\b/i],
+];
+
+/** Which form field a problem's detail is about, so the form shows it there; null: the whole form. */
+export function fieldOfProblem(detail: string): CreateField | null {
+  for (const [field, re] of MENTIONS) if (re.test(detail)) return field;
+  return null;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { makeSession } from '../../test/sessions';
+import { repoName } from './repo-name';
+import { querySessions } from './session-query';
+
+const sessions = [
+  makeSession({
+    name: 'beta',
+    status: 'finished',
+    createdAt: '2025-06-02T00:00:00Z',
+    updatedAt: '2025-06-05T00:00:00Z',
+  }),
+  makeSession({ name: 'alpha', status: 'running', repo: '/src/Shop', createdAt: '2025-06-01T00:00:00Z' }),
+  makeSession({ name: 'gamma', status: 'paused', repo: '/src/wiki', createdAt: '2025-06-03T00:00:00Z' }),
+];
+const names = (q: Parameters<typeof querySessions>[1]) => querySessions(sessions, q).map((s) => s.name);
+
+describe('querySessions', () => {
+  it('sorts by creation, name, activity or status (live ones first)', () => {
+    expect(names({ search: '', status: 'all', sort: 'newest' })).toEqual(['gamma', 'beta', 'alpha']);
+    expect(names({ search: '', status: 'all', sort: 'oldest' })).toEqual(['alpha', 'beta', 'gamma']);
+    expect(names({ search: '', status: 'all', sort: 'name' })).toEqual(['alpha', 'beta', 'gamma']);
+    expect(names({ search: '', status: 'all', sort: 'activity' })[0]).toBe('beta');
+    expect(names({ search: '', status: 'all', sort: 'status' })).toEqual(['alpha', 'gamma', 'beta']);
+  });
+
+  it('searches name and repository, case-insensitively, and filters by status', () => {
+    expect(names({ search: 'SHOP', status: 'all', sort: 'name' })).toEqual(['alpha', 'beta']);
+    expect(names({ search: 'gam', status: 'all', sort: 'name' })).toEqual(['gamma']);
+    expect(names({ search: '', status: 'paused', sort: 'name' })).toEqual(['gamma']);
+  });
+});
+
+describe('repoName', () => {
+  it('takes the last part of a path or URL', () => {
+    expect(repoName('/home/ann/src/shop/')).toBe('shop');
+    expect(repoName('git@github.com:ann/shop.git')).toBe('shop');
+  });
+});

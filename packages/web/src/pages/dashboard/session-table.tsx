@@ -1,0 +1,54 @@
+import { Link } from '../../app/navigation';
+import { paths } from '../../app/routes';
+import { SessionActions } from '../../components/session-actions';
+import { StatusBadge } from '../../components/status-badge';
+import { formatAge } from '../../format/age';
+import { repoName } from './repo-name';
+import type { SessionViewProps } from './session-cards';
+
+export function SessionTable({ sessions, directory, now, onChanged, onRemoved }: SessionViewProps) {
+  return (
+    <div className="table-scroll">
+      <table className="session-table">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Status</th>
+            <th scope="col">Owner</th>
+            <th scope="col">Repository</th>
+            <th scope="col">Branch</th>
+            <th scope="col">Age</th>
+            <th scope="col">Last activity</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <tr key={s.id}>
+              <th scope="row">
+                <Link to={paths.session(s.name)}>{s.name}</Link>
+              </th>
+              <td>
+                <StatusBadge status={s.status} />
+              </td>
+              <td>{directory.ownerLabel(s.ownerId)}</td>
+              <td title={s.repo}>{repoName(s.repo)}</td>
+              <td>
+                <code>{s.branch}</code>
+              </td>
+              <td>
+                <time dateTime={s.createdAt}>{formatAge(s.createdAt, now)}</time>
+              </td>
+              <td>
+                <time dateTime={s.updatedAt}>{formatAge(s.updatedAt, now)}</time>
+              </td>
+              <td>
+                <SessionActions session={s} onChanged={onChanged} onRemoved={onRemoved} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

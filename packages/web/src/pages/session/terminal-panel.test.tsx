@@ -1,0 +1,90 @@
+// @vitest-environment jsdom
+// xterm.js needs a real layout engine, so the terminal itself is replaced at its module seam by a
+// stand-in that reports the shell's events; ShellConnection has its own test with a fake WebSocket.
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { json } from '../../test/fake-fetch';
+import { renderApp } from '../../test/render-app';
+import { makeSession } from '../../test/sessions';
+import type { ShellEvents } from './shell-terminal';
+
+const shell = vi.hoisted(() => ({ events: null as ShellEvents | null, mounts: 0 }));
+vi.mock('./shell-terminal', () => ({
+  default: ({ name, events }: { name: string; events: ShellEvents }) => {
+    shell.events = events;
+    shell.mounts++;
+    return <div data-testid="xterm">terminal for {name}</div>;
+  },
+}));
+
+const open = async (status: 'running' | 'paused') => {
+  renderApp('/sessions/fix-login#terminal', {
+    'GET /api/v1/sessions/fix-login': () => json(makeSession({ name: 'fix-login', status })),
+  });
+  return (await screen.findByRole('heading', { name: 'Shell' })).closest('section')!;
+};
+
+describe('terminal panel', () => {
+  it('is empty while the session does not run', async () => {
+    const panel = await open('paused');
+    expect(within(panel).getByText('A shell opens while the session runs.')).toBeTruthy();
+    expect(within(panel).getByText('Resume the session to open one.')).toBeTruthy();
+  });
+
+  it('opens a shell on request, loading the terminal, then says when it is connected', async () => {
+    const panel = await open('running');
+    fireEvent.click(within(panel).getByRole('button', { name: 'Open a shell' }));
+    expect(within(panel).getByText('Connecting…')).toBeTruthy();
+    expect((await within(panel).findByTestId('xterm')).textContent).toBe('terminal for fix-login');
+    act(() => shell.events?.onOpen());
+    expect(within(panel).getByText('Connected')).toBeTruthy();
+  });
+
+  it('shows the server’s problem when no terminal could be opened, and tries again', async () => {
+    const panel = await open('running');
+    fireEvent.click(within(panel).getByRole('button', { name: 'Open a shell' }));
+    await within(panel).findByTestId('xterm');
+    act(() =>
+      shell.events?.onProblem({
+        type: 'x',
+        title: 'Not allowed in this state',
+        status: 409,
+        code: 'illegal_transition',
+        detail: "cannot open a shell in session 'fix-login': it is paused",
+        hint: 'resume it with `berth resume fix-login`',
+      }),
+    );
+    const alert = within(panel).getByRole('alert');
+    expect(alert.textContent).toContain('Could not open a shell');
+    expect(alert.textContent).toContain('berth resume fix-login');
+    const before = shell.mounts;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    await within(panel).findByTestId('xterm');
+    expect(shell.mounts).toBeGreaterThan(before);
+  });
+
+  it('keeps the output after the shell exits and offers a new one', async () => {
+    const panel = await open('running');
+    fireEvent.click(within(panel).getByRole('button', { name: 'Open a shell' }));
+    await within(panel).findByTestId('xterm');
+    act(() => {
+      shell.events?.onOpen();
+      shell.events?.onExit(0);
+      shell.events?.onClose(1000);
+    });
+    expect(within(panel).getByText('The shell exited (code 0).')).toBeTruthy();
+    expect(within(panel).getByTestId('xterm')).toBeTruthy();
+    expect(within(panel).getByRole('button', { name: 'Open a new shell' })).toBeTruthy();
+  });
+
+  it('says when the connection drops', async () => {
+    const panel = await open('running');
+    fireEvent.click(within(panel).getByRole('button', { name: 'Open a shell' }));
+    await within(panel).findByTestId('xterm');
+    act(() => {
+      shell.events?.onOpen();
+      shell.events?.onClose(1006);
+    });
+    expect(within(panel).getByText('The connection closed.')).toBeTruthy();
+  });
+});
