@@ -9,7 +9,10 @@
 // `GET /api/v1/sessions` (100 real sessions in its store) from a few keep-alive clients for a fixed
 // time, against a bare node:http server on a unix socket sending the same JSON. event_latency times
 // a `docker kill` until the events WebSocket says the session stopped, against the same kill until
-// the engine's own events stream says `die`.
+// the engine's own events stream says `die`. dashboard_first_load opens the web dashboard (signed in,
+// the list_sessions sessions in the store) in headless Chromium with a fresh context each time, from
+// navigation start until the session list shows every row, against a static page with the same rows
+// from a bare node:http server on loopback; it also reports the dashboard's gzipped JS size.
 //
 //   node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]
 //
@@ -17,12 +20,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { Agent, request as httpRequest } from 'node:http';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { Agent, createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { BerthClient } from '@berth/api';
 import { GitWorkspaces } from '@berth/core';
 import Docker from 'dockerode';
@@ -44,6 +49,13 @@ const LIST_CLIENTS = 4;
 const LIST_SECONDS = 5;
 /** Small, so a hundred sleeping containers cost the machine little. */
 const LIST_SESSION_MEMORY = 32 * 1024 ** 2;
+/** dashboard_first_load: Debian's Chromium, loads a side after warm-up, and the rows it waits for. */
+const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+const FIRST_LOADS = 10;
+const FIRST_LOAD_WARMUP = 2;
+const SESSION_ROWS = '.session-card, .session-table tbody tr';
+const WEB_DIST = join(root, 'packages/web/dist');
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -190,6 +202,8 @@ let home = null;
 let daemon = null;
 let daemonLog = null;
 let rawServer = null;
+let browser = null;
+let staticServer = null;
 let cleaning = null;
 let interrupted = null;
 
@@ -200,6 +214,9 @@ function cleanup() {
 }
 
 async function doCleanup() {
+  await browser?.close().catch(() => undefined);
+  staticServer?.close();
+  staticServer?.closeAllConnections?.();
   if (rawServer && rawServer.exitCode === null && rawServer.signalCode === null) {
     rawServer.kill('SIGKILL');
     await waitExit(rawServer, 3_000);
@@ -267,7 +284,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // ---------------------------------------------------------------------------------------------
 // The daemon
 
-async function startDaemon() {
+async function startDaemon(tcpPort) {
   const env = { ...process.env };
   for (const k of ['BERTH_PORT', 'BERTH_HOST', 'BERTH_NETWORK', 'BERTH_SESSION_UID', 'BERTH_SESSION_GID']) {
     delete env[k];
@@ -277,6 +294,8 @@ async function startDaemon() {
     BERTH_IMAGE: IMAGE,
     BERTH_MAX_RUNNING: '1000',
     BERTH_LOG_LEVEL: 'warn',
+    // TCP on loopback too, for the dashboard in Chromium; the other rows use the unix socket.
+    BERTH_PORT: String(tcpPort),
   });
   await mkdir(home, { recursive: true, mode: 0o700 });
   daemonLog = join(tmpRoot, 'daemon.log');
@@ -419,6 +438,12 @@ const OPERATIONS = [
       "GET /api/v1/sessions, one request's latency under load (see below) vs a bare node:http server" +
       ' on a unix socket serializing the same JSON',
     load: true,
+  },
+  {
+    name: 'dashboard_first_load',
+    what:
+      'the dashboard in headless Chromium (fresh context: cold cache), navigation start to every session' +
+      ' row shown, vs a static page of as many rows from a bare node:http server on loopback',
   },
   {
     name: 'event_latency',
@@ -689,6 +714,154 @@ async function listSessionsOps(client, sessions) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// dashboard_first_load: the web dashboard in Chromium, cold, against a static page of the same rows
+
+/** What the dashboard row could not do, said in the table and the JSON instead of a number. */
+const skipped = {};
+/** Sum of the gzipped sizes of the dashboard's JS files; null when it is not built. */
+let dashboardJsGzipBytes = null;
+
+async function measureDashboardJs() {
+  const dir = join(WEB_DIST, 'assets');
+  if (!existsSync(dir)) return;
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.js'));
+  let total = 0;
+  for (const f of files) total += gzipSync(await readFile(join(dir, f)), { level: 9 }).length;
+  dashboardJsGzipBytes = total;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The raw side: the same number of rows as static HTML (cards, as the dashboard shows by default). */
+function staticListPage(sessions) {
+  const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const cards = sessions
+    .map(
+      (s) =>
+        `<li class="session-card"><a href="/sessions/${esc(s.name)}">${esc(s.name)}</a>` +
+        `<span class="status">${esc(s.status)}</span><dl><dt>Repository</dt><dd>${esc(s.repo)}</dd>` +
+        `<dt>Branch</dt><dd><code>${esc(s.branch)}</code></dd><dt>Age</dt><dd>${esc(s.createdAt)}</dd></dl></li>`,
+    )
+    .join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Sessions</title></head><body><main><h1>Sessions</h1><ul class="session-cards">\n${cards}\n</ul></main></body></html>\n`;
+}
+
+async function startStaticServer(html) {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(html),
+    });
+    res.end(html);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  staticServer = server;
+  return `http://127.0.0.1:${server.address().port}/`;
+}
+
+/**
+ * One cold load: a fresh context (empty cache), and the time, on the page's own clock (0 is
+ * navigation start), when the list first holds `rows` rows, seen by a MutationObserver.
+ */
+async function firstLoad(url, rows, init) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    if (init) await init(context);
+    await context.addInitScript(
+      ({ selector, want }) => {
+        const check = () => {
+          if (window.__rowsAt === undefined && document.querySelectorAll(selector).length >= want) {
+            window.__rowsAt = performance.now();
+          }
+        };
+        new MutationObserver(check).observe(document, { childList: true, subtree: true });
+        document.addEventListener('DOMContentLoaded', check);
+      },
+      { selector: SESSION_ROWS, want: rows },
+    );
+    const page = await context.newPage();
+    await page.goto(url, { waitUntil: 'commit', timeout: 30_000 });
+    await page.waitForFunction(() => window.__rowsAt !== undefined, null, { timeout: 30_000 });
+    return await page.evaluate(() => window.__rowsAt);
+  } finally {
+    await context.close();
+  }
+}
+
+async function dashboardFirstLoadOps(client, port) {
+  const op = 'dashboard_first_load';
+  await measureDashboardJs();
+  if (dashboardJsGzipBytes === null) {
+    skipped[op] = 'the dashboard is not built (run `npm run build`)';
+    return;
+  }
+  if (!existsSync(CHROMIUM)) {
+    skipped[op] =
+      `no Chromium at ${CHROMIUM} (install Debian's chromium, or run \`node scripts/setup.mjs --for-tests\` as root)`;
+    return;
+  }
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    skipped[op] = 'playwright-core is not installed (run `npm ci`)';
+    return;
+  }
+  const sessions = await client.listSessions();
+  const base = `http://127.0.0.1:${port}`;
+  // Signed in once through the API: each fresh context gets the cookie and this tab's CSRF token.
+  const username = `bench-${runId}`;
+  const password = `bench ${randomUUID()}`;
+  await client.createUser({ username, password, role: 'admin' });
+  const { cookie, csrfToken } = await client.login(username, password);
+  const eq = cookie.indexOf('=');
+  const signIn = async (context) => {
+    await context.addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), url: base }]);
+    await context.addInitScript((token) => sessionStorage.setItem('berth.csrf', token), csrfToken);
+  };
+  const rawUrl = await startStaticServer(staticListPage(sessions));
+  log(`${op}: ${sessions.length} sessions, Chromium at ${CHROMIUM}`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  const sides = {
+    berth: () => firstLoad(`${base}/`, sessions.length, signIn),
+    raw: () => firstLoad(rawUrl, sessions.length),
+  };
+  for (let i = 0; i < FIRST_LOAD_WARMUP + FIRST_LOADS; i++) {
+    checkInterrupted();
+    const measured = i >= FIRST_LOAD_WARMUP;
+    const order = i % 2 === 0 ? ['berth', 'raw'] : ['raw', 'berth'];
+    const got = {};
+    for (const side of order) got[side] = await sides[side]();
+    if (measured) {
+      samples[op].berth.push(got.berth);
+      samples[op].raw.push(got.raw);
+      samples[op].paired.push(got.berth / got.raw);
+    }
+    const tag = measured
+      ? `${i - FIRST_LOAD_WARMUP + 1}/${FIRST_LOADS}`
+      : `warm-up ${i + 1}/${FIRST_LOAD_WARMUP}`;
+    log(`${op} ${tag}: dashboard ${got.berth.toFixed(1)} ms, static page ${got.raw.toFixed(1)} ms`);
+  }
+  loadStats[op] = { sessions: sessions.length };
+  await browser.close();
+  browser = null;
+  staticServer.close();
+  staticServer = null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // event_latency: from a kill outside berth to the news of it
 
 /** Frames and engine events as they arrive, with the time each came. */
@@ -856,6 +1029,21 @@ function table(rows, meta) {
         ' throughput; n = requests',
     );
   }
+  const first = rows.find((r) => r.name === 'dashboard_first_load');
+  if (first) {
+    lines.push(
+      `  dashboard_first_load: ${first.sessions} sessions, ${FIRST_LOADS} cold loads a side after ${FIRST_LOAD_WARMUP}` +
+        ' warm-up, signed in by cookie; n = loads',
+    );
+  }
+  if (skipped.dashboard_first_load)
+    lines.push(`  dashboard_first_load: skipped: ${skipped.dashboard_first_load}`);
+  if (dashboardJsGzipBytes !== null) {
+    lines.push(
+      `  dashboard JS: ${(dashboardJsGzipBytes / 1024).toFixed(1)} KiB gzipped (${dashboardJsGzipBytes.toLocaleString('en-US')}` +
+        ' bytes, sum of packages/web/dist/assets/*.js, gzip -9)',
+    );
+  }
   if (rows.some((r) => r.name === 'event_latency')) {
     lines.push(
       "  event_latency: berth reports a stop once the engine's inspect says `exited`, which the engine answers" +
@@ -876,7 +1064,7 @@ function table(rows, meta) {
   }
   if (opts.quick) {
     lines.push(
-      `  (--quick: worktree_20k skipped; list_sessions with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS})`,
+      `  (--quick: worktree_20k skipped; list_sessions and dashboard_first_load with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS})`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -909,7 +1097,8 @@ async function main() {
 
   checkInterrupted();
   log('starting the daemon');
-  const client = await startDaemon();
+  const dashboardPort = await freePort();
+  const client = await startDaemon(dashboardPort);
   log(`daemon up (pid ${daemon.pid}); engine operations, berth/raw ms per iteration`);
   await engineOps(client, repo100, user);
 
@@ -930,12 +1119,24 @@ async function main() {
   await listSessionsOps(client, opts.quick ? LIST_SESSIONS_QUICK : LIST_SESSIONS);
 
   checkInterrupted();
+  log('dashboard first load in Chromium, with the list_sessions sessions in the store');
+  await dashboardFirstLoadOps(client, dashboardPort);
+
+  checkInterrupted();
   log('event latency: docker kill until the WebSocket frame, and until the engine event');
   await eventLatencyOps(client, repo100);
 
   const rows = results();
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ image: IMAGE, quick: opts.quick, operations: rows })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        image: IMAGE,
+        quick: opts.quick,
+        operations: rows,
+        dashboard_js_gzip_bytes: dashboardJsGzipBytes,
+        skipped,
+      })}\n`,
+    );
   } else {
     process.stdout.write(table(rows, { image: IMAGE, engine: version.Version, cpus: cpus().length }));
   }

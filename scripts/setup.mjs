@@ -143,6 +143,24 @@ function ensureSessionImage() {
   run('node', [cli, 'image', 'build']);
 }
 
+// Debian's Chromium, for the dashboard's end-to-end tests (playwright-core drives it) and the bench.
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  if (!isRoot || !isDebian) {
+    step(
+      `no Chromium at ${CHROMIUM}: the dashboard's end-to-end tests (packages/web/test/e2e) fail without it.\n` +
+        "  -> install Debian's chromium (`sudo apt-get install chromium`), or run this as root on Debian, " +
+        'where it installs it itself.',
+    );
+    return;
+  }
+  step("installing Debian's chromium for the dashboard's end-to-end tests (about 40 s)");
+  aptInstall(['chromium']);
+  if (!existsSync(CHROMIUM)) fail(`apt installed chromium but ${CHROMIUM} is missing.`);
+}
+
 // --- PostgreSQL for the tests ---------------------------------------------------------------
 
 const TEST_DATABASE_HOW =
@@ -322,5 +340,8 @@ if (forTests || process.argv.includes('--images')) {
   ensureBusyboxImage();
   ensureSessionImage();
 }
-if (forTests) await ensureTestDatabase();
+if (forTests) {
+  ensureChromium();
+  await ensureTestDatabase();
+}
 step('ready');
