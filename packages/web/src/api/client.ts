@@ -24,6 +24,30 @@ export interface ApiClientOptions {
   onUnauthorized?: (err: ApiError) => void;
 }
 
+/** A call started before React renders; `result` is there once it has settled. */
+export interface EarlyCall<T> {
+  promise: Promise<T>;
+  result?: { ok: true; value: T } | { ok: false; error: unknown };
+}
+
+function earlyCall<T>(promise: Promise<T>): EarlyCall<T> {
+  const call: EarlyCall<T> = { promise };
+  promise.then(
+    (value) => {
+      call.result = { ok: true, value };
+    },
+    (error: unknown) => {
+      call.result = { ok: false, error };
+    },
+  );
+  return call;
+}
+
+interface EarlyCalls {
+  me?: EarlyCall<Principal>;
+  sessions?: EarlyCall<Session[]>;
+}
+
 const enc = encodeURIComponent;
 const SAFE = new Set(['GET', 'HEAD']);
 
@@ -31,6 +55,7 @@ const SAFE = new Set(['GET', 'HEAD']);
 export class ApiClient {
   private readonly fetchFn: typeof fetch;
   onUnauthorized: ((err: ApiError) => void) | undefined;
+  private early: EarlyCalls = {};
 
   constructor(private readonly opts: ApiClientOptions) {
     this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -71,6 +96,23 @@ export class ApiClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /**
+   * Starts the first page's calls at once (index.html preloads them, so these take those answers),
+   * before React renders; the views take them with `takeEarly`. Settles when both have.
+   */
+  startEarly(dashboard: boolean): Promise<unknown> {
+    this.early = { me: earlyCall(this.me()) };
+    if (dashboard) this.early.sessions = earlyCall(this.listSessions());
+    return Promise.allSettled([this.early.me?.promise, this.early.sessions?.promise]);
+  }
+
+  /** The early call for `key`, once: later callers ask the server again. */
+  takeEarly<K extends keyof EarlyCalls>(key: K): EarlyCalls[K] {
+    const call = this.early[key];
+    delete this.early[key];
+    return call;
+  }
+
   me(): Promise<Principal> {
     return this.json('GET', `${API}/auth/me`);
   }
@@ -81,6 +123,7 @@ export class ApiClient {
       password,
     });
     this.opts.csrf.set(r.csrfToken);
+    this.early = {};
     return r.user;
   }
 
@@ -97,6 +140,7 @@ export class ApiClient {
   }
 
   forgetLogin(): void {
+    this.early = {};
     this.opts.csrf.clear();
   }
 

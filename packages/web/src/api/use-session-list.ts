@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useReducer } from 'react';
+import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { useApi } from './api-context';
+import type { EarlyCall } from './client';
 import { useConnectionGeneration, useServerFrames } from './events-context';
 import { applyFrame, upsertSession } from './session-list';
 import type { ServerFrame, Session } from './types';
@@ -46,12 +47,23 @@ export function reduceSessionList(state: SessionListState, action: Action): Sess
 /** Every session this user may see, kept live by the events WebSocket. */
 export function useSessionList() {
   const api = useApi();
-  const [state, dispatch] = useReducer(reduceSessionList, { status: 'loading', pending: [] });
+  // The list main.tsx asked for before the first render (a failed one is asked again).
+  const early = useRef<EarlyCall<Session[]> | undefined>(undefined);
+  const [state, dispatch] = useReducer(reduceSessionList, api, (a): SessionListState => {
+    early.current = a.takeEarly('sessions');
+    const r = early.current?.result;
+    if (r && !r.ok) early.current = undefined;
+    return r?.ok ? { status: 'ready', sessions: r.value } : { status: 'loading', pending: [] };
+  });
+  const shownEarly = useRef(state.status === 'ready');
   const generation = useConnectionGeneration();
 
   const load = useCallback(() => {
+    const call = early.current;
+    early.current = undefined;
+    if (call && shownEarly.current) return;
     dispatch({ type: 'loading' });
-    api.listSessions().then(
+    (call?.promise ?? api.listSessions()).then(
       (sessions) => dispatch({ type: 'loaded', sessions }),
       (error: unknown) => dispatch({ type: 'failed', error }),
     );

@@ -1,5 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { useApi } from '../api/api-context';
+import type { ApiClient } from '../api/client';
 import type { Principal } from '../api/types';
 
 export type AuthState =
@@ -22,19 +23,21 @@ const AuthContext = createContext<Auth | null>(null);
 /** Who is signed in: asked of the server at start, changed by login, logout, or a 401 anywhere. */
 export function AuthProvider({ children }: { children: ReactNode }) {
   const api = useApi();
-  const [state, setState] = useState<AuthState>({ status: 'checking' });
+  // The answer main.tsx asked for before the first render: used as it stands when it came already.
+  const [first] = useState(() => {
+    const call = api.takeEarly('me');
+    return { call, state: call?.result?.ok ? stateOf(api, call.result.value) : null };
+  });
+  const [state, setState] = useState<AuthState>(first.state ?? { status: 'checking' });
   const [round, setRound] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` is the trigger.
   useEffect(() => {
+    if (round === 0 && first.state) return;
     let current = true;
-    api.me().then(
+    (round === 0 && first.call ? first.call.promise : api.me()).then(
       (principal) => {
         if (!current) return;
-        // The cookie is shared by tabs, the CSRF token is not: this tab signs in on its own.
-        if (principal.via === 'cookie' && !api.hasCsrfToken())
-          setState({ status: 'signed-out', reason: null });
-        else setState({ status: 'signed-in', principal });
+        setState(stateOf(api, principal));
       },
       (error: { status?: number }) => {
         if (!current) return;
@@ -46,7 +49,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => {
       current = false;
     };
-  }, [api, round]);
+  }, [api, round, first]);
 
   const expire = useCallback(() => {
     api.forgetLogin();
@@ -83,6 +86,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [state, signIn, signOut, expire, recheck],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+/** The cookie is shared by tabs, the CSRF token is not: this tab signs in on its own. */
+function stateOf(api: ApiClient, principal: Principal): AuthState {
+  if (principal.via === 'cookie' && !api.hasCsrfToken()) return { status: 'signed-out', reason: null };
+  return { status: 'signed-in', principal };
 }
 
 export function useAuth(): Auth {
