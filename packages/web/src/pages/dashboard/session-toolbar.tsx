@@ -1,4 +1,5 @@
 import type { SessionStatus } from '../../api/types';
+import { ChoiceField, SearchField } from '../../components/toolbar-fields';
 import type { SessionQuery, SortKey } from './session-query';
 
 export type ViewMode = 'cards' | 'table';
@@ -35,45 +36,27 @@ export function SessionToolbar({
 }) {
   return (
     <search className="toolbar">
-      <label className="toolbar-field toolbar-search">
-        <span className="field-label">Search</span>
-        <input
-          type="search"
-          className="input"
-          placeholder="Name or repository"
-          value={query.search}
-          onChange={(e) => onQuery({ ...query, search: e.target.value })}
-        />
-      </label>
-      <label className="toolbar-field">
-        <span className="field-label">Status</span>
-        <select
-          className="input"
-          value={query.status}
-          onChange={(e) => onQuery({ ...query, status: e.target.value as SessionQuery['status'] })}
-        >
-          <option value="all">All</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="toolbar-field">
-        <span className="field-label">Sort</span>
-        <select
-          className="input"
-          value={query.sort}
-          onChange={(e) => onQuery({ ...query, sort: e.target.value as SortKey })}
-        >
-          {Object.entries(SORTS).map(([key, label]) => (
-            <option key={key} value={key}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SearchField
+        value={query.search}
+        placeholder="Name or repository"
+        onChange={(search) => onQuery({ ...query, search })}
+      />
+      <ChoiceField
+        label="Status"
+        value={query.status}
+        options={
+          [['all', 'All'], ...STATUSES.map((st) => [st, st] as const)] as ReadonlyArray<
+            readonly [SessionQuery['status'], string]
+          >
+        }
+        onChange={(status) => onQuery({ ...query, status })}
+      />
+      <ChoiceField
+        label="Sort"
+        value={query.sort}
+        options={Object.entries(SORTS) as Array<[SortKey, string]>}
+        onChange={(sort) => onQuery({ ...query, sort })}
+      />
       <fieldset className="toolbar-field segmented">
         <legend className="field-label">View</legend>
         {(['cards', 'table'] as const).map((v) => (

@@ -5,6 +5,7 @@ import { useLogFollow } from '../../api/use-log-follow';
 import { EmptyState } from '../../components/empty-state';
 import { Loading } from '../../components/loading';
 import { ProblemMessage } from '../../components/problem-message';
+import { ChoiceField, SearchField } from '../../components/toolbar-fields';
 import { HighlightedText } from './highlighted-text';
 import { DEFAULT_LOG_FILTER, filterLogLines, type LogFilter } from './log-filter';
 
@@ -36,41 +37,29 @@ export function LogsPanel({ session }: { session: Session }) {
         </a>
       </div>
       <search className="toolbar">
-        <label className="toolbar-field toolbar-search">
-          <span className="field-label">Search</span>
-          <input
-            type="search"
-            className="input"
-            value={filter.search}
-            onChange={(e) => setFilter({ ...filter, search: e.target.value })}
-          />
-        </label>
-        <label className="toolbar-field">
-          <span className="field-label">Stream</span>
-          <select
-            className="input"
-            value={filter.stream}
-            onChange={(e) => setFilter({ ...filter, stream: e.target.value as LogFilter['stream'] })}
-          >
-            <option value="all">stdout and stderr</option>
-            <option value="stdout">stdout</option>
-            <option value="stderr">stderr</option>
-          </select>
-        </label>
-        <label className="toolbar-field">
-          <span className="field-label">Level</span>
-          <select
-            className="input"
-            value={filter.level}
-            onChange={(e) => setFilter({ ...filter, level: e.target.value as LogFilter['level'] })}
-          >
-            <option value="any">Any</option>
-            <option value="error">Errors</option>
-            <option value="warn">Warnings</option>
-            <option value="info">Info</option>
-            <option value="debug">Debug</option>
-          </select>
-        </label>
+        <SearchField value={filter.search} onChange={(search) => setFilter({ ...filter, search })} />
+        <ChoiceField
+          label="Stream"
+          value={filter.stream}
+          options={[
+            ['all', 'stdout and stderr'],
+            ['stdout', 'stdout'],
+            ['stderr', 'stderr'],
+          ]}
+          onChange={(stream) => setFilter({ ...filter, stream })}
+        />
+        <ChoiceField
+          label="Level"
+          value={filter.level}
+          options={[
+            ['any', 'Any'],
+            ['error', 'Errors'],
+            ['warn', 'Warnings'],
+            ['info', 'Info'],
+            ['debug', 'Debug'],
+          ]}
+          onChange={(level) => setFilter({ ...filter, level })}
+        />
       </search>
       {follow.status === 'loading' && <Loading label="Following the logs…" />}
       {follow.status === 'error' && <ProblemMessage title="Could not follow the logs" error={follow.error} />}
