@@ -286,10 +286,6 @@ export class GitWorkspaces implements WorkingCopies {
     await git(repo.root, ['update-ref', ref, commit]);
   }
 
-  async isAncestor(repo: RepoInfo, ancestor: string, descendant: string): Promise<boolean> {
-    return (await gitStatus(repo.root, ['merge-base', '--is-ancestor', ancestor, descendant])) === 0;
-  }
-
   /** The diff of `ref` against `base`, run in the user's repo, with no external drivers. */
   async diff(repo: RepoInfo, base: string, ref: string): Promise<string> {
     const out = await git(repo.root, [
