@@ -11,7 +11,7 @@ export interface SessionQuery {
 export const DEFAULT_QUERY: SessionQuery = { search: '', status: 'all', sort: 'newest' };
 
 /** Live sessions first when sorting by status: what needs attention before what is done. */
-const STATUS_ORDER: SessionStatus[] = [
+export const STATUS_ORDER: readonly SessionStatus[] = [
   'running',
   'creating',
   'paused',

@@ -1,18 +1,7 @@
-import type { SessionStatus } from '../../api/types';
 import { ChoiceField, SearchField } from '../../components/toolbar-fields';
-import type { SessionQuery, SortKey } from './session-query';
+import { type SessionQuery, type SortKey, STATUS_ORDER } from './session-query';
 
 export type ViewMode = 'cards' | 'table';
-
-const STATUSES: SessionStatus[] = [
-  'running',
-  'creating',
-  'paused',
-  'stopped',
-  'failed',
-  'finished',
-  'cancelled',
-];
 
 const SORTS: Record<SortKey, string> = {
   newest: 'Newest first',
@@ -45,7 +34,7 @@ export function SessionToolbar({
         label="Status"
         value={query.status}
         options={
-          [['all', 'All'], ...STATUSES.map((st) => [st, st] as const)] as ReadonlyArray<
+          [['all', 'All'], ...STATUS_ORDER.map((st) => [st, st] as const)] as ReadonlyArray<
             readonly [SessionQuery['status'], string]
           >
         }
