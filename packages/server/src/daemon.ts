@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTH_VERSION, BerthClient, type DaemonInfo } from '@berth/api';
@@ -34,9 +35,15 @@ async function bootstrapAdmin(accounts: AccountStore, env: NodeJS.ProcessEnv, lo
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed daemon nobody has reaped yet (a zombie) still answers kill(0): it is not running.
+  // Without /proc (not Linux) kill(0) is all there is to go on.
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return !existsSync('/proc/self');
   }
 }
 
