@@ -38,6 +38,26 @@ export const Session = Type.Object({
   ownerId: Type.Union([Type.String(), Type.Null()]),
   teamId: Type.Union([Type.String(), Type.Null()]),
   description: Type.String(),
+  kind: Type.Union([Type.Literal('shell'), Type.Literal('agent'), Type.Literal('preview')]),
+  agent: Type.Union([Type.String(), Type.Null()]),
+  remote: Type.Union([Type.String(), Type.Null()]),
+  hasSshKey: Type.Boolean(),
+  gitUser: Type.Object({ name: Type.String(), email: Type.String() }),
+  runtime: Type.Union([Type.Literal('runc'), Type.Literal('gvisor')]),
+  idle: Type.Object({
+    timeoutSeconds: Type.Integer({ minimum: 0 }),
+    action: Type.Union([Type.Literal('pause'), Type.Literal('stop')]),
+  }),
+  lastActivityAt: Type.String(),
+  preview: Type.Union([
+    Type.Object({
+      projectType: Type.String(),
+      command: Type.Array(Type.String()),
+      containerPort: Type.Integer(),
+      hostPort: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

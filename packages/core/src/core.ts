@@ -3,8 +3,11 @@ import { systemClock } from './clock/clock.js';
 import type { BerthConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
 import { type Logger, silentLogger } from './logger.js';
+import { StorePortAllocator } from './ports/store-port-allocator.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import type { EngineCallObserver } from './runtime/runtime.js';
+import { SecretBox } from './secrets/secret-box.js';
+import { Secrets } from './secrets/secrets.js';
 import { Reconciler } from './session/reconciler.js';
 import { SessionService } from './session/session-service.js';
 import { openStore } from './store/open-store.js';
@@ -19,6 +22,10 @@ export interface Core {
   events: InProcessEventBus;
   /** SQLite under BERTH_HOME, or PostgreSQL when config.databaseUrl is set. */
   store: Store;
+  /** SSH keys, API keys and credentials, sealed with the key under BERTH_HOME. */
+  secrets: Secrets;
+  /** Host ports for previews, leased in the database. */
+  ports: StorePortAllocator;
   /** Starts following engine events; resolves once the first reconciliation is done. */
   startWatching(): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +45,8 @@ export async function openCore(
   await mkdir(config.home, { recursive: true, mode: 0o700 });
   await mkdir(config.workspacesDir, { recursive: true, mode: 0o700 });
   const store = await openStore(config, logger);
+  const secrets = new Secrets(await SecretBox.open(config.home), store, systemClock);
+  const ports = new StorePortAllocator(store, config.portRange, systemClock);
   const runtime = new DockerRuntime({ home: config.home, onCall: opts.observeEngine });
   const events = new InProcessEventBus();
   const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir });
@@ -66,6 +75,8 @@ export async function openCore(
     runtime,
     events,
     store,
+    secrets,
+    ports,
     async startWatching() {
       // Events from just before the first reconciliation on are replayed, so nothing the engine
       // does between that listing and the subscription goes unseen.

@@ -11,7 +11,14 @@ export type { AccountStore } from './accounts/account-store.js';
 export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';
 export { systemClock } from './clock/clock.js';
-export { type BerthConfig, DEFAULT_IMAGE, loadConfig, parseDatabaseUrl, parseSize } from './config/config.js';
+export {
+  type BerthConfig,
+  DEFAULT_IMAGE,
+  loadConfig,
+  parseDatabaseUrl,
+  parsePortRange,
+  parseSize,
+} from './config/config.js';
 export { type Core, type OpenCoreOptions, openCore } from './core.js';
 export * from './errors/berth-error.js';
 export {
@@ -31,6 +38,8 @@ export {
 } from './images/session-image.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { PortAllocator, PortLease } from './ports/port-allocator.js';
+export type { PortLeaseStore } from './ports/port-lease-store.js';
+export { hostPortFree, type PortRange, StorePortAllocator } from './ports/store-port-allocator.js';
 export { DockerRuntime } from './runtime/docker-runtime.js';
 export { LABEL_HOME, LABEL_MANAGED, LABEL_SESSION_ID, LABEL_SESSION_NAME } from './runtime/labels.js';
 export type {
@@ -44,15 +53,25 @@ export type {
   InteractiveExec,
   LogChunk,
 } from './runtime/runtime.js';
+export { SecretBox } from './secrets/secret-box.js';
+export type { SecretStore } from './secrets/secret-store.js';
+export { Secrets } from './secrets/secrets.js';
 export { Reconciler } from './session/reconciler.js';
 export {
   branchFor,
+  type GitIdentity,
+  type IdlePolicy,
   isTerminal,
+  type PreviewState,
   parseSessionName,
+  SESSION_KINDS,
+  SESSION_RUNTIMES,
   SESSION_STATUSES,
   type Session,
+  type SessionKind,
   type SessionLimits,
   type SessionName,
+  type SessionRuntime,
   type SessionStatus,
 } from './session/session.js';
 export {

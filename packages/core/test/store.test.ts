@@ -3,15 +3,19 @@ import { Client } from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   Conflict,
+  LimitReached,
   loadConfig,
   NotFound,
   openStore,
   PostgresStore,
+  SecretBox,
+  Secrets,
   type Session,
   type SessionName,
   SqliteStore,
   type Store,
   type StoreDialect,
+  StorePortAllocator,
   type TokenRecord,
   type UserRecord,
 } from '../src/index.js';
@@ -66,6 +70,15 @@ function session(name: string, over: Partial<Session> = {}): Session {
     ownerId: null,
     teamId: null,
     description: '',
+    kind: 'shell',
+    agent: null,
+    remote: null,
+    hasSshKey: false,
+    gitUser: { name: 'berth session', email: `${name}@sessions.berth.invalid` },
+    runtime: 'runc',
+    idle: { timeoutSeconds: 0, action: 'pause' },
+    lastActivityAt: at,
+    preview: null,
     createdAt: at,
     updatedAt: at,
     ...over,
@@ -335,6 +348,74 @@ describe.each<[StoreDialect]>([['sqlite'], ['postgres']])('the %s store', (diale
         (await store.audit.list({ limit: 10, sessionName: 'a', before: all[0]!.id })).map((e) => e.action),
       ).toEqual(['act2', 'act0']);
       expect(await store.audit.list({ limit: 10, sessionName: 'zzz' })).toEqual([]);
+    });
+  });
+
+  describe('port leases and secrets', () => {
+    it('gives 20 sessions 20 distinct ports, keeps them across a restart, and frees one on release', async () => {
+      const harness = await freshStore(dialect);
+      const clock = { now: () => new Date('2025-01-01T00:00:00.000Z') };
+      const range = { from: 47100, to: 47199 };
+      // Every port counts as free on the host: this test is about the leases, not the probe.
+      const allocator = new StorePortAllocator(harness.store, range, clock, async () => true);
+      const ids = Array.from({ length: 20 }, (_, i) => `s${i}`);
+      const leases = await Promise.all(ids.map((id) => allocator.lease(id)));
+      const ports = leases.map((l) => l.port);
+      expect(new Set(ports).size).toBe(20);
+      expect(ports.every((p) => p >= range.from && p <= range.to)).toBe(true);
+      // Asking again is idempotent.
+      expect(await allocator.lease('s3')).toEqual(leases[3]);
+
+      const store = await harness.restart();
+      const again = new StorePortAllocator(store, range, clock, async () => true);
+      expect(new Map((await again.leases()).map((l) => [l.sessionId, l.port]))).toEqual(
+        new Map(leases.map((l) => [l.sessionId, l.port])),
+      );
+      await again.release('s0');
+      const fresh = await again.lease('s-new');
+      expect(fresh.port).toBe(leases[0]!.port);
+      expect(await store.insertLease({ sessionId: 's-other', port: leases[1]!.port }, 'now')).toBe(false);
+    });
+
+    it('says so when the range is used up, and skips ports busy on the host', async () => {
+      const { store } = await freshStore(dialect);
+      const clock = { now: () => new Date() };
+      const busy = new Set([47201]);
+      const allocator = new StorePortAllocator(
+        store,
+        { from: 47200, to: 47202 },
+        clock,
+        async (p) => !busy.has(p),
+      );
+      expect((await allocator.lease('a')).port).toBe(47200);
+      expect((await allocator.lease('b')).port).toBe(47202);
+      await expect(allocator.lease('c')).rejects.toBeInstanceOf(LimitReached);
+    });
+
+    it('keeps only ciphertext, bound to its scope and name', async () => {
+      const { store } = await freshStore(dialect);
+      const box = SecretBox.fromKey(Buffer.alloc(32, 7));
+      const secrets = new Secrets(box, store, { now: () => new Date('2025-01-01T00:00:00.000Z') });
+      const value = '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-material\n';
+      await secrets.put('session:s1', 'ssh-key', value);
+      expect((await secrets.get('session:s1', 'ssh-key'))?.toString()).toBe(value);
+      const raw = await store.getSecret('session:s1', 'ssh-key');
+      expect(raw).not.toContain('secret-material');
+      expect(Buffer.from(raw!.split('.')[3]!, 'base64url').toString()).not.toContain('secret-material');
+      // The same ciphertext under another name does not open.
+      await store.putSecret('session:s2', 'ssh-key', raw!, 'now');
+      await expect(secrets.get('session:s2', 'ssh-key')).rejects.toThrow();
+      // Another key does not open it either.
+      const other = new Secrets(SecretBox.fromKey(Buffer.alloc(32, 8)), store, { now: () => new Date() });
+      await expect(other.get('session:s1', 'ssh-key')).rejects.toThrow();
+      expect(await secrets.list('session:s1')).toEqual([
+        { name: 'ssh-key', createdAt: '2025-01-01T00:00:00.000Z' },
+      ]);
+      await secrets.put('session:s1', 'ssh-key', 'replaced');
+      expect((await secrets.get('session:s1', 'ssh-key'))?.toString()).toBe('replaced');
+      await secrets.delete('session:s1');
+      expect(await secrets.get('session:s1', 'ssh-key')).toBeNull();
+      expect(await secrets.list('session:s1')).toEqual([]);
     });
   });
 

@@ -27,5 +27,14 @@ describe('configuration', () => {
       /BERTH_MAX_RUNNING=five/,
     );
     expect(() => loadConfig({ BERTH_HOME: '/x', BERTH_PORT: '70000' })).toThrow(/BERTH_PORT/);
+    expect(() => loadConfig({ BERTH_HOME: '/x', BERTH_PORT_RANGE: '9000-5000' })).toThrow(/BERTH_PORT_RANGE/);
+    expect(() => loadConfig({ BERTH_HOME: '/x', BERTH_PORT_RANGE: '80-90' })).toThrow(
+      /BERTH_PORT_RANGE=80-90/,
+    );
+    expect(loadConfig({ BERTH_HOME: '/x' }).portRange).toEqual({ from: 5000, to: 8999 });
+    expect(loadConfig({ BERTH_HOME: '/x', BERTH_PORT_RANGE: '6000 - 6010' }).portRange).toEqual({
+      from: 6000,
+      to: 6010,
+    });
   });
 });

@@ -27,6 +27,8 @@ export interface BerthConfig {
   publicHosts: string[];
   /** Origins allowed to call the API cross-site (BERTH_CORS_ORIGINS); empty: CORS off. */
   corsOrigins: string[];
+  /** Host ports previews are published on (BERTH_PORT_RANGE, default 5000-8999). */
+  portRange: { from: number; to: number };
 }
 
 export const DEFAULT_IMAGE = 'berth/session:bookworm';
@@ -81,6 +83,19 @@ export function parseDatabaseUrl(raw: string): string {
   return raw;
 }
 
+/** BERTH_PORT_RANGE: `FROM-TO`, both between 1024 and 65535. */
+export function parsePortRange(raw: string): { from: number; to: number } {
+  const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(raw);
+  const from = Number(m?.[1]);
+  const to = Number(m?.[2]);
+  if (!m || from < 1024 || to > 65535 || from > to) {
+    throw new InvalidInput(`BERTH_PORT_RANGE=${raw} is not a range of ports such as 5000-8999`, {
+      hint: 'give two port numbers between 1024 and 65535, the lower first, or unset it',
+    });
+  }
+  return { from, to };
+}
+
 /** One typed configuration, from defaults and BERTH_* variables, validated once at start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
   const home = resolve(env.BERTH_HOME || defaultHome(env));
@@ -108,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    portRange: parsePortRange(env.BERTH_PORT_RANGE || '5000-8999'),
     publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim())

@@ -194,6 +194,15 @@ export class SessionService {
       ownerId: input.ownerId ?? null,
       teamId: input.teamId ?? null,
       description: checkDescription(input.description),
+      kind: 'shell',
+      agent: null,
+      remote: null,
+      hasSshKey: false,
+      gitUser: { name: 'berth session', email: `${name}@sessions.berth.invalid` },
+      runtime: 'runc',
+      idle: { timeoutSeconds: 0, action: 'pause' },
+      lastActivityAt: now,
+      preview: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -227,7 +236,7 @@ export class SessionService {
         path: session.workspacePath!,
         uid,
         gid,
-        gitUser: { name: 'berth session', email: `${session.name}@sessions.berth.invalid` },
+        gitUser: session.gitUser,
       });
       undo.push(() =>
         workspaces.remove({

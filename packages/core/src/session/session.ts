@@ -21,6 +21,35 @@ export interface SessionLimits {
   pids: number;
 }
 
+/** What a session is for: its resource defaults and idle policy follow from it. */
+export const SESSION_KINDS = ['shell', 'agent', 'preview'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+/** The container runtime: the engine's default (runc) or gVisor's runsc where registered. */
+export const SESSION_RUNTIMES = ['runc', 'gvisor'] as const;
+export type SessionRuntime = (typeof SESSION_RUNTIMES)[number];
+
+export interface IdlePolicy {
+  /** Seconds without activity before the action; 0 never. */
+  timeoutSeconds: number;
+  action: 'pause' | 'stop';
+}
+
+/** The session's dev server, published on a host port leased to it. */
+export interface PreviewState {
+  /** What berth detected: vite, astro, next, node, python, static. */
+  projectType: string;
+  command: string[];
+  containerPort: number;
+  /** Leased from the configured range; null while none is held (session stopped). */
+  hostPort: number | null;
+}
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
 export interface Session {
   id: string;
   name: SessionName;
@@ -45,6 +74,19 @@ export interface Session {
   /** The team that shares it, if any. */
   teamId: string | null;
   description: string;
+  kind: SessionKind;
+  /** The agent profile run as the session's main process, if any. */
+  agent: string | null;
+  /** The remote URL the session was cloned from (never with credentials), or null for a local repo. */
+  remote: string | null;
+  /** Whether an SSH key (kept encrypted, never returned) was given for the remote. */
+  hasSshKey: boolean;
+  gitUser: GitIdentity;
+  runtime: SessionRuntime;
+  idle: IdlePolicy;
+  /** Last API call, exec, terminal input, preview request or CPU use seen. */
+  lastActivityAt: string;
+  preview: PreviewState | null;
   createdAt: string;
   updatedAt: string;
 }

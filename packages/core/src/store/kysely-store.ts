@@ -2,7 +2,17 @@ import type { ColumnType, Insertable, Kysely, Selectable, Updateable } from 'kys
 import type { AccountStore } from '../accounts/account-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { Conflict, NotFound } from '../errors/berth-error.js';
-import type { Session, SessionName, SessionStatus } from '../session/session.js';
+import type { PortLease } from '../ports/port-allocator.js';
+import type { PortLeaseStore } from '../ports/port-lease-store.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import type {
+  PreviewState,
+  Session,
+  SessionKind,
+  SessionName,
+  SessionRuntime,
+  SessionStatus,
+} from '../session/session.js';
 import { type AccountTables, KyselyAccountStore } from './kysely-account-store.js';
 import { type AuditTables, KyselyAuditLog } from './kysely-audit-log.js';
 import type { SessionPatch, Store, StoreDialect } from './store.js';
@@ -29,12 +39,31 @@ interface SessionsTable {
   owner_id: string | null;
   team_id: string | null;
   description: string;
+  kind: string;
+  agent: string | null;
+  remote: string | null;
+  has_ssh_key: number;
+  git_user_name: string;
+  git_user_email: string;
+  runtime: string;
+  idle_timeout_s: number;
+  idle_action: string;
+  last_activity_at: string | null;
+  preview_json: string | null;
   created_at: string;
   updated_at: string;
 }
 
 export interface Tables extends AccountTables, AuditTables {
   sessions: SessionsTable;
+  port_leases: { port: number; session_id: string; leased_at: string };
+  secrets: { scope: string; name: string; ciphertext: string; created_at: string };
+}
+
+/** A row refused for any key (primary or unique): both drivers, both kinds. */
+function isKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return isUniqueViolation(err) || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 function toSession(r: Selectable<SessionsTable>): Session {
@@ -56,6 +85,15 @@ function toSession(r: Selectable<SessionsTable>): Session {
     ownerId: r.owner_id,
     teamId: r.team_id,
     description: r.description,
+    kind: r.kind as SessionKind,
+    agent: r.agent,
+    remote: r.remote,
+    hasSshKey: Number(r.has_ssh_key) === 1,
+    gitUser: { name: r.git_user_name, email: r.git_user_email },
+    runtime: r.runtime as SessionRuntime,
+    idle: { timeoutSeconds: Number(r.idle_timeout_s), action: r.idle_action === 'stop' ? 'stop' : 'pause' },
+    lastActivityAt: r.last_activity_at ?? r.updated_at,
+    preview: r.preview_json ? (JSON.parse(r.preview_json) as PreviewState) : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -83,6 +121,21 @@ function toRow(s: SessionPatch): Updateable<SessionsTable> {
   if (s.ownerId !== undefined) row.owner_id = s.ownerId;
   if (s.teamId !== undefined) row.team_id = s.teamId;
   if (s.description !== undefined) row.description = s.description;
+  if (s.kind !== undefined) row.kind = s.kind;
+  if (s.agent !== undefined) row.agent = s.agent;
+  if (s.remote !== undefined) row.remote = s.remote;
+  if (s.hasSshKey !== undefined) row.has_ssh_key = s.hasSshKey ? 1 : 0;
+  if (s.gitUser !== undefined) {
+    row.git_user_name = s.gitUser.name;
+    row.git_user_email = s.gitUser.email;
+  }
+  if (s.runtime !== undefined) row.runtime = s.runtime;
+  if (s.idle !== undefined) {
+    row.idle_timeout_s = s.idle.timeoutSeconds;
+    row.idle_action = s.idle.action;
+  }
+  if (s.lastActivityAt !== undefined) row.last_activity_at = s.lastActivityAt;
+  if (s.preview !== undefined) row.preview_json = s.preview ? JSON.stringify(s.preview) : null;
   if (s.updatedAt !== undefined) row.updated_at = s.updatedAt;
   return row;
 }
@@ -91,7 +144,7 @@ function toRow(s: SessionPatch): Updateable<SessionsTable> {
  * Every query berth makes, written once against kysely; SqliteStore and PostgresStore only open
  * the connection and migrate. Counts and bigints come back from pg as strings, hence Number().
  */
-export abstract class KyselyStore implements Store {
+export abstract class KyselyStore implements Store, PortLeaseStore, SecretStore {
   readonly accounts: AccountStore;
   readonly audit: AuditLog;
 
@@ -176,6 +229,66 @@ export abstract class KyselyStore implements Store {
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  async listLeases(): Promise<PortLease[]> {
+    const rows = await this.db
+      .selectFrom('port_leases')
+      .select(['port', 'session_id'])
+      .orderBy('port')
+      .execute();
+    return rows.map((r) => ({ port: Number(r.port), sessionId: r.session_id }));
+  }
+
+  async insertLease(lease: PortLease, at: string): Promise<boolean> {
+    try {
+      await this.db
+        .insertInto('port_leases')
+        .values({ port: lease.port, session_id: lease.sessionId, leased_at: at })
+        .execute();
+      return true;
+    } catch (err) {
+      if (isKeyViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async deleteLease(sessionId: string): Promise<void> {
+    await this.db.deleteFrom('port_leases').where('session_id', '=', sessionId).execute();
+  }
+
+  async putSecret(scope: string, name: string, ciphertext: string, at: string): Promise<void> {
+    await this.db
+      .insertInto('secrets')
+      .values({ scope, name, ciphertext, created_at: at })
+      .onConflict((oc) => oc.columns(['scope', 'name']).doUpdateSet({ ciphertext, created_at: at }))
+      .execute();
+  }
+
+  async getSecret(scope: string, name: string): Promise<string | null> {
+    const r = await this.db
+      .selectFrom('secrets')
+      .select('ciphertext')
+      .where('scope', '=', scope)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return r?.ciphertext ?? null;
+  }
+
+  async listSecrets(scope: string): Promise<Array<{ name: string; createdAt: string }>> {
+    const rows = await this.db
+      .selectFrom('secrets')
+      .select(['name', 'created_at'])
+      .where('scope', '=', scope)
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ name: r.name, createdAt: r.created_at }));
+  }
+
+  async deleteSecrets(scope: string, name?: string): Promise<void> {
+    let q = this.db.deleteFrom('secrets').where('scope', '=', scope);
+    if (name !== undefined) q = q.where('name', '=', name);
+    await q.execute();
   }
 
   async close(): Promise<void> {

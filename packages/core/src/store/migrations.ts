@@ -1,5 +1,6 @@
 import {
   type ColumnDataType,
+  type ColumnDefinitionBuilder,
   type Expression,
   type Kysely,
   type Migration,
@@ -135,6 +136,46 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.dropTable('audit').execute();
         await db.schema.dropTable('team_members').execute();
         await db.schema.dropTable('teams').execute();
+      },
+    },
+    '0004_agents_previews': {
+      async up(db: Kysely<unknown>) {
+        const columns: Array<[string, DataType, (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder]> = [
+          ['kind', 'text', (c) => c.notNull().defaultTo('shell')],
+          ['agent', 'text', (c) => c],
+          ['remote', 'text', (c) => c],
+          ['has_ssh_key', 'integer', (c) => c.notNull().defaultTo(0)],
+          ['git_user_name', 'text', (c) => c.notNull().defaultTo('berth session')],
+          ['git_user_email', 'text', (c) => c.notNull().defaultTo('session@sessions.berth.invalid')],
+          ['runtime', 'text', (c) => c.notNull().defaultTo('runc')],
+          ['idle_timeout_s', 'integer', (c) => c.notNull().defaultTo(0)],
+          ['idle_action', 'text', (c) => c.notNull().defaultTo('pause')],
+          ['last_activity_at', 'text', (c) => c],
+          ['preview_json', 'text', (c) => c],
+        ];
+        for (const [name, type, build] of columns) {
+          await db.schema.alterTable('sessions').addColumn(name, type, build).execute();
+        }
+        // A host port belongs to one session at most: the primary key is the guarantee.
+        await db.schema
+          .createTable('port_leases')
+          .addColumn('port', 'integer', (c) => c.primaryKey())
+          .addColumn('session_id', 'text', (c) => c.notNull().unique())
+          .addColumn('leased_at', 'text', (c) => c.notNull())
+          .execute();
+        // Ciphertext only (AES-256-GCM, key under BERTH_HOME): SSH keys, API keys, credentials.
+        await db.schema
+          .createTable('secrets')
+          .addColumn('scope', t.key, (c) => c.notNull())
+          .addColumn('name', t.key, (c) => c.notNull())
+          .addColumn('ciphertext', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('secrets_pk', ['scope', 'name'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('secrets').execute();
+        await db.schema.dropTable('port_leases').execute();
       },
     },
   };

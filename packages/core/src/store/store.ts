@@ -1,5 +1,7 @@
 import type { AccountStore } from '../accounts/account-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { PortLeaseStore } from '../ports/port-lease-store.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import type { Session, SessionStatus } from '../session/session.js';
 
 export type SessionPatch = Partial<Omit<Session, 'id' | 'createdAt'>>;
@@ -20,7 +22,7 @@ export interface SessionStore {
 export type StoreDialect = 'sqlite' | 'postgres';
 
 /** One database holding the sessions, the accounts and the audit trail: what openCore opens. */
-export interface Store extends SessionStore {
+export interface Store extends SessionStore, PortLeaseStore, SecretStore {
   readonly dialect: StoreDialect;
   /** Users, tokens and teams. */
   readonly accounts: AccountStore;
