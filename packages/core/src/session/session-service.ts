@@ -71,6 +71,8 @@ export interface SessionServiceDeps {
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const CAP_KEY = '\0running-cap';
+/** Activity is written at most this often per session: a typing terminal must not hammer the store. */
+const ACTIVITY_WRITE_MS = 5_000;
 
 function checkEnv(env: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -110,11 +112,30 @@ export class SessionService {
   private readonly locks = new KeyedLock();
   /** Creates this process is working on: the reconciler leaves them alone. */
   private readonly inFlight = new Set<string>();
+  /** When each session's activity was last written (ms since the epoch). */
+  private readonly activityWrites = new Map<string, number>();
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
   get config(): BerthConfig {
     return this.deps.config;
+  }
+
+  /**
+   * Records activity on a session (API call, exec, terminal input, preview traffic, CPU use): the
+   * idle timeout counts from the last one. Written at most once per ACTIVITY_WRITE_MS per session.
+   */
+  async noteActivity(sessionId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const last = this.activityWrites.get(sessionId) ?? 0;
+    if (now.getTime() - last < ACTIVITY_WRITE_MS) return;
+    this.activityWrites.set(sessionId, now.getTime());
+    const s = await this.deps.store.get(sessionId);
+    if (!s || isTerminal(s.status)) {
+      this.activityWrites.delete(sessionId);
+      return;
+    }
+    await this.deps.store.update(sessionId, { lastActivityAt: now.toISOString() });
   }
 
   isInFlight(id: string): boolean {
