@@ -161,6 +161,22 @@ function ensureChromium() {
   if (!existsSync(CHROMIUM)) fail(`apt installed chromium but ${CHROMIUM} is missing.`);
 }
 
+// --- sshd for the remote-repository tests ---------------------------------------------------
+
+const SSHD = '/usr/sbin/sshd';
+function ensureSshd() {
+  if (existsSync(SSHD)) return;
+  if (!isRoot || !isDebian) {
+    step(
+      `no sshd at ${SSHD}: the remote-repository SSH tests skip without it.\n` +
+        '  -> install openssh-server (`sudo apt-get install openssh-server`), or run this as root on Debian.',
+    );
+    return;
+  }
+  step('installing openssh-server for the remote-repository SSH tests');
+  aptInstall(['openssh-server']);
+}
+
 // --- PostgreSQL for the tests ---------------------------------------------------------------
 
 const TEST_DATABASE_HOW =
@@ -342,6 +358,7 @@ if (forTests || process.argv.includes('--images')) {
 }
 if (forTests) {
   ensureChromium();
+  ensureSshd();
   await ensureTestDatabase();
 }
 step('ready');

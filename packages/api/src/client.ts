@@ -205,8 +205,8 @@ export class BerthClient {
     return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/${action}`);
   }
 
-  finish(name: string, message: string): Promise<Session> {
-    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/finish`, { message });
+  finish(name: string, message: string, opts: { push?: boolean; merge?: boolean } = {}): Promise<Session> {
+    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/finish`, { message, ...opts });
   }
 
   async remove(name: string, force = false): Promise<void> {

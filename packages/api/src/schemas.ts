@@ -107,6 +107,15 @@ export const CreateSessionRequest = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     /** Share with this team (you must belong to it). */
     team: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** Private key (OpenSSH or PEM, no passphrase) for an ssh remote in `repo`; kept sealed, never returned. */
+    sshKey: Type.Optional(Type.String({ minLength: 1, maxLength: 16384 })),
+    /** Who the session's commits are by (default 'berth session' <NAME@sessions.berth.invalid>). */
+    gitUser: Type.Optional(
+      Type.Object(
+        { name: Type.String({ minLength: 1, maxLength: 200 }), email: Type.String({ minLength: 3, maxLength: 254 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -121,9 +130,16 @@ export const CreateProgressLine = Type.Union([
 export type CreateProgressLine = Static<typeof CreateProgressLine>;
 
 export const FinishRequest = Type.Object(
-  { message: Type.String({ minLength: 1, maxLength: 65536 }) },
+  {
+    message: Type.String({ minLength: 1, maxLength: 65536 }),
+    /** Push berth/NAME (and the merged base) to the session's remote. */
+    push: Type.Optional(Type.Boolean()),
+    /** Merge berth/NAME into the base branch (never in a checked-out branch; a remote needs push). */
+    merge: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
+export type FinishRequest = Static<typeof FinishRequest>;
 
 export const RemoveQuery = Type.Object({ force: Type.Optional(Type.Boolean()) });
 

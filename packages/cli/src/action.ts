@@ -26,6 +26,7 @@ export function sessionJson(s: Session) {
     baseBranch: s.baseBranch,
     baseCommit: s.baseCommit,
     repo: s.repo,
+    remote: s.remote,
     image: s.image,
     containerId: s.containerId,
     limits: s.limits,

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { systemClock } from './clock/clock.js';
 import type { BerthConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
@@ -13,6 +14,7 @@ import { SessionService } from './session/session-service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { GitWorkspaces } from './workspace/git-workspace.js';
+import { RemoteRepos } from './workspace/remote-repos.js';
 
 export interface Core {
   config: BerthConfig;
@@ -49,7 +51,10 @@ export async function openCore(
   const ports = new StorePortAllocator(store, config.portRange, systemClock);
   const runtime = new DockerRuntime({ home: config.home, onCall: opts.observeEngine });
   const events = new InProcessEventBus();
-  const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir });
+  // Caches of remote repositories (`--repo URL`), by the real path their sessions' refs name.
+  const reposDir = join(await realpath(config.home), 'repos');
+  const remotes = new RemoteRepos({ reposDir, knownHostsFile: join(config.home, 'known_hosts') });
+  const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir, reposDir });
   const service = new SessionService({
     config,
     store,
@@ -58,6 +63,8 @@ export async function openCore(
     events,
     clock: systemClock,
     logger,
+    secrets,
+    remotes,
   });
   const reconciler = new Reconciler({ service, store, runtime, logger, events });
   const stop = new AbortController();

@@ -76,6 +76,7 @@ export {
 } from './session/session.js';
 export {
   type CreateSessionInput,
+  type FinishOptions,
   type Progress,
   type SessionChange,
   SessionService,
@@ -87,4 +88,6 @@ export { SqliteStore } from './store/sqlite-store.js';
 export type { SessionStore, Store, StoreDialect } from './store/store.js';
 export { GitWorkspaces, sessionRefs } from './workspace/git-workspace.js';
 export { stripControl } from './workspace/host-git.js';
+export { parseRemote, RemoteRepos, type RemoteUrl } from './workspace/remote-repos.js';
+export { parseSshKey } from './workspace/ssh-key.js';
 export type { WorkingCopies } from './workspace/working-copies.js';

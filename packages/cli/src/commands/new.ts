@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseSize } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
@@ -10,12 +11,29 @@ function collectEnv(value: string, prev: Record<string, string>): Record<string,
   return { ...prev, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
+/** The key's text from a file or stdin (`-`); never echoed. */
+async function readSshKey(source: string): Promise<string> {
+  if (source === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(source, 'utf8');
+  } catch (err) {
+    throw new CliError(`--ssh-key ${source}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read it'}`, EXIT.usage);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('new')
     .description('create a session: a branch berth/NAME, its own working copy, and a container')
     .argument('<name>', 'session name (lowercase slug)')
-    .requiredOption('--repo <path>', 'local git repository to branch from')
+    .requiredOption(
+      '--repo <path|url>',
+      'git repository to branch from: a local path, or a remote URL (https://…, ssh://…, user@host:path, file://…)',
+    )
     .option('--branch <branch>', 'base branch (default: the repo’s current branch)')
     .option('--image <image>', 'session image (default: $BERTH_IMAGE or berth/session:bookworm)')
     .option('--cpus <n>', 'CPU limit, e.g. 1.5', Number)
@@ -23,9 +41,16 @@ export function register(program: Command): void {
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectEnv, {})
     .option('--team <team>', 'share the session with a team you belong to')
     .option('--description <text>', 'what the session is for')
+    .option('--ssh-key <file>', 'private key for an ssh remote (`-` reads it from stdin); kept encrypted')
+    .option('--git-user <name>', 'author name of the session’s commits (with --git-email)')
+    .option('--git-email <email>', 'author email of the session’s commits (with --git-user)')
     .option('--json', 'print the session as JSON')
     .action(
       action(async (name: string, o: Record<string, unknown>) => {
+        if ((o.gitUser === undefined) !== (o.gitEmail === undefined)) {
+          throw new CliError('--git-user and --git-email go together', EXIT.usage);
+        }
+        const sshKey = o.sshKey ? await readSshKey(String(o.sshKey)) : undefined;
         const client = await connect();
         const session = await client.createSession(
           {
@@ -38,6 +63,8 @@ export function register(program: Command): void {
             env: o.env as Record<string, string>,
             ...(o.team ? { team: String(o.team) } : {}),
             ...(o.description ? { description: String(o.description) } : {}),
+            ...(sshKey !== undefined ? { sshKey } : {}),
+            ...(o.gitUser !== undefined ? { gitUser: { name: String(o.gitUser), email: String(o.gitEmail) } } : {}),
           },
           o.json ? undefined : progress,
         );

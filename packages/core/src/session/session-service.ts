@@ -21,10 +21,15 @@ import type {
   InteractiveExec,
   LogChunk,
 } from '../runtime/runtime.js';
+import type { Secrets } from '../secrets/secrets.js';
 import type { SessionPatch, SessionStore } from '../store/store.js';
 import { CONTAINER_OBJECTS_DIR, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
+import { applyMerge, type MergePlan, planMerge } from '../workspace/merge.js';
+import { parseRemote, type RemoteRepos } from '../workspace/remote-repos.js';
+import { parseSshKey } from '../workspace/ssh-key.js';
 import { parseSnapshotOutput, SNAPSHOT_REF, SNAPSHOT_SCRIPT } from '../workspace/snapshot-script.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';
+import { checkGitUser } from './git-identity.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   branchFor,
@@ -48,7 +53,21 @@ export interface CreateSessionInput {
   /** Who asks: a berth user's id, or null for the host's owner. */
   ownerId?: string | null;
   teamId?: string | null;
+  /** A private key for an ssh remote: sealed in the store, never returned or logged. */
+  sshKey?: string;
+  /** Who the session's commits are by (default: 'berth session' <NAME@sessions.berth.invalid>). */
+  gitUser?: { name: string; email: string };
 }
+
+export interface FinishOptions {
+  /** Push berth/NAME (and the base, when merged) to the session's remote. */
+  push?: boolean;
+  /** Merge berth/NAME into the base branch (a remote session needs push too). */
+  merge?: boolean;
+}
+
+const SSH_KEY_SCOPE = (id: string) => `session:${id}`;
+const SSH_KEY_NAME = 'ssh-key';
 
 export type Progress = (step: string) => void;
 
@@ -67,6 +86,10 @@ export interface SessionServiceDeps {
   events: EventBus;
   clock: Clock;
   logger: Logger;
+  /** Sealed secrets (a session's SSH key); without it sessions cannot take a key. */
+  secrets?: Secrets;
+  /** Caches of remote repositories; without it --repo takes local paths only. */
+  remotes?: RemoteRepos;
 }
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -170,10 +193,26 @@ export class SessionService {
     const env = checkEnv(input.env);
     const limits = checkLimits(input, config.defaultLimits);
     const image = input.image || config.defaultImage;
+    const remote = this.deps.remotes ? parseRemote(input.repo) : null;
+    const sshKey = input.sshKey === undefined || input.sshKey === null ? null : parseSshKey(input.sshKey);
+    if (sshKey && remote?.kind !== 'ssh') {
+      throw new InvalidInput('an SSH key is used only with an ssh remote (ssh://… or user@host:path)', {
+        hint: 'leave out --ssh-key, or pass the repository’s ssh URL with --repo',
+      });
+    }
+    if (sshKey && !this.deps.secrets) throw new InvalidInput('this berth cannot keep SSH keys');
+    const gitUser = checkGitUser(input.gitUser, name);
     progress('checking the repository');
     const imagePresent = runtime.imageExists(image);
     imagePresent.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-    const repo = await workspaces.inspectRepo(input.repo);
+    if (remote && (await store.getByName(name))) {
+      throw new Conflict(`a session named '${name}' already exists`, {
+        hint: `pick another name, or remove the old one with \`berth rm ${name}\``,
+      });
+    }
+    const repo = remote
+      ? await this.deps.remotes!.prepare(remote, sshKey, progress)
+      : await workspaces.inspectRepo(input.repo);
     const [base] = await Promise.all([
       workspaces.resolveBase(repo, input.branch),
       workspaces.assertBranchFree(repo, branchFor(name)),
@@ -217,9 +256,9 @@ export class SessionService {
       description: checkDescription(input.description),
       kind: 'shell',
       agent: null,
-      remote: null,
-      hasSshKey: false,
-      gitUser: { name: 'berth session', email: `${name}@sessions.berth.invalid` },
+      remote: remote?.url ?? null,
+      hasSshKey: sshKey !== null,
+      gitUser,
       runtime: 'runc',
       idle: { timeoutSeconds: 0, action: 'pause' },
       lastActivityAt: now,
@@ -235,17 +274,23 @@ export class SessionService {
     this.inFlight.add(id);
     this.deps.events.publish({ type: 'session.created', session });
     try {
-      return await this.locks.run(id, () => this.build(session, repo, progress));
+      return await this.locks.run(id, () => this.build(session, repo, progress, sshKey));
     } finally {
       this.inFlight.delete(id);
     }
   }
 
-  private async build(session: Session, repo: RepoInfo, progress: Progress): Promise<Session> {
+  private async build(
+    session: Session,
+    repo: RepoInfo,
+    progress: Progress,
+    sshKey: string | null = null,
+  ): Promise<Session> {
     const { config, runtime, workspaces } = this.deps;
     const undo: Array<() => Promise<unknown>> = [];
     const [uid, gid] = session.user.split(':').map(Number) as [number, number];
     try {
+      if (sshKey) await this.deps.secrets!.put(SSH_KEY_SCOPE(session.id), SSH_KEY_NAME, sshKey);
       progress('making the working copy');
       // create() undoes its own partial work; this undo is only for what comes after it (and it
       // must never run when create() failed on a branch that already existed).
@@ -273,7 +318,11 @@ export class SessionService {
         // The clone borrows the user's objects through its alternates file, which names this path.
         { source: repo.objectsDir, target: CONTAINER_OBJECTS_DIR, readOnly: true },
       ];
-      assertSafeMounts(mounts, { berthHome: config.home, allowedInHome: [session.workspacePath!] });
+      assertSafeMounts(mounts, {
+        berthHome: config.home,
+        // A remote's cache lives under BERTH_HOME; only its objects are mounted, read-only.
+        allowedInHome: [session.workspacePath!, ...(session.remote ? [repo.objectsDir] : [])],
+      });
       progress('starting the container');
       await runtime.ensureSessionNetwork(config.sessionNetwork);
       const containerId = await runtime.create({
@@ -298,7 +347,8 @@ export class SessionService {
       for (const step of undo.reverse()) {
         await step().catch((e) => this.deps.logger.warn({ err: e, session: session.id }, 'undo step failed'));
       }
-      // Nothing half-made stays behind: the intent row goes too; the caller gets the reason.
+      // Nothing half-made stays behind: the key and the intent row go too; the caller gets the reason.
+      await this.forgetSecrets(session.id);
       await this.deps.store.delete(session.id);
       this.deps.events.publish({ type: 'session.deleted', id: session.id, name: session.name });
       throw err;
@@ -543,8 +593,12 @@ export class SessionService {
     });
   }
 
-  /** Commits everything on the session branch, then removes the container and working copy. */
-  finish(ref: string, message: string): Promise<Session> {
+  /**
+   * Commits everything on the session branch, then removes the container and working copy. With
+   * `merge` the base branch moves to include the work; with `push` the branch (and the merged base)
+   * goes to the remote. A refused merge or a failed push changes nothing: the session keeps running.
+   */
+  finish(ref: string, message: string, opts: FinishOptions = {}): Promise<Session> {
     if (
       typeof message !== 'string' ||
       message.trim() === '' ||
@@ -560,8 +614,49 @@ export class SessionService {
     return this.act(ref, async (s) => {
       assertTransition(s.name, s.status, 'finished', 'finish');
       if (!s.containerId) throw new IllegalTransition(`session '${s.name}' has no container to finish from`);
-      const repo = await this.deps.workspaces.inspectRepo(s.repo);
+      const remote = s.remote && this.deps.remotes ? parseRemote(s.remote) : null;
+      if (opts.push && !remote) {
+        throw new InvalidInput(`session '${s.name}' was made from a local repository: there is no remote to push to`, {
+          hint: `finish without --push; push ${s.branch} from ${s.repo} yourself`,
+        });
+      }
+      if (opts.merge && remote && !opts.push) {
+        throw new InvalidInput(`merging session '${s.name}' into its remote's ${s.baseBranch} needs --push too`, {
+          hint: `finish with --merge --push, or without --merge and open a merge request for ${s.branch}`,
+        });
+      }
+      const key = remote ? await this.sshKeyOf(s) : null;
+      // The remote's base as it is now, so the merge (and its push) starts from there.
+      const repo =
+        opts.merge && remote
+          ? await this.deps.remotes!.prepare(remote, key, () => {})
+          : await this.deps.workspaces.inspectRepo(s.repo);
       const commit = await this.withLiveContainer(s, () => this.snapshot(s, repo, message));
+      // Until the container goes, nothing the user sees has moved: a refusal leaves all as it was.
+      let plan: MergePlan | null = null;
+      if (opts.merge) {
+        plan = await planMerge({
+          repo,
+          baseBranch: s.baseBranch,
+          branch: s.branch,
+          commit,
+          identity: s.gitUser,
+          sessionName: s.name,
+        });
+      }
+      if (opts.push && remote) {
+        const refspecs = [`${commit}:refs/heads/${s.branch}`];
+        if (plan && plan.kind !== 'up-to-date') refspecs.push(`${plan.newBase}:${plan.baseRef}`);
+        await this.deps.remotes!.push(repo.root, remote, key, refspecs).catch((err: Error) => {
+          throw new GitError(`${err.message}; session '${s.name}' is still running, nothing was changed`, {
+            hint: `fix the access and run \`berth finish ${s.name} --push\` again, or finish without --push`,
+          });
+        });
+      }
+      if (plan) {
+        if (remote) await applyMerge(repo, plan).catch(() => undefined); // the remote has it; a fetch catches up
+        else await applyMerge(repo, plan);
+      }
       await this.deps.workspaces.setRef(repo, `refs/heads/${s.branch}`, commit);
       await this.deps.runtime.remove(s.containerId);
       await this.deps.workspaces.remove({
@@ -571,9 +666,15 @@ export class SessionService {
         path: s.workspacePath,
         keepBranch: true,
       });
-      const reason =
-        commit === s.baseCommit ? 'finished with no changes' : `finished at ${commit.slice(0, 12)}`;
-      return this.transition(s, 'finished', reason, 'finish', { containerId: null, workspacePath: null });
+      await this.forgetSecrets(s.id);
+      let reason = commit === s.baseCommit ? 'finished with no changes' : `finished at ${commit.slice(0, 12)}`;
+      if (plan?.kind === 'merge' || plan?.kind === 'fast-forward') reason += `, merged into ${s.baseBranch}`;
+      if (opts.push && remote) reason += `, pushed to ${remote.url}`;
+      return this.transition(s, 'finished', reason, 'finish', {
+        containerId: null,
+        workspacePath: null,
+        hasSshKey: false,
+      });
     });
   }
 
@@ -608,14 +709,27 @@ export class SessionService {
       } else if (s.status === 'failed') {
         await this.discard(s);
       }
+      await this.forgetSecrets(s.id);
       await this.deps.store.delete(s.id);
       this.deps.events.publish({ type: 'session.deleted', id: s.id, name: s.name });
     });
   }
 
-  /** Container, working copy, berth's refs and the branch: all gone. */
+  /** The session's SSH key, opened for one git call; null when it has none. */
+  private async sshKeyOf(s: Session): Promise<string | null> {
+    if (!s.hasSshKey || !this.deps.secrets) return null;
+    const key = await this.deps.secrets.get(SSH_KEY_SCOPE(s.id), SSH_KEY_NAME);
+    return key ? key.toString('utf8') : null;
+  }
+
+  private async forgetSecrets(id: string): Promise<void> {
+    await this.deps.secrets?.delete(SSH_KEY_SCOPE(id));
+  }
+
+  /** Container, working copy, berth's refs and the branch: all gone (and the session's key). */
   async discard(s: Session): Promise<void> {
     if (s.containerId) await this.deps.runtime.remove(s.containerId);
+    await this.forgetSecrets(s.id);
     await this.deps.workspaces.remove({
       repoRoot: s.repo,
       sessionId: s.id,

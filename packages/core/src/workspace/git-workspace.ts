@@ -72,7 +72,8 @@ function isInside(child: string, parent: string): boolean {
  * runs in the user's repo only, and in a clone only before its container starts.
  */
 export class GitWorkspaces implements WorkingCopies {
-  constructor(private readonly opts: { workspacesDir: string }) {}
+  /** `reposDir`: where berth keeps its bare caches of remote repositories (remote-repos.ts). */
+  constructor(private readonly opts: { workspacesDir: string; reposDir?: string }) {}
 
   async inspectRepo(path: string): Promise<RepoInfo> {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
@@ -93,6 +94,12 @@ export class GitWorkspaces implements WorkingCopies {
     }
     const st = await stat(real);
     if (!st.isDirectory()) throw new InvalidInput(`repository path ${path} is not a directory`);
+    if (this.opts.reposDir && isInside(real, this.opts.reposDir) && real !== this.opts.reposDir) {
+      // One of berth's own bare caches of a remote: its git directory is its root.
+      const bare = await git(real, ['rev-parse', '--is-bare-repository']).catch(() => null);
+      if (bare?.stdout.trim() !== 'true') throw new InvalidInput(`${path} is not a berth repository cache`);
+      return { root: real, objectsDir: await realpath(join(real, 'objects')), ownerUid: st.uid, ownerGid: st.gid };
+    }
     const probe = await git(real, ['rev-parse', '--show-toplevel', '--git-common-dir']).catch(() => null);
     if (!probe) {
       throw new InvalidInput(`${path} is not a git repository`, {

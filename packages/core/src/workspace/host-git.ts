@@ -6,14 +6,25 @@ import { GitError } from '../errors/berth-error.js';
  * no prompts, no lazy fetches. Only ever pointed at the user's own repository, never at a
  * directory a session can write.
  */
-export function hostGitEnv(): NodeJS.ProcessEnv {
+export function hostGitEnv(extra: HostGitExtraEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_NO_LAZY_FETCH = '1';
   env.GIT_CONFIG_NOSYSTEM = '1';
   env.LC_ALL = 'C';
+  if (extra.GIT_SSH_COMMAND !== undefined) {
+    // A remote call names its own ssh (key, known_hosts): the host's agent is never offered.
+    env.GIT_SSH_COMMAND = extra.GIT_SSH_COMMAND;
+    delete env.SSH_AUTH_SOCK;
+    delete env.SSH_ASKPASS;
+  }
   return env;
+}
+
+/** The only variables a caller may hand the host's git on purpose (remote-repos.ts). */
+export interface HostGitExtraEnv {
+  GIT_SSH_COMMAND?: string;
 }
 
 export interface GitResult {
@@ -21,12 +32,16 @@ export interface GitResult {
   stderr: string;
 }
 
-export function git(cwd: string, args: string[], opts: { allowFail?: false } = {}): Promise<GitResult> {
+export function git(
+  cwd: string,
+  args: string[],
+  opts: { allowFail?: false; env?: HostGitExtraEnv } = {},
+): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
       args,
-      { cwd, env: hostGitEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      { cwd, env: hostGitEnv(opts.env), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err && !opts.allowFail) {
           const first = (stderr || err.message).trim().split('\n').slice(-1)[0] ?? '';

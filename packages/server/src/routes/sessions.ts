@@ -185,7 +185,13 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
         response: { 200: Session },
       },
     },
-    async (req) => svc.finish(req.params.name, req.body.message),
+    async (req) => {
+      const { message, push, merge } = req.body;
+      return svc.finish(req.params.name, message, {
+        ...(push !== undefined ? { push } : {}),
+        ...(merge !== undefined ? { merge } : {}),
+      });
+    },
   );
 
   app.post(
