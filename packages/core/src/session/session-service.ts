@@ -26,8 +26,8 @@ import type { SessionPatch, SessionStore } from '../store/store.js';
 import { CONTAINER_OBJECTS_DIR, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
 import { applyMerge, type MergePlan, planMerge } from '../workspace/merge.js';
 import { parseRemote, type RemoteRepos } from '../workspace/remote-repos.js';
-import { parseSshKey } from '../workspace/ssh-key.js';
 import { parseSnapshotOutput, SNAPSHOT_REF, SNAPSHOT_SCRIPT } from '../workspace/snapshot-script.js';
+import { parseSshKey } from '../workspace/ssh-key.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';
 import { checkGitUser } from './git-identity.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -616,14 +616,20 @@ export class SessionService {
       if (!s.containerId) throw new IllegalTransition(`session '${s.name}' has no container to finish from`);
       const remote = s.remote && this.deps.remotes ? parseRemote(s.remote) : null;
       if (opts.push && !remote) {
-        throw new InvalidInput(`session '${s.name}' was made from a local repository: there is no remote to push to`, {
-          hint: `finish without --push; push ${s.branch} from ${s.repo} yourself`,
-        });
+        throw new InvalidInput(
+          `session '${s.name}' was made from a local repository: there is no remote to push to`,
+          {
+            hint: `finish without --push; push ${s.branch} from ${s.repo} yourself`,
+          },
+        );
       }
       if (opts.merge && remote && !opts.push) {
-        throw new InvalidInput(`merging session '${s.name}' into its remote's ${s.baseBranch} needs --push too`, {
-          hint: `finish with --merge --push, or without --merge and open a merge request for ${s.branch}`,
-        });
+        throw new InvalidInput(
+          `merging session '${s.name}' into its remote's ${s.baseBranch} needs --push too`,
+          {
+            hint: `finish with --merge --push, or without --merge and open a merge request for ${s.branch}`,
+          },
+        );
       }
       const key = remote ? await this.sshKeyOf(s) : null;
       // The remote's base as it is now, so the merge (and its push) starts from there.
@@ -654,7 +660,8 @@ export class SessionService {
         });
       }
       if (plan) {
-        if (remote) await applyMerge(repo, plan).catch(() => undefined); // the remote has it; a fetch catches up
+        if (remote)
+          await applyMerge(repo, plan).catch(() => undefined); // the remote has it; a fetch catches up
         else await applyMerge(repo, plan);
       }
       await this.deps.workspaces.setRef(repo, `refs/heads/${s.branch}`, commit);
@@ -667,7 +674,8 @@ export class SessionService {
         keepBranch: true,
       });
       await this.forgetSecrets(s.id);
-      let reason = commit === s.baseCommit ? 'finished with no changes' : `finished at ${commit.slice(0, 12)}`;
+      let reason =
+        commit === s.baseCommit ? 'finished with no changes' : `finished at ${commit.slice(0, 12)}`;
       if (plan?.kind === 'merge' || plan?.kind === 'fast-forward') reason += `, merged into ${s.baseBranch}`;
       if (opts.push && remote) reason += `, pushed to ${remote.url}`;
       return this.transition(s, 'finished', reason, 'finish', {

@@ -98,7 +98,12 @@ export class GitWorkspaces implements WorkingCopies {
       // One of berth's own bare caches of a remote: its git directory is its root.
       const bare = await git(real, ['rev-parse', '--is-bare-repository']).catch(() => null);
       if (bare?.stdout.trim() !== 'true') throw new InvalidInput(`${path} is not a berth repository cache`);
-      return { root: real, objectsDir: await realpath(join(real, 'objects')), ownerUid: st.uid, ownerGid: st.gid };
+      return {
+        root: real,
+        objectsDir: await realpath(join(real, 'objects')),
+        ownerUid: st.uid,
+        ownerGid: st.gid,
+      };
     }
     const probe = await git(real, ['rev-parse', '--show-toplevel', '--git-common-dir']).catch(() => null);
     if (!probe) {

@@ -41,14 +41,21 @@ export async function planMerge(opts: {
 }): Promise<MergePlan> {
   const { repo, baseBranch, commit, sessionName } = opts;
   if (baseBranch === 'HEAD') {
-    throw new InvalidInput(`session '${sessionName}' was made from a detached HEAD: there is no branch to merge into`, {
-      hint: `finish without --merge and merge ${opts.branch} yourself`,
-    });
+    throw new InvalidInput(
+      `session '${sessionName}' was made from a detached HEAD: there is no branch to merge into`,
+      {
+        hint: `finish without --merge and merge ${opts.branch} yourself`,
+      },
+    );
   }
   const baseRef = `refs/heads/${baseBranch}`;
-  const rev = await git(repo.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${baseRef}^{commit}`]).catch(
-    () => null,
-  );
+  const rev = await git(repo.root, [
+    'rev-parse',
+    '--verify',
+    '--quiet',
+    '--end-of-options',
+    `${baseRef}^{commit}`,
+  ]).catch(() => null);
   const oldBase = rev?.stdout.trim() ?? '';
   if (!oldBase) {
     throw new Conflict(`base branch ${baseBranch} no longer exists in ${repo.root}`, {
@@ -57,9 +64,12 @@ export async function planMerge(opts: {
   }
   const worktrees = await git(repo.root, ['worktree', 'list', '--porcelain']).catch(() => null);
   if (worktrees?.stdout.split('\n').some((l) => l === `branch ${baseRef}`)) {
-    throw new Conflict(`${baseBranch} is checked out in ${repo.root}: berth does not move a checked-out branch`, {
-      hint: `finish without --merge, then run \`git merge ${opts.branch}\` there yourself`,
-    });
+    throw new Conflict(
+      `${baseBranch} is checked out in ${repo.root}: berth does not move a checked-out branch`,
+      {
+        hint: `finish without --merge, then run \`git merge ${opts.branch}\` there yourself`,
+      },
+    );
   }
   if ((await gitStatus(repo.root, ['merge-base', '--is-ancestor', commit, oldBase])) === 0) {
     return { baseRef, oldBase, newBase: oldBase, kind: 'up-to-date' };
@@ -80,7 +90,8 @@ export async function planMerge(opts: {
   const lines = tree.stdout.split('\n').filter(Boolean);
   if (tree.code === 1) {
     const files = [...new Set(lines.slice(1))].map(stripControl);
-    const shown = files.slice(0, 20).join(', ') + (files.length > 20 ? `, and ${files.length - 20} more` : '');
+    const shown =
+      files.slice(0, 20).join(', ') + (files.length > 20 ? `, and ${files.length - 20} more` : '');
     throw new Conflict(`merging ${opts.branch} into ${baseBranch} conflicts in: ${shown}`, {
       hint: `nothing was changed; finish without --merge, then merge ${opts.branch} yourself and resolve the conflicts`,
     });
@@ -110,10 +121,13 @@ export async function applyMerge(repo: RepoInfo, plan: MergePlan): Promise<void>
   if (plan.kind === 'up-to-date') return;
   await git(repo.root, ['update-ref', '-m', 'berth: merge', plan.baseRef, plan.newBase, plan.oldBase]).catch(
     (err) => {
-      throw new Conflict(`${plan.baseRef.slice('refs/heads/'.length)} moved while berth was merging into it`, {
-        hint: 'finish again',
-        cause: err,
-      });
+      throw new Conflict(
+        `${plan.baseRef.slice('refs/heads/'.length)} moved while berth was merging into it`,
+        {
+          hint: 'finish again',
+          cause: err,
+        },
+      );
     },
   );
 }

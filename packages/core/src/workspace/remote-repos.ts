@@ -155,7 +155,12 @@ export class RemoteRepos {
       }
       const real = await realpath(cache);
       const st = await stat(real);
-      return { root: real, objectsDir: await realpath(join(real, 'objects')), ownerUid: st.uid, ownerGid: st.gid };
+      return {
+        root: real,
+        objectsDir: await realpath(join(real, 'objects')),
+        ownerUid: st.uid,
+        ownerGid: st.gid,
+      };
     });
   }
 

@@ -8,7 +8,8 @@ const MAX_KEY_CHARS = 16 * 1024;
 const OPENSSH_BEGIN = '-----BEGIN OPENSSH PRIVATE KEY-----';
 const OPENSSH_END = '-----END OPENSSH PRIVATE KEY-----';
 const PEM_RE = /^-----BEGIN (RSA PRIVATE KEY|EC PRIVATE KEY|PRIVATE KEY)-----\n[\s\S]+\n-----END \1-----$/;
-const PUBLIC_RE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-|sk-(ssh|ecdsa)-)\S*\s+AAAA|^-----BEGIN (RSA )?PUBLIC KEY-----|^---- BEGIN SSH2 PUBLIC KEY ----/;
+const PUBLIC_RE =
+  /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-|sk-(ssh|ecdsa)-)\S*\s+AAAA|^-----BEGIN (RSA )?PUBLIC KEY-----|^---- BEGIN SSH2 PUBLIC KEY ----/;
 
 const HINT =
   'pass an unencrypted OpenSSH or PEM private key, e.g. one made with `ssh-keygen -t ed25519 -N "" -f KEY` (--ssh-key KEY)';
@@ -115,7 +116,10 @@ export function sshCommand(keyFile: string | null, knownHosts: string): string {
  * Runs `work` with the key in a 0600 file inside a fresh 0700 directory, removed afterwards whatever
  * happens. The key exists on disk only for the length of one git call.
  */
-export async function withKeyFile<T>(key: string | null, work: (file: string | null) => Promise<T>): Promise<T> {
+export async function withKeyFile<T>(
+  key: string | null,
+  work: (file: string | null) => Promise<T>,
+): Promise<T> {
   if (key === null) return work(null);
   const dir = await mkdtemp(join(tmpdir(), 'berth-ssh-'));
   try {
