@@ -53,7 +53,11 @@ export async function openCore(
   const events = new InProcessEventBus();
   // Caches of remote repositories (`--repo URL`), by the real path their sessions' refs name.
   const reposDir = join(await realpath(config.home), 'repos');
-  const remotes = new RemoteRepos({ reposDir, knownHostsFile: join(config.home, 'known_hosts') });
+  const remotes = new RemoteRepos({
+    reposDir,
+    knownHostsFile: join(config.home, 'known_hosts'),
+    forbiddenDirs: [config.home],
+  });
   const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir, reposDir });
   const service = new SessionService({
     config,

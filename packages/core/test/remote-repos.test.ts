@@ -113,6 +113,10 @@ describe('sessions from a remote over file://', () => {
     expect(one.baseBranch).toBe('main');
     const seen = await core.service.exec('first', ['cat', 'README.md']);
     expect(seen.stdout.toString()).toBe('# from the remote\n');
+    // The working copy's history comes from the cache's objects, mounted read-only.
+    const log = await core.service.exec('first', ['git', 'log', '--format=%s']);
+    expect(log.exitCode, log.stderr.toString()).toBe(0);
+    expect(log.stdout.toString()).toBe('initial\n');
     expect(reposOf(core.config.home)).toHaveLength(1);
 
     // Someone pushes to the remote: the next session sees it, from the same cache.
@@ -299,6 +303,8 @@ describe('hostile inputs change nothing', () => {
       [{ repo: `file://${bare}`, sshKey: keys.priv }, 'invalid_input', /only with an ssh remote/],
       [{ repo: `file://${bare}`, gitUser: { name: 'a\nb', email: 'a@b' } }, 'invalid_input', /git user name/],
       [{ repo: `file://${bare}`, gitUser: { name: 'A', email: 'nobody' } }, 'invalid_input', /git email/],
+      // A session's working copy (which the session can write) is never read by the host's git.
+      [{ repo: `file://${join(core.config.workspacesDir, 'x')}` }, 'invalid_input', /berth's own directory/],
       // A first clone that fails leaves no cache behind.
       [{ repo: `file://${bare}-missing` }, 'git_error', /could not clone/],
     ];

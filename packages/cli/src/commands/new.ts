@@ -21,7 +21,10 @@ async function readSshKey(source: string): Promise<string> {
   try {
     return await readFile(source, 'utf8');
   } catch (err) {
-    throw new CliError(`--ssh-key ${source}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read it'}`, EXIT.usage);
+    throw new CliError(
+      `--ssh-key ${source}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read it'}`,
+      EXIT.usage,
+    );
   }
 }
 
@@ -64,7 +67,9 @@ export function register(program: Command): void {
             ...(o.team ? { team: String(o.team) } : {}),
             ...(o.description ? { description: String(o.description) } : {}),
             ...(sshKey !== undefined ? { sshKey } : {}),
-            ...(o.gitUser !== undefined ? { gitUser: { name: String(o.gitUser), email: String(o.gitEmail) } } : {}),
+            ...(o.gitUser !== undefined
+              ? { gitUser: { name: String(o.gitUser), email: String(o.gitEmail) } }
+              : {}),
           },
           o.json ? undefined : progress,
         );

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, realpath, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { GitError, InvalidInput } from '../errors/berth-error.js';
 import { KeyedLock } from '../session/keyed-lock.js';
 import type { RepoInfo } from './git-workspace.js';
@@ -127,7 +127,13 @@ function scrub(text: string): string {
 export class RemoteRepos {
   private readonly locks = new KeyedLock();
 
-  constructor(private readonly opts: { reposDir: string; knownHostsFile: string }) {}
+  /**
+   * `forbiddenDirs`: where a file:// remote may never point (BERTH_HOME: sessions' working copies,
+   * which a session can write, and the caches themselves); the host's git never reads those.
+   */
+  constructor(
+    private readonly opts: { reposDir: string; knownHostsFile: string; forbiddenDirs?: string[] },
+  ) {}
 
   get reposDir(): string {
     return this.opts.reposDir;
@@ -140,6 +146,7 @@ export class RemoteRepos {
 
   /** Clones the remote on first use, fetches it otherwise; returns the cache as a repository. */
   async prepare(remote: RemoteUrl, key: string | null, progress: (step: string) => void): Promise<RepoInfo> {
+    if (remote.kind === 'file') await this.assertReadableHere(remote);
     const cache = this.cachePath(remote);
     return this.locks.run(cache, async () => {
       const exists = await stat(join(cache, 'HEAD')).then(
@@ -162,6 +169,19 @@ export class RemoteRepos {
         ownerGid: st.gid,
       };
     });
+  }
+
+  private async assertReadableHere(remote: RemoteUrl): Promise<void> {
+    let path = decodeURIComponent(remote.url.slice('file://'.length));
+    path = await realpath(path).catch(() => path);
+    for (const dir of this.opts.forbiddenDirs ?? []) {
+      const rel = relative(await realpath(dir).catch(() => dir), path);
+      if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+        throw new InvalidInput(`${remote.url} lies inside berth's own directory, which sessions can write`, {
+          hint: 'pass the URL or path of your own repository',
+        });
+      }
+    }
   }
 
   private async clone(cache: string, remote: RemoteUrl, key: string | null): Promise<void> {
