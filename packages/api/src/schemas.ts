@@ -112,7 +112,10 @@ export const CreateSessionRequest = Type.Object(
     /** Who the session's commits are by (default 'berth session' <NAME@sessions.berth.invalid>). */
     gitUser: Type.Optional(
       Type.Object(
-        { name: Type.String({ minLength: 1, maxLength: 200 }), email: Type.String({ minLength: 3, maxLength: 254 }) },
+        {
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          email: Type.String({ minLength: 3, maxLength: 254 }),
+        },
         { additionalProperties: false },
       ),
     ),
