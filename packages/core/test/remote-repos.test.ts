@@ -132,6 +132,8 @@ describe('sessions from a remote over file://', () => {
 
     const w = await core.service.exec('first', ['sh', '-c', 'echo work > work.txt']);
     expect(w.exitCode).toBe(0);
+    const d = await core.service.diff('first');
+    expect(d.diff).toContain('+work');
     const done = await core.service.finish('first', 'Do the work', { push: true });
     expect(done.status).toBe('finished');
     expect(done.statusReason).toContain(`pushed to ${url}`);

@@ -40,7 +40,7 @@ export function register(program: Command): void {
             (STATUS_COLOR[s.status] ?? String)(s.status),
             s.branch,
             age(s.createdAt),
-            s.repo,
+            s.remote ?? s.repo,
           ]);
         }
         process.stdout.write(`${table(rows)}\n`);
