@@ -7,6 +7,14 @@ import { git, makeRepo, tempDir } from './fixtures.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
+/** Why the SSH tests cannot run here, or false when they can. */
+export function sshdMissing(): string | false {
+  if (!existsSync(SSHD)) return `no ${SSHD} (install openssh-server: scripts/setup.mjs --for-tests)`;
+  // sshd wants its privilege-separation directory; only root may make it (startSshd does).
+  if (process.getuid?.() !== 0 && !existsSync('/run/sshd')) return 'no /run/sshd, and only root may make it';
+  return false;
+}
+
 /** A bare repository in a temp dir holding `files` on `main` (what a hosting service serves). */
 export function makeBareRemote(files: Record<string, string> = { 'README.md': '# remote\n' }): string {
   const work = makeRepo(files);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { BUSYBOX_IMAGE, containersOf, git, makeRepo, SESSION_IMAGE, tempDir, tes
 import {
   makeBareRemote,
   pushToRemote,
-  SSHD,
+  sshdMissing,
   sshKeyPair,
   startSshd,
   type TestSshd,
@@ -153,6 +153,21 @@ describe('sessions from a remote over file://', () => {
     await core.service.cancel('second');
     expect(git(one.repo, 'branch', '--list', 'berth/second')).toBe('');
     expect(await containersOf(core.config.home)).toHaveLength(0);
+  });
+
+  it('sessions made at once from a new remote share one clone', async () => {
+    const core = await testCore();
+    const url = `file://${makeBareRemote()}`;
+    const steps: string[] = [];
+    const made = await Promise.all(
+      ['par-a', 'par-b', 'par-c'].map((name) =>
+        core.service.create({ name, repo: url }, (p) => steps.push(p)),
+      ),
+    );
+    expect(new Set(made.map((s) => s.repo)).size).toBe(1);
+    expect(steps.filter((p) => p.startsWith('cloning'))).toHaveLength(1);
+    expect(steps.filter((p) => p.startsWith('fetching'))).toHaveLength(2);
+    expect(reposOf(core.config.home)).toHaveLength(1);
   });
 
   it('a fetch never overwrites a session branch the cache keeps', async () => {
@@ -324,9 +339,7 @@ describe('hostile inputs change nothing', () => {
   });
 });
 
-const sshSkip = existsSync(SSHD)
-  ? false
-  : `no ${SSHD} (install openssh-server: scripts/setup.mjs --for-tests)`;
+const sshSkip = sshdMissing();
 if (sshSkip) console.warn(`skipping the SSH remote tests: ${sshSkip}`);
 
 describe.skipIf(Boolean(sshSkip))('sessions from a remote over ssh, with a per-session key', () => {
@@ -379,6 +392,14 @@ describe.skipIf(Boolean(sshSkip))('sessions from a remote over ssh, with a per-s
     expect(await core.secrets.list(`session:${s.id}`)).toEqual([]);
     const tmpAfter = readdirSync(tmpdir()).filter((f) => f.startsWith('berth-ssh-') && !tmpBefore.has(f));
     expect(tmpAfter).toEqual([]);
+    // A host whose key changed is refused from then on.
+    const other = sshKeyPair(dir).pub.split(' ').slice(0, 2).join(' ');
+    writeFileSync(join(core.config.home, 'known_hosts'), `[127.0.0.1]:${sshd.port} ${other}\n`);
+    const spoofed = await core.service
+      .create({ name: 'spoofed', repo: url, sshKey: sshd.clientKey })
+      .catch((e: unknown) => e);
+    expect(spoofed).toMatchObject({ code: 'git_error', message: expect.stringContaining('could not fetch') });
+    expect((await core.service.list()).map((x) => x.name)).toEqual(['viassh']);
     // The database file holds no clear key.
     for (const f of [core.config.databaseFile, `${core.config.databaseFile}-wal`]) {
       if (existsSync(f))

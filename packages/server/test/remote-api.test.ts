@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { git, SESSION_IMAGE, testConfig } from '../../core/test/fixtures.js';
 import {
   makeBareRemote,
-  SSHD,
+  sshdMissing,
   sshKeyPair,
   startSshd,
   type TestSshd,
@@ -16,9 +16,7 @@ import {
 import { buildServer } from '../src/index.js';
 import { makeToken, makeUser } from './server-fixtures.js';
 
-const sshSkip = existsSync(SSHD)
-  ? false
-  : `no ${SSHD} (install openssh-server: scripts/setup.mjs --for-tests)`;
+const sshSkip = sshdMissing();
 if (sshSkip) console.warn(`skipping the remote API test: ${sshSkip}`);
 
 describe.skipIf(Boolean(sshSkip))('remote sessions over the API: the SSH key never comes back out', () => {
