@@ -673,7 +673,8 @@ export class SessionService {
         path: s.workspacePath,
         keepBranch: true,
       });
-      await this.forgetSecrets(s.id);
+      // The key served clone, fetch and push; the finished session needs it no more.
+      await this.deps.secrets?.delete(SSH_KEY_SCOPE(s.id), SSH_KEY_NAME);
       let reason =
         commit === s.baseCommit ? 'finished with no changes' : `finished at ${commit.slice(0, 12)}`;
       if (plan?.kind === 'merge' || plan?.kind === 'fast-forward') reason += `, merged into ${s.baseBranch}`;
