@@ -18,6 +18,9 @@ interface Values {
   cpus: string;
   memory: string;
   team: string;
+  sshKey: string;
+  gitName: string;
+  gitEmail: string;
 }
 
 const EMPTY: Values = {
@@ -29,7 +32,18 @@ const EMPTY: Values = {
   cpus: '',
   memory: '',
   team: '',
+  sshKey: '',
+  gitName: '',
+  gitEmail: '',
 };
+
+/** A repository given as a URL rather than a path on the server's machine. */
+export function isRemoteRepo(repo: string): boolean {
+  return /^(?:https|ssh|file):\/\//i.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
+}
+
+const PRIVATE_KEY_RE =
+  /^-----BEGIN (?:OPENSSH |RSA |EC |)PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END (?:OPENSSH |RSA |EC |)PRIVATE KEY-----\s*$/;
 
 type Errors = Partial<Record<CreateField, string>>;
 
@@ -37,7 +51,21 @@ type Errors = Partial<Record<CreateField, string>>;
 function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } | { errors: Errors } {
   const errors: Errors = {};
   if (!v.name.trim()) errors.name = 'a name is required';
-  if (!v.repo.trim()) errors.repo = 'the path of a git repository is required';
+  if (!v.repo.trim()) errors.repo = 'the path or URL of a git repository is required';
+  const sshKey = v.sshKey.trim();
+  if (sshKey) {
+    if (/^(?:ssh-|ecdsa-)/.test(sshKey)) errors.sshKey = 'that is a public key; paste the private key';
+    else if (!PRIVATE_KEY_RE.test(sshKey))
+      errors.sshKey = 'paste a whole private key, from -----BEGIN … PRIVATE KEY----- to its END line';
+    else if (!isRemoteRepo(v.repo.trim()))
+      errors.sshKey = 'an SSH key is only for a repository given as a URL';
+  }
+  const gitName = v.gitName.trim();
+  const gitEmail = v.gitEmail.trim();
+  if (gitName && !gitEmail) errors.gitEmail = 'give an email with the name';
+  if (gitEmail && !gitName) errors.gitName = 'give a name with the email';
+  if (gitEmail && !/^[^\s@<>]+@[^\s@<>]+$/.test(gitEmail))
+    errors.gitEmail = 'an address like name@example.com';
   const cpus = v.cpus.trim() ? Number(v.cpus) : undefined;
   if (cpus !== undefined && !(cpus > 0 && cpus <= 256)) errors.cpus = 'a number of CPUs between 0.01 and 256';
   const memoryBytes = v.memory.trim() ? parseBytes(v.memory) : undefined;
@@ -55,6 +83,8 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
     ...(Object.keys(parsedEnv.env).length > 0 ? { env: parsedEnv.env } : {}),
     ...(v.description.trim() ? { description: v.description.trim() } : {}),
     ...(v.team ? { team: v.team } : {}),
+    ...(sshKey ? { sshKey: `${sshKey}\n` } : {}),
+    ...(gitName && gitEmail ? { gitUser: { name: gitName, email: gitEmail } } : {}),
   };
   return { request };
 }
@@ -176,17 +206,17 @@ export function CreateForm({
         <legend>Repository</legend>
         {field(
           'repo',
-          'Local path',
+          'Path or URL',
           <input
             className="input"
             required
             spellCheck={false}
-            placeholder="/home/you/src/project"
+            placeholder="/home/you/src/project or git@host:team/project.git"
             {...a11y('repo')}
             value={values.repo}
             onChange={set('repo')}
           />,
-          'A git repository on the machine the server runs on.',
+          'A git repository on the machine the server runs on, or an https:// or SSH URL (cloned once, fetched for each session).',
         )}
         {field(
           'branch',
@@ -200,6 +230,51 @@ export function CreateForm({
             onChange={set('branch')}
           />,
         )}
+        {isRemoteRepo(values.repo.trim()) &&
+          field(
+            'sshKey',
+            'SSH private key',
+            <textarea
+              className="input input-mono"
+              rows={4}
+              spellCheck={false}
+              autoComplete="off"
+              placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
+              {...a11y('sshKey')}
+              value={values.sshKey}
+              onChange={set('sshKey')}
+            />,
+            'For an SSH URL: kept encrypted, used only for this session’s clone, fetch and push, never shown again.',
+          )}
+        <div className="field-pair">
+          {field(
+            'gitName',
+            'Git user name',
+            <input
+              className="input"
+              autoComplete="name"
+              placeholder="berth session"
+              {...a11y('gitName')}
+              value={values.gitName}
+              onChange={set('gitName')}
+            />,
+          )}
+          {field(
+            'gitEmail',
+            'Git email',
+            <input
+              className="input"
+              type="email"
+              autoComplete="email"
+              spellCheck={false}
+              placeholder="NAME@sessions.berth.invalid"
+              {...a11y('gitEmail')}
+              value={values.gitEmail}
+              onChange={set('gitEmail')}
+            />,
+            'Commits made in the session carry this identity.',
+          )}
+        </div>
       </fieldset>
       <fieldset className="form-section" disabled={busy}>
         <legend>Container</legend>

@@ -56,7 +56,7 @@ describe('create form', () => {
     await screen.findByLabelText('Image');
     type('Name', 'fix-login');
     type('Description', 'Make login work');
-    type('Local path', '/home/ann/src/shop');
+    type('Path or URL', '/home/ann/src/shop');
     type('CPUs', '1.5');
     type('Memory', '512m');
     fireEvent.change(screen.getByLabelText('Share with team'), { target: { value: 'web' } });
@@ -99,9 +99,9 @@ describe('create form', () => {
     });
     await screen.findByLabelText('Image');
     type('Name', 'fix-login');
-    type('Local path', '/tmp/nothing');
+    type('Path or URL', '/tmp/nothing');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    const repo = screen.getByLabelText('Local path');
+    const repo = screen.getByLabelText('Path or URL');
     expect(await screen.findByText(/is not a git repository/)).toBeTruthy();
     expect(repo.getAttribute('aria-invalid')).toBe('true');
     expect(document.getElementById(repo.getAttribute('aria-describedby')!)?.textContent).toBe(
@@ -119,7 +119,7 @@ describe('create form', () => {
     });
     await screen.findByLabelText('Image');
     type('Name', 'fix-login');
-    type('Local path', '/home/ann/src/shop');
+    type('Path or URL', '/home/ann/src/shop');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('The session was not created');
@@ -134,9 +134,42 @@ describe('create form', () => {
     type('Variable 1 name', '1BAD');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
     expect(screen.getByText('a name is required')).toBeTruthy();
-    expect(screen.getByText('the path of a git repository is required')).toBeTruthy();
+    expect(screen.getByText('the path or URL of a git repository is required')).toBeTruthy();
     expect(screen.getByText('a size such as 512m or 2g')).toBeTruthy();
     expect(screen.getByText(/is not a variable name/)).toBeTruthy();
     expect(server.calls.some((c) => c.method === 'POST')).toBe(false);
+  });
+
+  it('takes an SSH key and a git identity for a remote repository, checking the key’s shape first', async () => {
+    const made = makeSession({ name: 'fix-login', remote: 'git@example.test:shop.git', hasSshKey: true });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'POST /api/v1/sessions': () => ndjson([{ session: made }]),
+      'GET /api/v1/sessions/fix-login': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    expect(screen.queryByLabelText('SSH private key')).toBeNull();
+    type('Name', 'fix-login');
+    type('Path or URL', 'git@example.test:shop.git');
+    type('SSH private key', 'ssh-ed25519 AAAAC3Nza ann@laptop');
+    type('Git user name', 'Ann');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(screen.getByText('that is a public key; paste the private key')).toBeTruthy();
+    expect(screen.getByText('give an email with the name')).toBeTruthy();
+    expect(server.calls.some((c) => c.method === 'POST')).toBe(false);
+
+    const key =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+    type('SSH private key', key);
+    type('Git email', 'ann@example.test');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'fix-login' })).toBeTruthy();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({
+      name: 'fix-login',
+      repo: 'git@example.test:shop.git',
+      sshKey: `${key}\n`,
+      gitUser: { name: 'Ann', email: 'ann@example.test' },
+    });
   });
 });

@@ -13,6 +13,9 @@ describe('fieldOfProblem', () => {
     expect(fieldOfProblem('memory must be at least 6m')).toBe('memory');
     expect(fieldOfProblem('environment variable name "1A" is not valid')).toBe('env');
     expect(fieldOfProblem('body: /memoryBytes must be >= 6291456')).toBe('memory');
+    expect(fieldOfProblem('that is an SSH public key; berth needs the private key')).toBe('sshKey');
+    expect(fieldOfProblem('a git email is an address like name@example.com')).toBe('gitEmail');
+    expect(fieldOfProblem('a git user name is 1 to 200 characters')).toBe('gitName');
     expect(fieldOfProblem('10 sessions are running: the limit')).toBeNull();
   });
 });

@@ -7,11 +7,17 @@ export type CreateField =
   | 'cpus'
   | 'memory'
   | 'env'
-  | 'team';
+  | 'team'
+  | 'sshKey'
+  | 'gitName'
+  | 'gitEmail';
 
 /** The server's words for each field, most specific first (see core's InvalidInput messages). */
 const MENTIONS: [CreateField, RegExp][] = [
   ['env', /environment variable|\/env\b/i],
+  ['sshKey', /\bSSH (?:public |private )?key|\/sshKey\b/i],
+  ['gitName', /git user name|\/gitUser\/name\b/i],
+  ['gitEmail', /git email|\/gitUser\/email\b/i],
   ['name', /session name|session named|\/name\b/i],
   ['repo', /repository|not a git repo|\/repo\b|working copy/i],
   ['branch', /\bbranch\b/i],
