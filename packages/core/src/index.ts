@@ -20,7 +20,12 @@ export {
   parseSize,
 } from './config/config.js';
 export { formatDuration, MAX_DURATION_SECONDS, parseDuration } from './config/duration.js';
-export type { IdleDefaults, IsolationDefaults, KindLimits, SessionDefaults } from './config/session-defaults.js';
+export type {
+  IdleDefaults,
+  IsolationDefaults,
+  KindLimits,
+  SessionDefaults,
+} from './config/session-defaults.js';
 export { type Core, type OpenCoreOptions, openCore } from './core.js';
 export * from './errors/berth-error.js';
 export {

@@ -5,8 +5,8 @@ import type { SessionLimits } from '../session/session.js';
 import { type SessionDefaults, sessionDefaultsFrom } from './session-defaults.js';
 import { parseSize } from './size.js';
 
-export { parseSize };
 export { formatDuration, parseDuration } from './duration.js';
+export { parseSize };
 
 export interface BerthConfig extends SessionDefaults {
   /** All of berth's state: database, socket, working copies. */

@@ -1,12 +1,7 @@
 import type { BerthConfig } from '../config/config.js';
 import { formatDuration, MAX_DURATION_SECONDS } from '../config/duration.js';
 import { InvalidInput } from '../errors/berth-error.js';
-import {
-  type IdlePolicy,
-  SESSION_KINDS,
-  type SessionKind,
-  type SessionLimits,
-} from './session.js';
+import { type IdlePolicy, SESSION_KINDS, type SessionKind, type SessionLimits } from './session.js';
 
 /** What decides a session's kind: an explicit `kind`, else an agent, else a preview, else a shell. */
 export interface KindHints {
