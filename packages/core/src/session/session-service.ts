@@ -167,6 +167,7 @@ export class SessionService {
     const s = await this.deps.store.get(sessionId);
     if (!s || isTerminal(s.status)) {
       this.activityWrites.delete(sessionId);
+      this.activitySeen.delete(sessionId);
       return;
     }
     await this.deps.store.update(sessionId, { lastActivityAt: now.toISOString() });
