@@ -2,11 +2,13 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Static } from 'typebox';
 import WebSocket from 'ws';
 import type { Token, User } from './auth.js';
+import type { PatchSessionRequest } from './resources.js';
 import type { Team } from './teams.js';
 
 type TeamInfo = Static<typeof Team>;
 
 import type {
+  Capabilities,
   CreateProgressLine,
   CreateSessionRequest,
   DaemonInfo,
@@ -199,6 +201,15 @@ export class BerthClient {
       }
     }
     throw new Error('the daemon ended the create stream without an answer');
+  }
+
+  /** Rename, describe, change limits or the idle policy (`PATCH /api/v1/sessions/:name`). */
+  updateSession(name: string, change: Static<typeof PatchSessionRequest>): Promise<Session> {
+    return this.json('PATCH', `${API_PREFIX}/sessions/${enc(name)}`, change);
+  }
+
+  getCapabilities(): Promise<Capabilities> {
+    return this.json('GET', `${API_PREFIX}/capabilities`);
   }
 
   act(name: string, action: SessionAction): Promise<Session> {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Session } from './schemas.js';
+import { IdleFields, Session } from './schemas.js';
 
 export const PatchSessionRequest = Type.Object(
   {
@@ -7,6 +7,7 @@ export const PatchSessionRequest = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 256 })),
     memoryBytes: Type.Optional(Type.Integer({ minimum: 6 * 1024 * 1024 })),
+    ...IdleFields,
   },
   { additionalProperties: false, minProperties: 1 },
 );

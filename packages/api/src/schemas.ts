@@ -92,6 +92,22 @@ export const SessionListQuery = Type.Object({
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
 
+/** What kind of session, how isolated, how many pids, when it idles: shared by create and patch. */
+export const IdleAction = Type.Union([Type.Literal('pause'), Type.Literal('stop')]);
+export const IdleFields = {
+  /** Seconds without activity before the idle action; 0 never. */
+  idleTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400 })),
+  idleAction: Type.Optional(IdleAction),
+};
+const SessionShapeFields = {
+  /** Overrides the kind the request implies (agent → agent, preview → preview, else shell). */
+  kind: Type.Optional(Type.Union([Type.Literal('shell'), Type.Literal('agent'), Type.Literal('preview')])),
+  pids: Type.Optional(Type.Integer({ minimum: 16, maximum: 1_000_000 })),
+  /** gvisor only where the engine has runsc registered (see GET /api/v1/capabilities). */
+  runtime: Type.Optional(Type.Union([Type.Literal('runc'), Type.Literal('gvisor')])),
+  ...IdleFields,
+};
+
 export const CreateSessionRequest = Type.Object(
   {
     // Bounded here; the service's slug rules give the helpful message for anything shorter.
@@ -119,6 +135,7 @@ export const CreateSessionRequest = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    ...SessionShapeFields,
   },
   { additionalProperties: false },
 );
@@ -268,6 +285,13 @@ export const Capabilities = Type.Object({
   limits: Type.Object({
     maxRunningSessions: Type.Integer({ minimum: 1 }),
     defaultLimits: ResourceLimits,
+    /** The default limits of each kind of session (shell: defaultLimits). */
+    profiles: Type.Object({ shell: ResourceLimits, agent: ResourceLimits, preview: ResourceLimits }),
+  }),
+  /** Whether sessions may ask for `runtime: gvisor`, and the engine runtime berth uses for it. */
+  gvisor: Type.Object({
+    available: Type.Boolean(),
+    runtime: Type.String({ description: 'the OCI runtime name asked of the engine (BERTH_GVISOR_RUNTIME)' }),
   }),
   auth: Type.Object({
     modes: Type.Array(Type.String(), {

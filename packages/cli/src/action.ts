@@ -30,6 +30,10 @@ export function sessionJson(s: Session) {
     image: s.image,
     containerId: s.containerId,
     limits: s.limits,
+    kind: s.kind,
+    runtime: s.runtime,
+    idle: s.idle,
+    lastActivityAt: s.lastActivityAt,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };

@@ -19,6 +19,7 @@ import { register as show } from './commands/show.js';
 import { register as stats } from './commands/stats.js';
 import { register as team } from './commands/team.js';
 import { register as token } from './commands/token.js';
+import { register as update } from './commands/update.js';
 import { register as user } from './commands/user.js';
 import { EXIT } from './output.js';
 
@@ -41,6 +42,7 @@ for (const register of [
   stats,
   diff,
   lifecycle,
+  update,
   finish,
   rm,
   image,

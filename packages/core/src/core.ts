@@ -9,6 +9,7 @@ import { DockerRuntime } from './runtime/docker-runtime.js';
 import type { EngineCallObserver } from './runtime/runtime.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { Secrets } from './secrets/secrets.js';
+import { IdleWatcher } from './session/idle-watcher.js';
 import { Reconciler } from './session/reconciler.js';
 import { SessionService } from './session/session-service.js';
 import { openStore } from './store/open-store.js';
@@ -20,6 +21,8 @@ export interface Core {
   config: BerthConfig;
   service: SessionService;
   reconciler: Reconciler;
+  /** Pauses or stops sessions idle for their timeout; runs from startWatching until close. */
+  idle: IdleWatcher;
   runtime: DockerRuntime;
   events: InProcessEventBus;
   /** SQLite under BERTH_HOME, or PostgreSQL when config.databaseUrl is set. */
@@ -71,6 +74,7 @@ export async function openCore(
     remotes,
   });
   const reconciler = new Reconciler({ service, store, runtime, logger, events });
+  const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;
   // Engine events being applied right now: close() lets them finish before the store goes.
@@ -83,6 +87,7 @@ export async function openCore(
     config,
     service,
     reconciler,
+    idle,
     runtime,
     events,
     store,
@@ -109,9 +114,11 @@ export async function openCore(
         },
         since,
       );
+      idle.start();
     },
     async close() {
       stop.abort();
+      await idle.stop();
       await watching;
       await Promise.all(applying);
       await store.close();

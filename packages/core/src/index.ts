@@ -19,6 +19,13 @@ export {
   parsePortRange,
   parseSize,
 } from './config/config.js';
+export { formatDuration, MAX_DURATION_SECONDS, parseDuration } from './config/duration.js';
+export type {
+  IdleDefaults,
+  IsolationDefaults,
+  KindLimits,
+  SessionDefaults,
+} from './config/session-defaults.js';
 export { type Core, type OpenCoreOptions, openCore } from './core.js';
 export * from './errors/berth-error.js';
 export {
@@ -41,6 +48,14 @@ export type { PortAllocator, PortLease } from './ports/port-allocator.js';
 export type { PortLeaseStore } from './ports/port-lease-store.js';
 export { hostPortFree, type PortRange, StorePortAllocator } from './ports/store-port-allocator.js';
 export { DockerRuntime } from './runtime/docker-runtime.js';
+export {
+  GVISOR_PIDS_HEADROOM,
+  type GvisorCapability,
+  gvisorCapability,
+  gvisorInstallHint,
+  type Isolation,
+  resolveIsolation,
+} from './runtime/isolation.js';
 export { LABEL_HOME, LABEL_MANAGED, LABEL_SESSION_ID, LABEL_SESSION_NAME } from './runtime/labels.js';
 export type {
   ContainerRuntime,
@@ -56,6 +71,14 @@ export type {
 export { SecretBox } from './secrets/secret-box.js';
 export type { SecretStore } from './secrets/secret-store.js';
 export { Secrets } from './secrets/secrets.js';
+export { IdleWatcher, type IdleWatcherDeps } from './session/idle-watcher.js';
+export {
+  changeIdlePolicy,
+  defaultLimitsFor,
+  idlePolicyFor,
+  idleReason,
+  sessionKindFor,
+} from './session/profiles.js';
 export { Reconciler } from './session/reconciler.js';
 export {
   branchFor,
@@ -80,6 +103,7 @@ export {
   type Progress,
   type SessionChange,
   SessionService,
+  type StatusChangeOptions,
 } from './session/session-service.js';
 export { canTransition } from './session/state-machine.js';
 export { openStore } from './store/open-store.js';

@@ -159,7 +159,13 @@ describe('API metadata', () => {
       limits: {
         maxRunningSessions: core.config.maxRunningSessions,
         defaultLimits: core.config.defaultLimits,
+        profiles: {
+          shell: core.config.defaultLimits,
+          agent: { cpus: 1, memoryBytes: 2 * 1024 ** 3, pids: core.config.defaultLimits.pids },
+          preview: { cpus: 0.5, memoryBytes: 1024 ** 3, pids: core.config.defaultLimits.pids },
+        },
       },
+      gvisor: { available: Object.keys(info.Runtimes).includes('runsc'), runtime: 'runsc' },
       auth: { modes: expect.arrayContaining(['unix-socket']) },
     });
   });

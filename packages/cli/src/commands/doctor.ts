@@ -60,11 +60,16 @@ async function checks(): Promise<Check[]> {
             },
       );
     }
+    const { gvisorInstallHint } = await import('@berth/core');
+    const gvisor = cfg.isolation.gvisorRuntime;
+    const registered = parsed.Runtimes !== undefined && gvisor in parsed.Runtimes;
     out.push({
       name: 'gvisor',
-      status: 'ok',
-      detail:
-        parsed.Runtimes && 'runsc' in parsed.Runtimes ? 'runsc registered' : 'not registered (optional)',
+      status: registered || cfg.isolation.defaultRuntime !== 'gvisor' ? 'ok' : 'fail',
+      detail: registered
+        ? `${gvisor} registered: sessions may ask for --runtime gvisor`
+        : `${gvisor} not registered (optional: stronger isolation with --runtime gvisor)`,
+      ...(registered ? {} : { hint: gvisorInstallHint(gvisor) }),
     });
   } catch {
     out.push({

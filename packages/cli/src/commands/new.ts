@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseSize } from '@berth/core/config';
+import { parseDuration, parseSize } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
@@ -28,6 +28,19 @@ async function readSshKey(source: string): Promise<string> {
   }
 }
 
+/** `--idle-timeout` and `--idle-action` as the API takes them (new and update share them). */
+export function idleOptions(o: Record<string, unknown>): {
+  idleTimeoutSeconds?: number;
+  idleAction?: 'pause' | 'stop';
+} {
+  return {
+    ...(o.idleTimeout !== undefined
+      ? { idleTimeoutSeconds: parseDuration(String(o.idleTimeout), '--idle-timeout') }
+      : {}),
+    ...(o.idleAction !== undefined ? { idleAction: String(o.idleAction) as 'pause' | 'stop' } : {}),
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('new')
@@ -41,6 +54,11 @@ export function register(program: Command): void {
     .option('--image <image>', 'session image (default: $BERTH_IMAGE or berth/session:bookworm)')
     .option('--cpus <n>', 'CPU limit, e.g. 1.5', Number)
     .option('--memory <size>', 'memory limit, e.g. 512m or 2g')
+    .option('--pids <n>', 'process limit (default: $BERTH_DEFAULT_PIDS or 512)', Number)
+    .option('--kind <kind>', 'shell, agent or preview: picks the default limits and idle timeout')
+    .option('--runtime <runtime>', 'runc (default) or gvisor, where the engine has runsc registered')
+    .option('--idle-timeout <duration>', 'pause or stop after this long idle, e.g. 10m or 1h; 0 never')
+    .option('--idle-action <action>', 'what an idle session gets: pause (default) or stop')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectEnv, {})
     .option('--team <team>', 'share the session with a team you belong to')
     .option('--description <text>', 'what the session is for')
@@ -63,6 +81,10 @@ export function register(program: Command): void {
             ...(o.image ? { image: String(o.image) } : {}),
             ...(o.cpus !== undefined ? { cpus: o.cpus as number } : {}),
             ...(o.memory ? { memoryBytes: parseSize(String(o.memory)) } : {}),
+            ...(o.pids !== undefined ? { pids: o.pids as number } : {}),
+            ...(o.kind ? { kind: String(o.kind) as 'shell' | 'agent' | 'preview' } : {}),
+            ...(o.runtime ? { runtime: String(o.runtime) as 'runc' | 'gvisor' } : {}),
+            ...idleOptions(o),
             env: o.env as Record<string, string>,
             ...(o.team ? { team: String(o.team) } : {}),
             ...(o.description ? { description: String(o.description) } : {}),

@@ -1,3 +1,4 @@
+import { formatDuration } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
@@ -29,7 +30,16 @@ export function register(program: Command): void {
           ['git user', `${s.gitUser.name} <${s.gitUser.email}>${s.hasSshKey ? ', with an SSH key' : ''}`],
           ['image', s.image],
           ['container', s.containerId?.slice(0, 12) ?? '-'],
+          ['kind', s.kind],
           ['limits', `${s.limits.cpus} CPU, ${gib(s.limits.memoryBytes)}, ${s.limits.pids} pids`],
+          ['runtime', s.runtime === 'gvisor' ? 'gvisor (runsc)' : s.runtime],
+          [
+            'idle',
+            s.idle.timeoutSeconds === 0
+              ? 'never idles'
+              : `${s.idle.action === 'pause' ? 'paused' : 'stopped'} after ${formatDuration(s.idle.timeoutSeconds)} without activity`,
+          ],
+          ['last activity', s.lastActivityAt],
           ['created', s.createdAt],
         ];
         process.stdout.write(`${table(rows)}\n`);

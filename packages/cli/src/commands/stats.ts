@@ -14,10 +14,12 @@ export function register(program: Command): void {
     .action(
       action(async (name: string | undefined, o: { json?: boolean }) => {
         const client = await connect();
-        const names = name
-          ? [name]
-          : (await client.listSessions()).filter((s) => s.status === 'running').map((s) => s.name);
-        const stats = await Promise.all(names.map(async (n) => ({ name: n, ...(await client.stats(n)) })));
+        const sessions = name
+          ? [await client.getSession(name)]
+          : (await client.listSessions()).filter((s) => s.status === 'running');
+        const stats = await Promise.all(
+          sessions.map(async (s) => ({ name: s.name, ...(await client.stats(s.name)), limits: s.limits })),
+        );
         if (o.json) {
           printJson(name ? stats[0] : stats);
           return 0;
@@ -26,10 +28,10 @@ export function register(program: Command): void {
         for (const s of stats) {
           rows.push([
             s.name,
-            `${s.cpuPercent.toFixed(1)}%`,
+            `${s.cpuPercent.toFixed(1)}% / ${s.limits.cpus} CPU`,
             `${mib(s.memoryBytes)} / ${mib(s.memoryLimitBytes)}`,
             `${mib(s.networkRxBytes)} / ${mib(s.networkTxBytes)}`,
-            String(s.pids),
+            `${s.pids} / ${s.limits.pids}`,
           ]);
         }
         process.stdout.write(`${table(rows)}\n`);

@@ -2,8 +2,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { SessionLimits } from '../session/session.js';
+import { type SessionDefaults, sessionDefaultsFrom } from './session-defaults.js';
+import { parseSize } from './size.js';
 
-export interface BerthConfig {
+export { formatDuration, parseDuration } from './duration.js';
+export { parseSize };
+
+export interface BerthConfig extends SessionDefaults {
   /** All of berth's state: database, socket, working copies. */
   home: string;
   socketPath: string;
@@ -48,19 +53,6 @@ function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
     });
   }
   return n;
-}
-
-const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i;
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-/** `512m`, `2g`, `1.5GiB`, `1073741824` → bytes. */
-export function parseSize(raw: string): number {
-  const m = SIZE_RE.exec(raw.trim());
-  if (!m)
-    throw new InvalidInput(`${JSON.stringify(raw)} is not a size`, { hint: 'use a size such as 512m or 2g' });
-  const bytes = Math.round(Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] ?? 1));
-  if (bytes < 6 * 1024 * 1024) throw new InvalidInput(`memory ${raw} is below the engine's minimum of 6m`);
-  return bytes;
 }
 
 /** BERTH_DATABASE_URL: a `postgres://` or `postgresql://` URL; unset keeps the SQLite file. */
@@ -128,5 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       .split(',')
       .map((h) => h.trim())
       .filter(Boolean),
+    ...sessionDefaultsFrom(env),
   };
 }

@@ -195,6 +195,7 @@ export class DockerRuntime implements ContainerRuntime {
           NanoCpus: Math.round(spec.cpus * 1e9),
           Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
           NetworkMode: spec.network,
+          ...(spec.runtime ? { Runtime: spec.runtime } : {}),
           RestartPolicy: { Name: 'no' },
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         },
@@ -406,7 +407,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async stats(id: string): Promise<ContainerStats> {
+  async stats(id: string, opts: { quick?: boolean } = {}): Promise<ContainerStats> {
     // One-shot stats answer in ~17 ms but carry no previous CPU sample: keep our own.
     const sample = async () =>
       (await this.engine('container.stats', 'read stats', () =>
@@ -414,6 +415,7 @@ export class DockerRuntime implements ContainerRuntime {
       )) as unknown as DockerStats;
     let s = await sample();
     let prev = this.lastCpu.get(id);
+    if (!prev && opts.quick) prev = { total: s.cpu_stats.cpu_usage.total_usage, system: 0 };
     if (!prev) {
       prev = { total: s.cpu_stats.cpu_usage.total_usage, system: s.cpu_stats.system_cpu_usage ?? 0 };
       await new Promise((r) => setTimeout(r, 200));
@@ -429,6 +431,7 @@ export class DockerRuntime implements ContainerRuntime {
     const cache = s.memory_stats.stats?.cache ?? s.memory_stats.stats?.inactive_file ?? 0;
     return {
       cpuPercent: Math.max(0, Math.round(cpuPercent * 100) / 100),
+      cpuUsageNanos: total,
       memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - cache),
       memoryLimitBytes: s.memory_stats.limit ?? 0,
       networkRxBytes: nets.reduce((a, n) => a + n.rx_bytes, 0),

@@ -20,6 +20,8 @@ export interface ContainerSpec {
   memoryBytes: number;
   pids: number;
   network: string;
+  /** The engine's name for the OCI runtime (`runsc` for gVisor); unset: the engine's default. */
+  runtime?: string;
 }
 
 export type ContainerStatus =
@@ -65,6 +67,8 @@ export interface InteractiveExec {
 
 export interface ContainerStats {
   cpuPercent: number;
+  /** CPU time the container has used since it started, in nanoseconds (cumulative). */
+  cpuUsageNanos: number;
   memoryBytes: number;
   memoryLimitBytes: number;
   networkRxBytes: number;
@@ -110,7 +114,8 @@ export interface ContainerRuntime {
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
   execInteractive(id: string, opts: ExecOptions & { cols?: number; rows?: number }): Promise<InteractiveExec>;
   logs(id: string, opts: { tail?: number; follow: boolean; signal?: AbortSignal }): AsyncIterable<LogChunk>;
-  stats(id: string): Promise<ContainerStats>;
+  /** `quick`: one sample only (cpuPercent is 0 without an earlier one); for the idle watcher. */
+  stats(id: string, opts?: { quick?: boolean }): Promise<ContainerStats>;
   /** Engine events for berth's containers; ends when the signal aborts. Reconnects on its own. */
   events(
     signal: AbortSignal,

@@ -11,6 +11,7 @@ import {
 } from '../errors/berth-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import { type Isolation, resolveIsolation } from '../runtime/isolation.js';
 import { sessionLabels } from '../runtime/labels.js';
 import { assertSafeMounts } from '../runtime/mount-policy.js';
 import type {
@@ -31,12 +32,16 @@ import { parseSshKey } from '../workspace/ssh-key.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';
 import { checkGitUser } from './git-identity.js';
 import { KeyedLock } from './keyed-lock.js';
+import { changeIdlePolicy, defaultLimitsFor, idlePolicyFor, sessionKindFor } from './profiles.js';
 import {
   branchFor,
+  type IdlePolicy,
   isTerminal,
   parseSessionName,
   type Session,
+  type SessionKind,
   type SessionLimits,
+  type SessionRuntime,
   type SessionStatus,
 } from './session.js';
 import { assertRunning, assertTransition } from './state-machine.js';
@@ -57,6 +62,14 @@ export interface CreateSessionInput {
   sshKey?: string;
   /** Who the session's commits are by (default: 'berth session' <NAME@sessions.berth.invalid>). */
   gitUser?: { name: string; email: string };
+  /** Overrides the kind the other fields imply (agent → agent, preview → preview, else shell). */
+  kind?: SessionKind;
+  pids?: number;
+  /** runc (the default, BERTH_RUNTIME) or gvisor where the engine has runsc registered. */
+  runtime?: SessionRuntime;
+  /** Seconds without activity before the idle action; 0 never. Default: the kind's (config.idle). */
+  idleTimeoutSeconds?: number;
+  idleAction?: IdlePolicy['action'];
 }
 
 export interface FinishOptions {
@@ -76,6 +89,15 @@ export interface SessionChange {
   description?: string;
   cpus?: number;
   memoryBytes?: number;
+  idleTimeoutSeconds?: number;
+  idleAction?: IdlePolicy['action'];
+}
+
+export interface StatusChangeOptions {
+  /** Recorded as the session's statusReason (and in its event). */
+  reason?: string;
+  /** Checked under the session's lock: false leaves the session as it is. */
+  onlyIf?: (s: Session) => boolean;
 }
 
 export interface SessionServiceDeps {
@@ -118,7 +140,10 @@ function checkDescription(raw: string | undefined): string {
   return d;
 }
 
-function checkLimits(input: CreateSessionInput, defaults: SessionLimits): SessionLimits {
+function checkLimits(
+  input: Pick<CreateSessionInput, 'cpus' | 'memoryBytes' | 'pids'>,
+  defaults: SessionLimits,
+): SessionLimits {
   const cpus = input.cpus ?? defaults.cpus;
   if (typeof cpus !== 'number' || !Number.isFinite(cpus) || cpus < 0.01 || cpus > 256) {
     throw new InvalidInput(`cpus must be a number between 0.01 and 256, not ${String(input.cpus)}`);
@@ -127,7 +152,13 @@ function checkLimits(input: CreateSessionInput, defaults: SessionLimits): Sessio
   if (!Number.isInteger(memoryBytes) || memoryBytes < 6 * 1024 * 1024 || memoryBytes > 2 ** 50) {
     throw new InvalidInput('memory must be at least 6m', { hint: 'pass --memory 512m or --memory 2g' });
   }
-  return { cpus, memoryBytes, pids: defaults.pids };
+  const pids = input.pids ?? defaults.pids;
+  if (!Number.isInteger(pids) || pids < 16 || pids > 1_000_000) {
+    throw new InvalidInput(`pids must be a whole number between 16 and 1000000, not ${String(input.pids)}`, {
+      hint: 'pass --pids 512, or leave it out for the default',
+    });
+  }
+  return { cpus, memoryBytes, pids };
 }
 
 /** Orchestrates every session operation: validate, write intent, act, undo on failure. */
@@ -137,6 +168,8 @@ export class SessionService {
   private readonly inFlight = new Set<string>();
   /** When each session's activity was last written (ms since the epoch). */
   private readonly activityWrites = new Map<string, number>();
+  /** When activity on each session was last seen, written or not: what the idle watcher reads. */
+  private readonly activitySeen = new Map<string, number>();
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
@@ -150,15 +183,22 @@ export class SessionService {
    */
   async noteActivity(sessionId: string): Promise<void> {
     const now = this.deps.clock.now();
+    this.activitySeen.set(sessionId, now.getTime());
     const last = this.activityWrites.get(sessionId) ?? 0;
     if (now.getTime() - last < ACTIVITY_WRITE_MS) return;
     this.activityWrites.set(sessionId, now.getTime());
     const s = await this.deps.store.get(sessionId);
     if (!s || isTerminal(s.status)) {
       this.activityWrites.delete(sessionId);
+      this.activitySeen.delete(sessionId);
       return;
     }
     await this.deps.store.update(sessionId, { lastActivityAt: now.toISOString() });
+  }
+
+  /** The latest activity on a session (ms since the epoch), including what is not yet written. */
+  lastActivity(s: Pick<Session, 'id' | 'lastActivityAt'>): number {
+    return Math.max(Date.parse(s.lastActivityAt) || 0, this.activitySeen.get(s.id) ?? 0);
   }
 
   isInFlight(id: string): boolean {
@@ -191,7 +231,10 @@ export class SessionService {
     const { config, store, runtime, workspaces, clock } = this.deps;
     const name = parseSessionName(input.name);
     const env = checkEnv(input.env);
-    const limits = checkLimits(input, config.defaultLimits);
+    const kind = sessionKindFor(input);
+    const limits = checkLimits(input, defaultLimitsFor(kind, config));
+    const idle = idlePolicyFor(kind, input, config);
+    const isolation = await resolveIsolation(input.runtime, { runtime, config });
     const image = input.image || config.defaultImage;
     const remote = this.deps.remotes ? parseRemote(input.repo) : null;
     const sshKey = input.sshKey === undefined || input.sshKey === null ? null : parseSshKey(input.sshKey);
@@ -254,13 +297,13 @@ export class SessionService {
       ownerId: input.ownerId ?? null,
       teamId: input.teamId ?? null,
       description: checkDescription(input.description),
-      kind: 'shell',
+      kind,
       agent: null,
       remote: remote?.url ?? null,
       hasSshKey: sshKey !== null,
       gitUser,
-      runtime: 'runc',
-      idle: { timeoutSeconds: 0, action: 'pause' },
+      runtime: isolation.runtime,
+      idle,
       lastActivityAt: now,
       preview: null,
       createdAt: now,
@@ -274,7 +317,7 @@ export class SessionService {
     this.inFlight.add(id);
     this.deps.events.publish({ type: 'session.created', session });
     try {
-      return await this.locks.run(id, () => this.build(session, repo, progress, sshKey));
+      return await this.locks.run(id, () => this.build(session, repo, progress, { sshKey, isolation }));
     } finally {
       this.inFlight.delete(id);
     }
@@ -284,13 +327,15 @@ export class SessionService {
     session: Session,
     repo: RepoInfo,
     progress: Progress,
-    sshKey: string | null = null,
+    extras: { sshKey: string | null; isolation: Isolation },
   ): Promise<Session> {
     const { config, runtime, workspaces } = this.deps;
     const undo: Array<() => Promise<unknown>> = [];
     const [uid, gid] = session.user.split(':').map(Number) as [number, number];
     try {
-      if (sshKey) await this.deps.secrets!.put(SSH_KEY_SCOPE(session.id), SSH_KEY_NAME, sshKey);
+      if (extras.sshKey) {
+        await this.deps.secrets!.put(SSH_KEY_SCOPE(session.id), SSH_KEY_NAME, extras.sshKey);
+      }
       progress('making the working copy');
       // create() undoes its own partial work; this undo is only for what comes after it (and it
       // must never run when create() failed on a branch that already existed).
@@ -336,8 +381,9 @@ export class SessionService {
         mounts,
         cpus: session.limits.cpus,
         memoryBytes: session.limits.memoryBytes,
-        pids: session.limits.pids,
+        pids: session.limits.pids + extras.isolation.pidsHeadroom,
         network: config.sessionNetwork,
+        ...(extras.isolation.ociRuntime ? { runtime: extras.isolation.ociRuntime } : {}),
       });
       undo.push(() => runtime.remove(containerId));
       await this.deps.store.update(session.id, { containerId });
@@ -403,11 +449,14 @@ export class SessionService {
     extra: SessionPatch = {},
   ) {
     assertTransition(session.name, session.status, to, verb);
+    const now = this.deps.clock.now().toISOString();
     const updated = await this.deps.store.update(session.id, {
       ...extra,
       status: to,
       statusReason: reason,
-      updatedAt: this.deps.clock.now().toISOString(),
+      updatedAt: now,
+      // Starting or resuming is activity: the idle timeout counts from here.
+      ...(to === 'running' ? { lastActivityAt: now } : {}),
     });
     this.deps.events.publish({
       type: 'session.status.changed',
@@ -424,12 +473,13 @@ export class SessionService {
     return this.locks.run(found.id, async () => work((await this.deps.store.get(found.id)) ?? found));
   }
 
-  pause(ref: string): Promise<Session> {
+  /** `opts` is for berth's own callers (the idle watcher): the reason to record, a last check under the lock. */
+  pause(ref: string, opts: StatusChangeOptions = {}): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status === 'paused') return s;
+      if (s.status === 'paused' || (opts.onlyIf && !opts.onlyIf(s))) return s;
       assertTransition(s.name, s.status, 'paused', 'pause');
       await this.deps.runtime.pause(s.containerId!);
-      return this.transition(s, 'paused', null, 'pause');
+      return this.transition(s, 'paused', opts.reason ?? null, 'pause');
     });
   }
 
@@ -443,13 +493,13 @@ export class SessionService {
     });
   }
 
-  stop(ref: string): Promise<Session> {
+  stop(ref: string, opts: StatusChangeOptions = {}): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status === 'stopped') return s;
+      if (s.status === 'stopped' || (opts.onlyIf && !opts.onlyIf(s))) return s;
       assertTransition(s.name, s.status, 'stopped', 'stop');
       if (s.status === 'paused') await this.deps.runtime.unpause(s.containerId!);
       await this.deps.runtime.stop(s.containerId!);
-      return this.transition(s, 'stopped', 'stopped by request', 'stop');
+      return this.transition(s, 'stopped', opts.reason ?? 'stopped by request', 'stop');
     });
   }
 
@@ -485,8 +535,11 @@ export class SessionService {
       if (s.status === 'creating') throw new IllegalTransition(`session '${s.name}' is still being created`);
       const patch: SessionPatch = {};
       if (change.description !== undefined) patch.description = checkDescription(change.description);
+      if (change.idleTimeoutSeconds !== undefined || change.idleAction !== undefined) {
+        patch.idle = changeIdlePolicy(s.idle, change);
+      }
       if (change.cpus !== undefined || change.memoryBytes !== undefined) {
-        const limits = checkLimits({ name: s.name, repo: s.repo, ...change }, s.limits);
+        const limits = checkLimits(change, s.limits);
         if (s.containerId && !isTerminal(s.status)) {
           await this.deps.runtime.update(s.containerId, {
             cpus: limits.cpus,
@@ -528,6 +581,7 @@ export class SessionService {
     ) {
       throw new InvalidInput('a command is required', { hint: 'e.g. `berth exec NAME -- ls -la`' });
     }
+    await this.noteActivity(s.id);
     return this.deps.runtime.exec(s.containerId!, {
       cmd,
       user: s.user,
@@ -542,6 +596,7 @@ export class SessionService {
   ): Promise<InteractiveExec> {
     const s = await this.get(ref);
     assertRunning(s.name, s.status, 'open a shell');
+    await this.noteActivity(s.id);
     return this.deps.runtime.execInteractive(s.containerId!, {
       cmd:
         opts.cmd && opts.cmd.length > 0

@@ -1,5 +1,5 @@
 import { API_PREFIX, BERTH_VERSION, Capabilities, ServerConfig } from '@berth/api';
-import type { Core } from '@berth/core';
+import { type Core, defaultLimitsFor } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
 export interface MetaOptions {
@@ -49,6 +49,7 @@ export const metaRoutes: FastifyPluginAsyncTypebox<MetaOptions> = async (app, op
     async () => {
       // An engine that does not answer is a fact to report here, not an error.
       const engine = await runtime.info().catch(() => null);
+      const gvisor = engine?.runtimes.includes(config.isolation.gvisorRuntime) ?? false;
       return {
         version: BERTH_VERSION,
         apiPrefix: API_PREFIX,
@@ -57,10 +58,19 @@ export const metaRoutes: FastifyPluginAsyncTypebox<MetaOptions> = async (app, op
           available: engine !== null,
           engineVersion: engine?.serverVersion || null,
           runtimes: engine?.runtimes ?? [],
-          gvisor: engine?.runtimes.includes('runsc') ?? false,
+          gvisor: gvisor,
           cgroupVersion: engine?.cgroupVersion || null,
         },
-        limits: { maxRunningSessions: config.maxRunningSessions, defaultLimits: limits() },
+        limits: {
+          maxRunningSessions: config.maxRunningSessions,
+          defaultLimits: limits(),
+          profiles: {
+            shell: defaultLimitsFor('shell', config),
+            agent: defaultLimitsFor('agent', config),
+            preview: defaultLimitsFor('preview', config),
+          },
+        },
+        gvisor: { available: gvisor, runtime: config.isolation.gvisorRuntime },
         auth: { modes: authModes },
       };
     },

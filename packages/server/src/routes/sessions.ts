@@ -21,6 +21,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SessionAccess } from '../auth/session-access.js';
 import { toProblem } from '../problems.js';
+import { noteActivity } from './activity.js';
 
 const ACTIONS = ['pause', 'resume', 'stop', 'start', 'restart', 'cancel'] as const;
 
@@ -47,7 +48,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
   // Every route on one session: a session this principal may not see is answered as absent.
   app.addHook('preHandler', async (req) => {
     const name = (req.params as { name?: string } | undefined)?.name;
-    if (name !== undefined) await access.assertVisible(req.principal, name);
+    if (name === undefined) return;
+    await access.assertVisible(req.principal, name);
+    if (req.routeOptions.config?.idleNeutral !== true) await noteActivity(core, name, req.log);
   });
 
   app.get(
@@ -271,6 +274,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
   app.get(
     `${base}/:name/health`,
     {
+      config: { idleNeutral: true },
       schema: {
         ...doc('sessionHealth', "The session's container: running, exit code, killed for memory"),
         params: SessionRef,
@@ -301,6 +305,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
   app.get(
     `${base}/:name/stats`,
     {
+      config: { idleNeutral: true },
       schema: {
         ...doc('sessionStats', 'CPU, memory, network, pids'),
         params: SessionRef,

@@ -46,10 +46,19 @@ export const shellRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sessio
         return;
       }
       term.stream.on('data', (d: Buffer) => socket.send(d, { binary: true }));
+      // Keystrokes are activity: the session's idle timeout counts from the last one.
+      const sessionId = core.service.get(req.params.name).then(
+        (s) => s.id,
+        () => null,
+      );
+      const typed = () => {
+        void sessionId.then((id) => (id ? core.service.noteActivity(id) : undefined)).catch(() => undefined);
+      };
       // Keystrokes wait for an earlier resize to land, so a program sees the size it was sent.
       let ordered: Promise<unknown> = Promise.resolve();
       socket.on('message', (data: Buffer, isBinary: boolean) => {
         if (isBinary) {
+          typed();
           ordered = ordered.then(() => term.stream.write(data));
           return;
         }
