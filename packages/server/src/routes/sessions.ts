@@ -81,7 +81,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
           (!statuses || statuses.has(s.status)) &&
           (owner === undefined || s.ownerId === owner) &&
           (team === undefined || s.teamId === team) &&
-          (!needle || s.name.includes(needle) || s.repo.toLowerCase().includes(needle)),
+          (!needle ||
+            s.name.includes(needle) ||
+            s.repo.toLowerCase().includes(needle) ||
+            (s.remote?.toLowerCase().includes(needle) ?? false)),
       );
       if (q.sort) {
         const desc = q.sort.startsWith('-');

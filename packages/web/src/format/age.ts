@@ -16,3 +16,17 @@ export function formatAgo(iso: string, now: number = Date.now()): string {
   const age = formatAge(iso, now);
   return age === 'just now' || age === '—' ? age : `${age} ago`;
 }
+
+/** A span of seconds, briefly: "45 s", "5 min", "1 h 30 min". */
+export function formatSeconds(total: number): string {
+  if (total < 60) return `${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.round((total % 3600) / 60);
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** When anything last happened in a session: activity inside it or a change to it. */
+export function lastActivityOf(s: { lastActivityAt: string; updatedAt: string }): string {
+  return s.lastActivityAt > s.updatedAt ? s.lastActivityAt : s.updatedAt;
+}

@@ -21,6 +21,8 @@ interface Values {
   sshKey: string;
   gitName: string;
   gitEmail: string;
+  idleTimeout: string;
+  idleAction: string;
 }
 
 const EMPTY: Values = {
@@ -35,7 +37,17 @@ const EMPTY: Values = {
   sshKey: '',
   gitName: '',
   gitEmail: '',
+  idleTimeout: '',
+  idleAction: '',
 };
+
+/** `90`, `90s`, `10m`, `1h` → seconds; null when it is none of those. */
+export function parseIdleTimeout(raw: string): number | null {
+  const m = /^(\d{1,7})\s*(s|m|min|h)?$/i.exec(raw.trim());
+  if (!m) return null;
+  const unit = (m[2] ?? 's').toLowerCase();
+  return Number(m[1]) * (unit === 'h' ? 3600 : unit === 's' ? 1 : 60);
+}
 
 /** A repository given as a URL rather than a path on the server's machine. */
 export function isRemoteRepo(repo: string): boolean {
@@ -70,6 +82,8 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
   if (cpus !== undefined && !(cpus > 0 && cpus <= 256)) errors.cpus = 'a number of CPUs between 0.01 and 256';
   const memoryBytes = v.memory.trim() ? parseBytes(v.memory) : undefined;
   if (memoryBytes === null) errors.memory = 'a size such as 512m or 2g';
+  const idleTimeoutSeconds = v.idleTimeout.trim() ? parseIdleTimeout(v.idleTimeout) : undefined;
+  if (idleTimeoutSeconds === null) errors.idleTimeout = 'a time such as 300, 10m or 1h (0: never)';
   const parsedEnv = envFromRows(env);
   if ('error' in parsedEnv) errors.env = parsedEnv.error;
   if (Object.keys(errors).length > 0 || 'error' in parsedEnv) return { errors };
@@ -85,6 +99,8 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
     ...(v.team ? { team: v.team } : {}),
     ...(sshKey ? { sshKey: `${sshKey}\n` } : {}),
     ...(gitName && gitEmail ? { gitUser: { name: gitName, email: gitEmail } } : {}),
+    ...(idleTimeoutSeconds != null ? { idleTimeoutSeconds } : {}),
+    ...(v.idleAction === 'pause' || v.idleAction === 'stop' ? { idleAction: v.idleAction } : {}),
   };
   return { request };
 }
@@ -314,6 +330,35 @@ export function CreateForm({
               onChange={set('memory')}
             />,
             'e.g. 512m or 2g',
+          )}
+        </div>
+        <div className="field-pair">
+          {field(
+            'idleTimeout',
+            'Idle timeout',
+            <input
+              className="input"
+              spellCheck={false}
+              placeholder="the server’s default"
+              {...a11y('idleTimeout')}
+              value={values.idleTimeout}
+              onChange={set('idleTimeout')}
+            />,
+            'With no activity for this long (e.g. 10m; 0: never) the session is paused or stopped.',
+          )}
+          {field(
+            'idleAction',
+            'When idle',
+            <select
+              className="input"
+              {...a11y('idleAction')}
+              value={values.idleAction}
+              onChange={set('idleAction')}
+            >
+              <option value="">the server’s default</option>
+              <option value="pause">pause it</option>
+              <option value="stop">stop it</option>
+            </select>,
           )}
         </div>
         <div className="field">

@@ -59,6 +59,8 @@ describe('create form', () => {
     type('Path or URL', '/home/ann/src/shop');
     type('CPUs', '1.5');
     type('Memory', '512m');
+    type('Idle timeout', '10m');
+    fireEvent.change(screen.getByLabelText('When idle'), { target: { value: 'stop' } });
     fireEvent.change(screen.getByLabelText('Share with team'), { target: { value: 'web' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add variable' }));
     type('Variable 1 name', 'DEBUG');
@@ -73,6 +75,8 @@ describe('create form', () => {
       repo: '/home/ann/src/shop',
       cpus: 1.5,
       memoryBytes: 512 * 1024 ** 2,
+      idleTimeoutSeconds: 600,
+      idleAction: 'stop',
       env: { DEBUG: '1' },
       description: 'Make login work',
       team: 'web',
@@ -130,12 +134,14 @@ describe('create form', () => {
     const { server } = renderApp('/new', { 'GET /api/v1/config': () => json(CONFIG) });
     await screen.findByLabelText('Image');
     type('Memory', 'lots');
+    type('Idle timeout', 'soon');
     fireEvent.click(screen.getByRole('button', { name: 'Add variable' }));
     type('Variable 1 name', '1BAD');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
     expect(screen.getByText('a name is required')).toBeTruthy();
     expect(screen.getByText('the path or URL of a git repository is required')).toBeTruthy();
     expect(screen.getByText('a size such as 512m or 2g')).toBeTruthy();
+    expect(screen.getByText('a time such as 300, 10m or 1h (0: never)')).toBeTruthy();
     expect(screen.getByText(/is not a variable name/)).toBeTruthy();
     expect(server.calls.some((c) => c.method === 'POST')).toBe(false);
   });

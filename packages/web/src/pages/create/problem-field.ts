@@ -10,7 +10,9 @@ export type CreateField =
   | 'team'
   | 'sshKey'
   | 'gitName'
-  | 'gitEmail';
+  | 'gitEmail'
+  | 'idleTimeout'
+  | 'idleAction';
 
 /** The server's words for each field, most specific first (see core's InvalidInput messages). */
 const MENTIONS: [CreateField, RegExp][] = [
@@ -18,6 +20,8 @@ const MENTIONS: [CreateField, RegExp][] = [
   ['sshKey', /\bSSH (?:public |private )?key|\/sshKey\b/i],
   ['gitName', /git user name|\/gitUser\/name\b/i],
   ['gitEmail', /git email|\/gitUser\/email\b/i],
+  ['idleTimeout', /idle timeout|idleTimeoutSeconds/i],
+  ['idleAction', /idle action|idleAction/i],
   ['name', /session name|session named|\/name\b/i],
   ['repo', /repository|not a git repo|\/repo\b|working copy/i],
   ['branch', /\bbranch\b/i],

@@ -4,7 +4,7 @@ import { Link } from '../../app/navigation';
 import { paths } from '../../app/routes';
 import { SessionActions } from '../../components/session-actions';
 import { StatusBadge } from '../../components/status-badge';
-import { formatAge } from '../../format/age';
+import { formatAge, lastActivityOf } from '../../format/age';
 import { repoName } from './repo-name';
 
 export interface SessionViewProps {
@@ -39,7 +39,7 @@ export function SessionCards({ sessions, directory, now, onChanged, onRemoved }:
                 </>
               )}
               <dt>Repository</dt>
-              <dd title={s.repo}>{repoName(s.repo)}</dd>
+              <dd title={s.remote ?? s.repo}>{repoName(s.remote ?? s.repo)}</dd>
               <dt>Branch</dt>
               <dd>
                 <code>{s.branch}</code>
@@ -52,8 +52,8 @@ export function SessionCards({ sessions, directory, now, onChanged, onRemoved }:
               </dd>
               <dt>Last activity</dt>
               <dd>
-                <time dateTime={s.updatedAt} title={s.updatedAt}>
-                  {formatAge(s.updatedAt, now)}
+                <time dateTime={lastActivityOf(s)} title={lastActivityOf(s)}>
+                  {formatAge(lastActivityOf(s), now)}
                 </time>
               </dd>
             </dl>

@@ -1,4 +1,5 @@
 import type { Session, SessionStatus } from '../../api/types';
+import { lastActivityOf } from '../../format/age';
 
 export type SortKey = 'newest' | 'oldest' | 'name' | 'status' | 'activity';
 
@@ -27,7 +28,7 @@ const COMPARE: Record<SortKey, (a: Session, b: Session) => number> = {
   name: (a, b) => a.name.localeCompare(b.name),
   status: (a, b) =>
     STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.name.localeCompare(b.name),
-  activity: (a, b) => b.updatedAt.localeCompare(a.updatedAt),
+  activity: (a, b) => lastActivityOf(b).localeCompare(lastActivityOf(a)),
 };
 
 /** The sessions to show: matching the search (name or repository), of the status, in order. */
@@ -35,6 +36,12 @@ export function querySessions(sessions: readonly Session[], q: SessionQuery): Se
   const needle = q.search.trim().toLowerCase();
   return sessions
     .filter((s) => q.status === 'all' || s.status === q.status)
-    .filter((s) => !needle || s.name.toLowerCase().includes(needle) || s.repo.toLowerCase().includes(needle))
+    .filter(
+      (s) =>
+        !needle ||
+        s.name.toLowerCase().includes(needle) ||
+        s.repo.toLowerCase().includes(needle) ||
+        (s.remote?.toLowerCase().includes(needle) ?? false),
+    )
     .sort(COMPARE[q.sort]);
 }

@@ -2,7 +2,7 @@ import { Link } from '../../app/navigation';
 import { paths } from '../../app/routes';
 import { SessionActions } from '../../components/session-actions';
 import { StatusBadge } from '../../components/status-badge';
-import { formatAge } from '../../format/age';
+import { formatAge, lastActivityOf } from '../../format/age';
 import { repoName } from './repo-name';
 import type { SessionViewProps } from './session-cards';
 
@@ -32,7 +32,7 @@ export function SessionTable({ sessions, directory, now, onChanged, onRemoved }:
                 <StatusBadge status={s.status} />
               </td>
               <td>{directory.ownerLabel(s.ownerId)}</td>
-              <td title={s.repo}>{repoName(s.repo)}</td>
+              <td title={s.remote ?? s.repo}>{repoName(s.remote ?? s.repo)}</td>
               <td>
                 <code>{s.branch}</code>
               </td>
@@ -40,7 +40,7 @@ export function SessionTable({ sessions, directory, now, onChanged, onRemoved }:
                 <time dateTime={s.createdAt}>{formatAge(s.createdAt, now)}</time>
               </td>
               <td>
-                <time dateTime={s.updatedAt}>{formatAge(s.updatedAt, now)}</time>
+                <time dateTime={lastActivityOf(s)}>{formatAge(lastActivityOf(s), now)}</time>
               </td>
               <td>
                 <SessionActions session={s} onChanged={onChanged} onRemoved={onRemoved} />
