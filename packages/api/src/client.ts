@@ -1,4 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { type IncomingHttpHeaders, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Static } from 'typebox';
 import WebSocket from 'ws';
 import type { Token, User } from './auth.js';
@@ -38,15 +39,33 @@ export class ApiError extends Error {
   }
 }
 
-export type Endpoint = { socketPath: string } | { url: string; token?: string };
+/** One request handed to a `dispatch` endpoint: the server answering in the same process. */
+export interface DispatchRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+/** The answer of a `dispatch` endpoint: status, headers and the body as a stream. */
+export interface DispatchResponse {
+  status: number;
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders;
+  body: Readable;
+}
+
+export type Dispatch = (req: DispatchRequest) => Promise<DispatchResponse>;
+
+/**
+ * Where the daemon answers: its unix socket, a URL (with a token), or `dispatch`, a function that
+ * hands each request to a server in the same process (the daemon's own MCP endpoint uses it, so
+ * its tools pass through the same routes, auth and audit as any client).
+ */
+export type Endpoint = { socketPath: string } | { url: string; token?: string } | { dispatch: Dispatch };
 
 export type SessionAction = 'pause' | 'resume' | 'stop' | 'start' | 'restart' | 'cancel';
 
-interface RawResponse {
-  status: number;
-  headers: IncomingMessage['headers'];
-  body: IncomingMessage;
-}
+type RawResponse = DispatchResponse;
 
 const enc = encodeURIComponent;
 
@@ -65,6 +84,9 @@ export class BerthClient {
     if (payload) {
       h['content-type'] = 'application/json';
       h['content-length'] = String(payload.length);
+    }
+    if ('dispatch' in this.endpoint) {
+      return this.endpoint.dispatch({ method, path, headers: h, ...(payload ? { body: payload } : {}) });
     }
     let target: { socketPath?: string; host?: string; port?: number | string };
     if ('socketPath' in this.endpoint) {
@@ -240,7 +262,7 @@ export class BerthClient {
     };
   }
 
-  async logs(name: string, opts: { tail?: number; follow?: boolean }): Promise<NodeJS.ReadableStream> {
+  async logs(name: string, opts: { tail?: number; follow?: boolean }): Promise<Readable> {
     const q = new URLSearchParams();
     if (opts.tail !== undefined) q.set('tail', String(opts.tail));
     if (opts.follow) q.set('follow', 'true');
@@ -259,13 +281,7 @@ export class BerthClient {
 
   /** Opens an interactive terminal: binary frames are terminal bytes, text frames are control. */
   shell(name: string, size: { cols: number; rows: number }): WebSocket {
-    const path = `${API_PREFIX}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`;
-    if ('socketPath' in this.endpoint) return new WebSocket(`ws+unix://${this.endpoint.socketPath}:${path}`);
-    const u = new URL(path, this.endpoint.url.replace(/^http/, 'ws'));
-    const headers: Record<string, string> = this.endpoint.token
-      ? { authorization: `Bearer ${this.endpoint.token}` }
-      : {};
-    return new WebSocket(u, { headers });
+    return this.websocket(`${API_PREFIX}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`);
   }
 
   /**
@@ -277,6 +293,7 @@ export class BerthClient {
   }
 
   private websocket(path: string): WebSocket {
+    if ('dispatch' in this.endpoint) throw new Error('WebSockets need a socket or URL endpoint, not dispatch');
     if ('socketPath' in this.endpoint) return new WebSocket(`ws+unix://${this.endpoint.socketPath}:${path}`);
     const u = new URL(path, this.endpoint.url.replace(/^http/, 'ws'));
     const headers: Record<string, string> = this.endpoint.token

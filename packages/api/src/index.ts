@@ -1,5 +1,13 @@
 export * as AuthSchemas from './auth.js';
-export { ApiError, BerthClient, type Endpoint, type SessionAction } from './client.js';
+export {
+  ApiError,
+  BerthClient,
+  type Dispatch,
+  type DispatchRequest,
+  type DispatchResponse,
+  type Endpoint,
+  type SessionAction,
+} from './client.js';
 export * from './events.js';
 export * as ResourceSchemas from './resources.js';
 export * from './schemas.js';

@@ -11,6 +11,7 @@ import { register as lifecycle } from './commands/lifecycle.js';
 import { register as login } from './commands/login.js';
 import { register as logs } from './commands/logs.js';
 import { register as ls } from './commands/ls.js';
+import { register as mcp } from './commands/mcp.js';
 import { register as newSession } from './commands/new.js';
 import { register as rm } from './commands/rm.js';
 import { register as serve } from './commands/serve.js';
@@ -51,6 +52,7 @@ for (const register of [
   user,
   team,
   doctor,
+  mcp,
   daemon,
   serve,
 ]) {

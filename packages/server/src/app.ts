@@ -10,6 +10,7 @@ import { loadServerSecret } from './auth/credentials.js';
 import { LiveSockets } from './auth/live-sockets.js';
 import { SessionAccess } from './auth/session-access.js';
 import { createMetrics, type Metrics, registerMetrics } from './metrics.js';
+import { mcpRoutes } from './mcp/http.js';
 import { registerOpenApi } from './openapi.js';
 import { problem, registerProblemHandler } from './problems.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
@@ -105,6 +106,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { core: deps.core, access });
   await app.register(shellRoutes, { core: deps.core, access });
   await app.register(eventRoutes, { core: deps.core, access });
+  await app.register(mcpRoutes);
   // Last: the built web dashboard answers the GETs no route above claims (packages/web/dist).
   await registerDashboard(app);
   return app;

@@ -47,7 +47,7 @@ function hostName(hostHeader: string | undefined): string | null {
 }
 
 /** The Origin, when a browser sent one, must be this server as the browser reached it. */
-function originMatches(req: FastifyRequest): boolean {
+export function originMatches(req: FastifyRequest): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   try {

@@ -1,0 +1,248 @@
+import type { Session } from '@berth/api';
+import { InvalidInput } from '@berth/core';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { BerthApi, McpOptions } from './berth-mcp.js';
+import { clipText, guarded, ok } from './tool-result.js';
+
+/** Bytes of stdout, stderr or a diff a tool shows at most. */
+export const OUTPUT_LIMIT = 256 * 1024;
+const DIFF_LIMIT = 512 * 1024;
+
+const STATUSES = ['creating', 'running', 'paused', 'stopped', 'finished', 'cancelled', 'failed'] as const;
+
+const sessionName = z
+  .string()
+  .min(1)
+  .max(128)
+  .describe('The session’s name (or id), as session_list shows it');
+
+/** What a tool tells about a session: never its env (it may carry secrets) nor host paths. */
+export function sessionSummary(s: Session) {
+  return {
+    name: s.name,
+    id: s.id,
+    status: s.status,
+    statusReason: s.statusReason,
+    description: s.description,
+    kind: s.kind,
+    agent: s.agent,
+    repo: s.repo,
+    branch: s.branch,
+    baseBranch: s.baseBranch,
+    baseCommit: s.baseCommit,
+    image: s.image,
+    preview: s.preview,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+function sessionDetail(s: Session) {
+  return {
+    ...sessionSummary(s),
+    remote: s.remote,
+    runtime: s.runtime,
+    limits: s.limits,
+    idle: s.idle,
+    lastActivityAt: s.lastActivityAt,
+    gitUser: s.gitUser,
+    hasContainer: s.containerId !== null,
+  };
+}
+
+/** The URLs a session's preview answers at, or a refusal that says why there are none. */
+export function previewUrls(s: Session, host: string): string[] {
+  if (!s.preview) {
+    throw new InvalidInput(`session '${s.name}' has no preview running`, {
+      hint: 'previews start with the session when berth knows how to serve its project; run your server with session_exec meanwhile',
+    });
+  }
+  if (s.preview.hostPort === null) {
+    throw new InvalidInput(`the preview of session '${s.name}' has no port on the host yet (it is ${s.status})`, {
+      hint: s.status === 'running' ? 'try again in a moment' : 'start the session first',
+    });
+  }
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return [`http://${h}:${s.preview.hostPort}/`];
+}
+
+export function registerSessionTools(server: McpServer, api: BerthApi, opts: McpOptions): void {
+  server.registerTool(
+    'session_list',
+    {
+      title: 'List sessions',
+      description:
+        'List berth sessions (isolated containers, each with its own git branch of a repository). ' +
+        'Optionally only those with the given statuses.',
+      inputSchema: {
+        status: z.array(z.enum(STATUSES)).optional().describe('Only sessions in these statuses'),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ status }) =>
+      guarded(async () => {
+        const wanted = status && status.length > 0 ? new Set<string>(status) : null;
+        const sessions = (await api.listSessions()).filter((s) => !wanted || wanted.has(s.status));
+        return ok({ sessions: sessions.map(sessionSummary) });
+      }, opts),
+  );
+
+  server.registerTool(
+    'session_get',
+    {
+      title: 'Show a session',
+      description: 'One session in detail: status, branch, base commit, limits, preview.',
+      inputSchema: { name: sessionName },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ name }) => guarded(async () => ok(sessionDetail(await api.getSession(name))), opts),
+  );
+
+  server.registerTool(
+    'session_create',
+    {
+      title: 'Create a session',
+      description:
+        'Create and start a session: a container with a working copy of a git repository at /workspace, ' +
+        'on a new branch `berth/<name>` made from `branch` (default: the repository’s current branch). ' +
+        'Work in it with session_exec and the file tools, review with session_diff, then session_finish.',
+      inputSchema: {
+        name: z
+          .string()
+          .min(1)
+          .max(63)
+          .describe('Lowercase letters, digits and dashes, e.g. `fix-login`; becomes the branch berth/<name>'),
+        repo: z.string().min(1).max(4096).describe('Path of the git repository on the berth host'),
+        branch: z.string().min(1).max(255).optional().describe('Base branch (default: the current one)'),
+        description: z.string().max(2000).optional().describe('What the session is for'),
+        image: z.string().min(1).max(512).optional().describe('Container image (default: berth’s session image)'),
+        team: z.string().min(1).max(64).optional().describe('Share the session with this team'),
+        cpus: z.number().positive().max(256).optional().describe('CPU limit'),
+        memoryBytes: z.number().int().min(6 * 1024 * 1024).optional().describe('Memory limit in bytes'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    (args, extra) =>
+      guarded(async () => {
+        const token = extra._meta?.progressToken;
+        let step = 0;
+        const onProgress = (message: string) => {
+          if (token === undefined) return;
+          step++;
+          void extra
+            .sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken: token, progress: step, message },
+            })
+            .catch(() => undefined);
+        };
+        const { name, repo, ...optional } = args;
+        const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
+        const s = await api.createSession({ name, repo, ...defined }, onProgress);
+        return ok(sessionSummary(s));
+      }, opts),
+  );
+
+  server.registerTool(
+    'session_exec',
+    {
+      title: 'Run a command in a session',
+      description:
+        'Run a command in the session’s /workspace as its user and wait for it. `cmd` is an argument ' +
+        'list, not a shell line: use ["sh", "-c", "…"] for pipes and redirections. A non-zero exit ' +
+        'code is a result, not an error.',
+      inputSchema: {
+        name: sessionName,
+        cmd: z.array(z.string().max(131072)).min(1).max(4096).describe('Command and arguments'),
+        stdin: z.string().max(8 * 1024 * 1024).optional().describe('Text for the command’s stdin'),
+      },
+      outputSchema: {
+        exitCode: z.number().int(),
+        stdout: z.string(),
+        stderr: z.string(),
+        truncated: z.boolean(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    ({ name, cmd, stdin }) =>
+      guarded(async () => {
+        const r = await api.exec(name, cmd, stdin === undefined ? undefined : Buffer.from(stdin, 'utf8'));
+        const advice = 'redirect the output to a file and read parts of it';
+        const out = clipText(r.stdout, OUTPUT_LIMIT, advice);
+        const err = clipText(r.stderr, OUTPUT_LIMIT, advice);
+        return ok({
+          exitCode: r.exitCode,
+          stdout: out.text,
+          stderr: err.text,
+          truncated: out.truncated || err.truncated,
+        });
+      }, opts),
+  );
+
+  server.registerTool(
+    'session_diff',
+    {
+      title: 'Show a session’s changes',
+      description:
+        'The session branch against its base commit as a unified diff, uncommitted work included ' +
+        '(new files too).',
+      inputSchema: { name: sessionName },
+      outputSchema: { base: z.string(), head: z.string(), diff: z.string(), truncated: z.boolean() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ name }) =>
+      guarded(async () => {
+        const d = await api.diff(name);
+        const clipped = clipText(Buffer.from(d.diff, 'utf8'), DIFF_LIMIT, 'see single files with git in session_exec');
+        return ok(
+          { base: d.base, head: d.head, diff: clipped.text, truncated: clipped.truncated },
+          clipped.text === '' ? `no changes against ${d.base.slice(0, 12)}` : clipped.text,
+        );
+      }, opts),
+  );
+
+  server.registerTool(
+    'session_finish',
+    {
+      title: 'Finish a session',
+      description:
+        'Commit all changes onto the session branch `berth/<name>` with this message, then remove the ' +
+        'container and working copy. The branch stays in the repository for review and merge.',
+      inputSchema: {
+        name: sessionName,
+        message: z.string().min(1).max(65536).describe('The commit message'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    ({ name, message }) => guarded(async () => ok(sessionSummary(await api.finish(name, message))), opts),
+  );
+
+  server.registerTool(
+    'session_cancel',
+    {
+      title: 'Cancel a session',
+      description: 'Throw a session’s work away: remove its container, working copy and branch.',
+      inputSchema: { name: sessionName },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    ({ name }) => guarded(async () => ok(sessionSummary(await api.act(name, 'cancel'))), opts),
+  );
+
+  server.registerTool(
+    'preview_url',
+    {
+      title: 'Preview URLs of a session',
+      description: 'Where the session’s web preview answers, when it has one running.',
+      inputSchema: { name: sessionName },
+      outputSchema: { name: z.string(), urls: z.array(z.string()) },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ name }) =>
+      guarded(async () => {
+        const s = await api.getSession(name);
+        const urls = previewUrls(s, opts.previewHost);
+        return ok({ name: s.name, urls }, urls.join('\n'));
+      }, opts),
+  );
+}
