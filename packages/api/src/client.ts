@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Static } from 'typebox';
 import WebSocket from 'ws';
@@ -293,7 +293,8 @@ export class BerthClient {
   }
 
   private websocket(path: string): WebSocket {
-    if ('dispatch' in this.endpoint) throw new Error('WebSockets need a socket or URL endpoint, not dispatch');
+    if ('dispatch' in this.endpoint)
+      throw new Error('WebSockets need a socket or URL endpoint, not dispatch');
     if ('socketPath' in this.endpoint) return new WebSocket(`ws+unix://${this.endpoint.socketPath}:${path}`);
     const u = new URL(path, this.endpoint.url.replace(/^http/, 'ws'));
     const headers: Record<string, string> = this.endpoint.token

@@ -137,6 +137,6 @@ describe('the dashboard on TCP', () => {
     expect((await t.app.inject({ url: '/api/v1/sessions', headers: page })).statusCode).toBe(401);
     expect(
       t.app.berthRoutes.filter((x) => !x.includes('/api/') && !x.startsWith('GET /docs')).sort(),
-    ).toEqual(['GET /health', 'GET /metrics']);
+    ).toEqual(['DELETE /mcp', 'GET /health', 'GET /mcp', 'GET /metrics', 'POST /mcp']);
   });
 });

@@ -1,11 +1,12 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { git, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
-import { makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
+import { listenLocal, makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 const TOOLS = [
   'file_list',
@@ -42,6 +43,34 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
+/** A fetch over a unix socket, for the SDK client's `fetch` option (SSE bodies stream through). */
+function unixFetch(socketPath: string) {
+  return (url: string | URL, init?: RequestInit): Promise<Response> =>
+    new Promise((resolve, reject) => {
+      const u = new URL(url);
+      const req = request(
+        {
+          socketPath,
+          path: `${u.pathname}${u.search}`,
+          method: init?.method ?? 'GET',
+          headers: Object.fromEntries(new Headers(init?.headers).entries()),
+        },
+        (res) => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+          }
+          const status = res.statusCode ?? 0;
+          const body = [204, 205, 304].includes(status) ? null : (Readable.toWeb(res) as ReadableStream);
+          resolve(new Response(body, { status, headers }));
+        },
+      );
+      req.on('error', reject);
+      init?.signal?.addEventListener('abort', () => req.destroy());
+      req.end(typeof init?.body === 'string' ? init.body : undefined);
+    });
+}
+
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
 
 describe('MCP over Streamable HTTP at /mcp', () => {
@@ -72,14 +101,18 @@ describe('MCP over Streamable HTTP at /mcp', () => {
       { onprogress: (p) => progress.push(p.message ?? '') },
     )) as CallToolResult;
     expect(created.isError, text(created)).toBeFalsy();
-    expect(created.structuredContent).toMatchObject({ name: 'mcp-flow', status: 'running', branch: 'berth/mcp-flow' });
+    expect(created.structuredContent).toMatchObject({
+      name: 'mcp-flow',
+      status: 'running',
+      branch: 'berth/mcp-flow',
+    });
     expect(created.structuredContent).not.toHaveProperty('env');
     expect(progress.length).toBeGreaterThan(0);
 
     const listed = await call(client, 'session_list', {});
-    expect((listed.structuredContent as { sessions: { name: string }[] }).sessions.map((s) => s.name)).toEqual([
-      'mcp-flow',
-    ]);
+    expect(
+      (listed.structuredContent as { sessions: { name: string }[] }).sessions.map((s) => s.name),
+    ).toEqual(['mcp-flow']);
 
     const wrote = await call(client, 'file_write', {
       name: 'mcp-flow',
@@ -131,7 +164,11 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     await t.core.service.create({ name: 'jail', repo: makeRepo() });
     const setup = await call(client, 'session_exec', {
       name: 'jail',
-      cmd: ['sh', '-c', 'ln -s /etc etc-link && ln -s /etc/hostname host-link && ln -s /etc/evil-new dangling'],
+      cmd: [
+        'sh',
+        '-c',
+        'ln -s /etc etc-link && ln -s /etc/hostname host-link && ln -s /etc/evil-new dangling',
+      ],
     });
     expect(setup.structuredContent).toMatchObject({ exitCode: 0 });
 
@@ -182,7 +219,11 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     });
     expect(text(noDirs)).toMatch(/does not exist/);
     // Names a shell would expand stay plain names.
-    const odd = await call(client, 'file_write', { name: 'jail', path: '$(touch pwned) `x` ;*.txt', content: 'odd' });
+    const odd = await call(client, 'file_write', {
+      name: 'jail',
+      path: '$(touch pwned) `x` ;*.txt',
+      content: 'odd',
+    });
     expect(odd.isError, text(odd)).toBeFalsy();
     const ls = await call(client, 'file_list', { name: 'jail' });
     expect(text(ls).split('\n')).toEqual([
@@ -241,6 +282,26 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(listed.structuredContent).toEqual({ sessions: [] });
     const peek = await call(client, 'file_read', { name: 'admins', path: 'README.md' });
     expect(text(peek)).toMatch(/no session named 'admins'/);
+  }, 60_000);
+
+  it('answers on the unix socket as the host’s owner, like the rest of the API', async () => {
+    const t = await testServer();
+    const socketPath = await listenLocal(t.app, t.core);
+    const member = await makeUser(t.core, 'mo', 'member');
+    await t.core.service.create({ name: 'theirs', repo: makeRepo(), ownerId: member.id, teamId: null });
+    const client = new Client({ name: 'berth-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://localhost/mcp'), { fetch: unixFetch(socketPath) }),
+    );
+    onTestFinished(() => client.close());
+    const listed = await call(client, 'session_list', {});
+    expect(
+      (listed.structuredContent as { sessions: { name: string }[] }).sessions.map((x) => x.name),
+    ).toEqual(['theirs']);
+    const ran = await call(client, 'session_exec', { name: 'theirs', cmd: ['id', '-u'] });
+    expect(ran.structuredContent).toMatchObject({ exitCode: 0 });
+    const audit = await t.core.store.audit.list({ limit: 10 });
+    expect(audit.find((e) => e.action === 'session.exec')?.actor).toBe('local');
   }, 60_000);
 
   it('refuses requests without credentials, from another site or for another host name', async () => {

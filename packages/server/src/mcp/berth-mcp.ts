@@ -68,7 +68,9 @@ export function createBerthMcpServer(api: BerthApi, opts: McpOptions): McpServer
         const stream = await api.logs(ref, { tail: LOG_TAIL });
         const parts: Buffer[] = [];
         for await (const c of stream) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-        return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: Buffer.concat(parts).toString('utf8') }] };
+        return {
+          contents: [{ uri: uri.href, mimeType: 'text/plain', text: Buffer.concat(parts).toString('utf8') }],
+        };
       } catch (err) {
         // A resource read has no isError: the problem travels as a JSON-RPC error, berth's code in its data.
         const p = toToolProblem(err);

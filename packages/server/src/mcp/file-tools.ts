@@ -53,10 +53,18 @@ export function registerFileTools(server: McpServer, api: BerthApi, opts: McpOpt
           try {
             content = utf8.decode(r.truncated ? trimPartialChar(r.bytes) : r.bytes);
           } catch {
-            throw new InvalidInput(`'${r.path}' is not UTF-8 text`, { hint: 'read it with encoding: "base64"' });
+            throw new InvalidInput(`'${r.path}' is not UTF-8 text`, {
+              hint: 'read it with encoding: "base64"',
+            });
           }
         }
-        const data = { path: r.path, size: r.size, encoding: encoding ?? 'utf8', content, truncated: r.truncated };
+        const data = {
+          path: r.path,
+          size: r.size,
+          encoding: encoding ?? 'utf8',
+          content,
+          truncated: r.truncated,
+        };
         const note = r.truncated ? `\n[… cut at ${r.bytes.length} of ${r.size} bytes]` : '';
         return ok(data, encoding === 'base64' ? undefined : `${content}${note}`);
       }, opts),
@@ -70,7 +78,10 @@ export function registerFileTools(server: McpServer, api: BerthApi, opts: McpOpt
       inputSchema: {
         name: sessionName,
         path: filePath,
-        content: z.string().max(12 * 1024 * 1024).describe('The whole new content'),
+        content: z
+          .string()
+          .max(12 * 1024 * 1024)
+          .describe('The whole new content'),
         encoding,
         createDirs: z.boolean().optional().describe('Make missing parent folders (default true)'),
       },

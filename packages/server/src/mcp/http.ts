@@ -101,7 +101,11 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
         ),
       );
   };
-  app.get(MCP_PATH, { schema: doc('mcpGet', 'Not offered: the MCP endpoint is stateless (405)', 'POST only') }, notHere);
+  app.get(
+    MCP_PATH,
+    { schema: doc('mcpGet', 'Not offered: the MCP endpoint is stateless (405)', 'POST only') },
+    notHere,
+  );
   app.delete(
     MCP_PATH,
     { schema: doc('mcpDelete', 'Not offered: no MCP sessions to end (405)', 'POST only') },

@@ -59,9 +59,12 @@ export function previewUrls(s: Session, host: string): string[] {
     });
   }
   if (s.preview.hostPort === null) {
-    throw new InvalidInput(`the preview of session '${s.name}' has no port on the host yet (it is ${s.status})`, {
-      hint: s.status === 'running' ? 'try again in a moment' : 'start the session first',
-    });
+    throw new InvalidInput(
+      `the preview of session '${s.name}' has no port on the host yet (it is ${s.status})`,
+      {
+        hint: s.status === 'running' ? 'try again in a moment' : 'start the session first',
+      },
+    );
   }
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return [`http://${h}:${s.preview.hostPort}/`];
@@ -112,16 +115,33 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
           .string()
           .min(1)
           .max(63)
-          .describe('Lowercase letters, digits and dashes, e.g. `fix-login`; becomes the branch berth/<name>'),
+          .describe(
+            'Lowercase letters, digits and dashes, e.g. `fix-login`; becomes the branch berth/<name>',
+          ),
         repo: z.string().min(1).max(4096).describe('Path of the git repository on the berth host'),
         branch: z.string().min(1).max(255).optional().describe('Base branch (default: the current one)'),
         description: z.string().max(2000).optional().describe('What the session is for'),
-        image: z.string().min(1).max(512).optional().describe('Container image (default: berth’s session image)'),
+        image: z
+          .string()
+          .min(1)
+          .max(512)
+          .optional()
+          .describe('Container image (default: berth’s session image)'),
         team: z.string().min(1).max(64).optional().describe('Share the session with this team'),
         cpus: z.number().positive().max(256).optional().describe('CPU limit'),
-        memoryBytes: z.number().int().min(6 * 1024 * 1024).optional().describe('Memory limit in bytes'),
+        memoryBytes: z
+          .number()
+          .int()
+          .min(6 * 1024 * 1024)
+          .optional()
+          .describe('Memory limit in bytes'),
       },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     (args, extra) =>
       guarded(async () => {
@@ -155,7 +175,11 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
       inputSchema: {
         name: sessionName,
         cmd: z.array(z.string().max(131072)).min(1).max(4096).describe('Command and arguments'),
-        stdin: z.string().max(8 * 1024 * 1024).optional().describe('Text for the command’s stdin'),
+        stdin: z
+          .string()
+          .max(8 * 1024 * 1024)
+          .optional()
+          .describe('Text for the command’s stdin'),
       },
       outputSchema: {
         exitCode: z.number().int(),
@@ -194,7 +218,11 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
     ({ name }) =>
       guarded(async () => {
         const d = await api.diff(name);
-        const clipped = clipText(Buffer.from(d.diff, 'utf8'), DIFF_LIMIT, 'see single files with git in session_exec');
+        const clipped = clipText(
+          Buffer.from(d.diff, 'utf8'),
+          DIFF_LIMIT,
+          'see single files with git in session_exec',
+        );
         return ok(
           { base: d.base, head: d.head, diff: clipped.text, truncated: clipped.truncated },
           clipped.text === '' ? `no changes against ${d.base.slice(0, 12)}` : clipped.text,
@@ -213,7 +241,12 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
         name: sessionName,
         message: z.string().min(1).max(65536).describe('The commit message'),
       },
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     ({ name, message }) => guarded(async () => ok(sessionSummary(await api.finish(name, message))), opts),
   );
@@ -224,7 +257,12 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
       title: 'Cancel a session',
       description: 'Throw a session’s work away: remove its container, working copy and branch.',
       inputSchema: { name: sessionName },
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     ({ name }) => guarded(async () => ok(sessionSummary(await api.act(name, 'cancel'))), opts),
   );

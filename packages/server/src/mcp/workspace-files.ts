@@ -144,9 +144,12 @@ function refusal(code: number, shown: string, stderr: Buffer): Error {
       });
     default: {
       const why = stderr.toString('utf8').trim().slice(0, 500);
-      return new InvalidInput(`'${shown}': the command in the session failed (exit ${code})${why ? `: ${why}` : ''}`, {
-        hint: 'check the file’s permissions with session_exec (`ls -la`)',
-      });
+      return new InvalidInput(
+        `'${shown}': the command in the session failed (exit ${code})${why ? `: ${why}` : ''}`,
+        {
+          hint: 'check the file’s permissions with session_exec (`ls -la`)',
+        },
+      );
     }
   }
 }
