@@ -110,7 +110,7 @@ describe('berth mcp (stdio)', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
-  it('writes nothing but MCP messages to stdout, and exits 0 when its client closes stdin', async () => {
+  it('writes nothing but MCP messages to stdout, answers what was asked and exits 0 when stdin closes', async () => {
     const cli = berthCli();
     const child = spawn(process.execPath, [BIN, 'mcp'], { env: cli.env, stdio: ['pipe', 'pipe', 'pipe'] });
     onTestFinished(() => {
@@ -134,8 +134,7 @@ describe('berth mcp (stdio)', () => {
     });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'session_list', arguments: {} } });
-    const deadline = Date.now() + 30_000;
-    while (!stdout.includes('"id":2') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Closed at once, before the daemon is even up: the call in flight is still answered.
     child.stdin.end();
     expect(await exited).toBe(0);
     const lines = stdout.split('\n').filter((l) => l !== '');

@@ -106,7 +106,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { core: deps.core, access });
   await app.register(shellRoutes, { core: deps.core, access });
   await app.register(eventRoutes, { core: deps.core, access });
-  await app.register(mcpRoutes);
+  await app.register(mcpRoutes, { corsOrigins: deps.corsOrigins ?? [] });
   // Last: the built web dashboard answers the GETs no route above claims (packages/web/dist).
   await registerDashboard(app);
   return app;

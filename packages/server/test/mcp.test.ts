@@ -5,7 +5,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { git, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
+import { git, makeRepo, SESSION_IMAGE, testCore } from '../../core/test/fixtures.js';
+import { buildServer } from '../src/index.js';
 import { listenLocal, makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 const TOOLS = [
@@ -360,5 +361,75 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const get = await fetch(`${base}/mcp`, { headers: auth });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it('lets pages on BERTH_CORS_ORIGINS call it, and no other site', async () => {
+    const core = await testCore();
+    const app = await buildServer({
+      core,
+      daemon: () => ({
+        pid: 1,
+        version: 'test',
+        socket: '',
+        home: core.config.home,
+        startedAt: '',
+        tcp: null,
+      }),
+      corsOrigins: ['http://app.example'],
+    });
+    onTestFinished(() => app.close());
+    const admin = await makeUser(core, 'ada', 'admin');
+    const { token } = await makeToken(core, admin.id);
+    const initialize = (origin: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: {
+          authorization: `Bearer ${token}`,
+          origin,
+          accept: 'application/json, text/event-stream',
+          'content-type': 'application/json',
+        },
+        payload: {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'x', version: '1' },
+          },
+        },
+      });
+    const allowed = await initialize('http://app.example');
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.body).toContain('"serverInfo"');
+    expect((await initialize('http://evil.example')).statusCode).toBe(403);
+  });
+
+  it('refuses a browser login cookie even with its CSRF token: MCP takes a bearer token', async () => {
+    const t = await testServer();
+    await makeUser(t.core, 'cat', 'member');
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { origin: 'http://localhost:80', host: 'localhost:80' },
+      payload: { username: 'cat', password: 'correct horse battery' },
+    });
+    const cookie = String(login.headers['set-cookie']).split(';')[0] ?? '';
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: {
+        host: 'localhost:80',
+        origin: 'http://localhost:80',
+        cookie,
+        'x-berth-csrf': login.json().csrfToken,
+        accept: 'application/json, text/event-stream',
+      },
+      payload: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    });
+    expect(r.statusCode).toBe(403);
+    expect(r.json()).toMatchObject({ code: 'forbidden', detail: expect.stringMatching(/bearer token/) });
   });
 });

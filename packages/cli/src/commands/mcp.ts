@@ -24,11 +24,33 @@ export function register(program: Command): void {
         const transport = new StdioServerTransport();
         const closed = new Promise<void>((resolve) => {
           transport.onclose = () => resolve();
-          // The client closing our stdin is the end of the conversation.
-          process.stdin.once('end', () => void server.close());
-          process.stdin.once('close', () => void server.close());
         });
         await server.connect(transport);
+        // The client closing our stdin ends the conversation: answer what was asked, then go.
+        const inFlight = new Set<string | number>();
+        let ending = false;
+        const closeWhenIdle = () => {
+          if (ending && inFlight.size === 0) void server.close();
+        };
+        const receive = transport.onmessage;
+        transport.onmessage = (message) => {
+          if ('method' in message && 'id' in message) inFlight.add(message.id);
+          receive?.(message);
+        };
+        const send = transport.send.bind(transport);
+        transport.send = async (message) => {
+          await send(message);
+          if (!('method' in message) && 'id' in message && message.id !== undefined) {
+            inFlight.delete(message.id);
+            closeWhenIdle();
+          }
+        };
+        const onEnd = () => {
+          ending = true;
+          closeWhenIdle();
+        };
+        process.stdin.once('end', onEnd);
+        process.stdin.once('close', onEnd);
         await closed;
         return 0;
       }),

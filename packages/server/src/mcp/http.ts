@@ -32,11 +32,14 @@ function hostNameOf(host: string | undefined): string {
  * server-initiated messages), one MCP server per POST, made for the caller. It sits behind the
  * same auth hook as the API (bearer token on TCP, Host checked; the unix socket is local), and
  * refuses what the hook lets through for browsers: a foreign Origin (DNS rebinding, drive-by
- * pages) and login cookies, which a browser would attach on its own.
+ * pages; only the server's own and BERTH_CORS_ORIGINS pass) and login cookies, which a browser
+ * would attach on its own.
  */
-export const mcpRoutes: FastifyPluginAsync = async (app) => {
+export const mcpRoutes: FastifyPluginAsync<{ corsOrigins?: string[] }> = async (app, opts) => {
+  // Pages on the origins the operator allowed for the API (BERTH_CORS_ORIGINS) may call it too.
+  const allowed = new Set(opts.corsOrigins ?? []);
   const guard = (req: FastifyRequest) => {
-    if (!originMatches(req)) {
+    if (!originMatches(req) && !allowed.has(req.headers.origin ?? '')) {
       throw new Forbidden('MCP requests from another site are refused', {
         hint: 'connect an MCP client directly (no Origin header), or from berth’s own address',
       });
