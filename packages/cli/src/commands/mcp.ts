@@ -1,5 +1,3 @@
-import { createBerthMcpServer } from '@berth/server';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { connect } from '../daemon-client.js';
@@ -15,6 +13,9 @@ export function register(program: Command): void {
     .action(
       action(async () => {
         const client = await connect();
+        // Loaded here, not at the top: every other command starts without the server and the SDK.
+        const { createBerthMcpServer } = await import('@berth/server');
+        const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
         const remote = process.env.BERTH_URL;
         const server = createBerthMcpServer(client, {
           previewHost: remote ? new URL(remote).hostname.replace(/^\[|\]$/g, '') : 'localhost',
