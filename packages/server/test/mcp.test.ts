@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { git, makeRepo, SESSION_IMAGE, testCore } from '../../core/test/fixtures.js';
+import { BUSYBOX_IMAGE, git, makeRepo, SESSION_IMAGE, testCore } from '../../core/test/fixtures.js';
 import { buildServer } from '../src/index.js';
 import { listenLocal, makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
@@ -159,94 +159,104 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(audit.every((e) => e.actor.startsWith('user:admin-'))).toBe(true);
   }, 120_000);
 
-  it('keeps the file tools inside /workspace: .., absolute paths and symlinks out are refused (busybox)', async () => {
-    const t = await testServer();
-    const client = await mcpClient(await listenTcp(t), t.adminToken);
-    await t.core.service.create({ name: 'jail', repo: makeRepo() });
-    const setup = await call(client, 'session_exec', {
-      name: 'jail',
-      cmd: [
-        'sh',
-        '-c',
-        'ln -s /etc etc-link && ln -s /etc/hostname host-link && ln -s /etc/evil-new dangling',
-      ],
-    });
-    expect(setup.structuredContent).toMatchObject({ exitCode: 0 });
+  it.each([
+    ['busybox', BUSYBOX_IMAGE],
+    ['Debian', SESSION_IMAGE],
+  ])(
+    'keeps the file tools inside /workspace: .., absolute paths and symlinks out are refused (%s)',
+    async (_, image) => {
+      const t = await testServer();
+      const client = await mcpClient(await listenTcp(t), t.adminToken);
+      await t.core.service.create({ name: 'jail', repo: makeRepo(), image });
+      const setup = await call(client, 'session_exec', {
+        name: 'jail',
+        cmd: [
+          'sh',
+          '-c',
+          'ln -s /etc etc-link && ln -s /etc/hostname host-link && ln -s /etc/evil-new dangling',
+        ],
+      });
+      expect(setup.structuredContent).toMatchObject({ exitCode: 0 });
 
-    const refusals: [string, Record<string, unknown>, RegExp][] = [
-      ['file_read', { path: '../etc/passwd' }, /contains '\.\.'/],
-      ['file_read', { path: 'a/../../etc/passwd' }, /contains '\.\.'/],
-      ['file_read', { path: '/etc/passwd' }, /outside \/workspace/],
-      ['file_read', { path: '/workspace-other/x' }, /outside \/workspace/],
-      ['file_read', { path: 'etc-link/passwd' }, /leads outside \/workspace/],
-      ['file_read', { path: 'host-link' }, /leads outside \/workspace/],
-      ['file_list', { path: 'etc-link' }, /leads outside \/workspace/],
-      ['file_list', { path: '/' }, /outside \/workspace/],
-      ['file_write', { path: 'etc-link/evil', content: 'x' }, /leads outside \/workspace/],
-      ['file_write', { path: 'etc-link/deeper/evil', content: 'x' }, /leads outside \/workspace/],
-      ['file_write', { path: 'host-link', content: 'x' }, /leads outside \/workspace/],
-      ['file_write', { path: 'dangling', content: 'x' }, /leads outside \/workspace/],
-      ['file_write', { path: '/etc/evil', content: 'x' }, /outside \/workspace/],
-      ['file_write', { path: '/workspace', content: 'x' }, /is a folder/],
-    ];
-    for (const [tool, args, why] of refusals) {
-      const r = await call(client, tool, { name: 'jail', ...args });
-      expect([tool, args.path, r.isError], text(r)).toEqual([tool, args.path, true]);
-      expect(text(r)).toMatch(why);
-      expect(text(r)).toContain('hint:');
-      expect(text(r)).not.toMatch(/\n\s+at /); // no stack trace
-    }
-    const etc = await call(client, 'session_exec', {
-      name: 'jail',
-      cmd: ['sh', '-c', 'ls /etc/evil /etc/evil-new /etc/deeper 2>&1; cat /etc/hostname'],
-    });
-    expect((etc.structuredContent as { stdout: string }).stdout).toMatch(/No such file/);
-    expect((etc.structuredContent as { stdout: string }).stdout).not.toMatch(/^x$/m);
+      const refusals: [string, Record<string, unknown>, RegExp][] = [
+        ['file_read', { path: '../etc/passwd' }, /contains '\.\.'/],
+        ['file_read', { path: 'a/../../etc/passwd' }, /contains '\.\.'/],
+        ['file_read', { path: '/etc/passwd' }, /outside \/workspace/],
+        ['file_read', { path: '/workspace-other/x' }, /outside \/workspace/],
+        ['file_read', { path: 'etc-link/passwd' }, /leads outside \/workspace/],
+        ['file_read', { path: 'host-link' }, /leads outside \/workspace/],
+        ['file_list', { path: 'etc-link' }, /leads outside \/workspace/],
+        ['file_list', { path: '/' }, /outside \/workspace/],
+        ['file_write', { path: 'etc-link/evil', content: 'x' }, /leads outside \/workspace/],
+        ['file_write', { path: 'etc-link/deeper/evil', content: 'x' }, /leads outside \/workspace/],
+        ['file_write', { path: 'host-link', content: 'x' }, /leads outside \/workspace/],
+        ['file_write', { path: 'dangling', content: 'x' }, /leads outside \/workspace/],
+        ['file_write', { path: '/etc/evil', content: 'x' }, /outside \/workspace/],
+        ['file_write', { path: '/workspace', content: 'x' }, /is a folder/],
+      ];
+      for (const [tool, args, why] of refusals) {
+        const r = await call(client, tool, { name: 'jail', ...args });
+        expect([tool, args.path, r.isError], text(r)).toEqual([tool, args.path, true]);
+        expect(text(r)).toMatch(why);
+        expect(text(r)).toContain('hint:');
+        expect(text(r)).not.toMatch(/\n\s+at /); // no stack trace
+      }
+      const etc = await call(client, 'session_exec', {
+        name: 'jail',
+        cmd: ['sh', '-c', 'ls /etc/evil /etc/evil-new /etc/deeper 2>&1; cat /etc/hostname'],
+      });
+      expect((etc.structuredContent as { stdout: string }).stdout).toMatch(/No such file/);
+      expect((etc.structuredContent as { stdout: string }).stdout).not.toMatch(/^x$/m);
 
-    // Symlinks that stay inside are followed; other mistakes get their own message.
-    await call(client, 'file_write', { name: 'jail', path: 'real/target.txt', content: 'inside' });
-    await call(client, 'session_exec', { name: 'jail', cmd: ['ln', '-s', 'real/target.txt', 'inner-link'] });
-    const viaLink = await call(client, 'file_read', { name: 'jail', path: 'inner-link' });
-    expect(viaLink.structuredContent).toMatchObject({ content: 'inside' });
-    const missing = await call(client, 'file_read', { name: 'jail', path: 'nope/none.txt' });
-    expect(text(missing)).toMatch(/nothing at 'nope\/none.txt'/);
-    const folder = await call(client, 'file_read', { name: 'jail', path: 'real' });
-    expect(text(folder)).toMatch(/is a folder/);
-    const noDirs = await call(client, 'file_write', {
-      name: 'jail',
-      path: 'new/dir/f.txt',
-      content: 'x',
-      createDirs: false,
-    });
-    expect(text(noDirs)).toMatch(/does not exist/);
-    // Names a shell would expand stay plain names.
-    const odd = await call(client, 'file_write', {
-      name: 'jail',
-      path: '$(touch pwned) `x` ;*.txt',
-      content: 'odd',
-    });
-    expect(odd.isError, text(odd)).toBeFalsy();
-    const ls = await call(client, 'file_list', { name: 'jail' });
-    expect(text(ls).split('\n')).toEqual([
-      '$(touch pwned) `x` ;*.txt',
-      'README.md',
-      'dangling@',
-      'etc-link@',
-      'host-link@',
-      'inner-link@',
-      'real/',
-    ]);
-    const binary = await call(client, 'file_write', {
-      name: 'jail',
-      path: 'bin.dat',
-      content: Buffer.from([0, 255, 1]).toString('base64'),
-      encoding: 'base64',
-    });
-    expect(binary.isError, text(binary)).toBeFalsy();
-    expect(text(await call(client, 'file_read', { name: 'jail', path: 'bin.dat' }))).toMatch(/not UTF-8/);
-    const b64 = await call(client, 'file_read', { name: 'jail', path: 'bin.dat', encoding: 'base64' });
-    expect(b64.structuredContent).toMatchObject({ content: 'AP8B', size: 3 });
-  }, 120_000);
+      // Symlinks that stay inside are followed; other mistakes get their own message.
+      await call(client, 'file_write', { name: 'jail', path: 'real/target.txt', content: 'inside' });
+      await call(client, 'session_exec', {
+        name: 'jail',
+        cmd: ['ln', '-s', 'real/target.txt', 'inner-link'],
+      });
+      const viaLink = await call(client, 'file_read', { name: 'jail', path: 'inner-link' });
+      expect(viaLink.structuredContent).toMatchObject({ content: 'inside' });
+      const missing = await call(client, 'file_read', { name: 'jail', path: 'nope/none.txt' });
+      expect(text(missing)).toMatch(/nothing at 'nope\/none.txt'/);
+      const folder = await call(client, 'file_read', { name: 'jail', path: 'real' });
+      expect(text(folder)).toMatch(/is a folder/);
+      const noDirs = await call(client, 'file_write', {
+        name: 'jail',
+        path: 'new/dir/f.txt',
+        content: 'x',
+        createDirs: false,
+      });
+      expect(text(noDirs)).toMatch(/does not exist/);
+      // Names a shell would expand stay plain names.
+      const odd = await call(client, 'file_write', {
+        name: 'jail',
+        path: '$(touch pwned) `x` ;*.txt',
+        content: 'odd',
+      });
+      expect(odd.isError, text(odd)).toBeFalsy();
+      const ls = await call(client, 'file_list', { name: 'jail' });
+      expect(text(ls).split('\n')).toEqual([
+        '$(touch pwned) `x` ;*.txt',
+        'README.md',
+        'dangling@',
+        'etc-link@',
+        'host-link@',
+        'inner-link@',
+        'real/',
+      ]);
+      const binary = await call(client, 'file_write', {
+        name: 'jail',
+        path: 'bin.dat',
+        content: Buffer.from([0, 255, 1]).toString('base64'),
+        encoding: 'base64',
+      });
+      expect(binary.isError, text(binary)).toBeFalsy();
+      expect(text(await call(client, 'file_read', { name: 'jail', path: 'bin.dat' }))).toMatch(/not UTF-8/);
+      const b64 = await call(client, 'file_read', { name: 'jail', path: 'bin.dat', encoding: 'base64' });
+      expect(b64.structuredContent).toMatchObject({ content: 'AP8B', size: 3 });
+    },
+    120_000,
+  );
 
   it('answers with berth’s problem for a missing session and a session without a preview', async () => {
     const t = await testServer();
