@@ -148,6 +148,12 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const logs = await client.readResource({ uri: 'berth://sessions/mcp-flow/logs' });
     expect(logs.contents[0]?.mimeType).toBe('text/plain');
 
+    // A merge into the checked-out base is refused and changes nothing: the session keeps running.
+    const merge = await call(client, 'session_finish', { name: 'mcp-flow', message: 'Add a note', merge: true });
+    expect(merge.isError).toBe(true);
+    expect(text(merge)).toMatch(/checked out[\s\S]*hint:/);
+    expect((await t.core.service.get('mcp-flow')).status).toBe('running');
+
     const finished = await call(client, 'session_finish', { name: 'mcp-flow', message: 'Add a note' });
     expect(finished.structuredContent).toMatchObject({ status: 'finished' });
     expect(git(repo, 'log', '-1', '--format=%s', 'berth/mcp-flow')).toBe('Add a note');

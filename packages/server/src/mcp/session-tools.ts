@@ -109,7 +109,8 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
       description:
         'Create and start a session: a container with a working copy of a git repository at /workspace, ' +
         'on a new branch `berth/<name>` made from `branch` (default: the repository’s current branch). ' +
-        'Work in it with session_exec and the file tools, review with session_diff, then session_finish.',
+        'Work in it with session_exec and the file tools, review with session_diff, then session_finish. ' +
+        'An ssh remote that needs a key takes it from a person (`berth new --ssh-key`), never through this tool.',
       inputSchema: {
         name: z
           .string()
@@ -118,7 +119,13 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
           .describe(
             'Lowercase letters, digits and dashes, e.g. `fix-login`; becomes the branch berth/<name>',
           ),
-        repo: z.string().min(1).max(4096).describe('Path of the git repository on the berth host'),
+        repo: z
+          .string()
+          .min(1)
+          .max(4096)
+          .describe(
+            'A git repository: its path on the berth host, or a URL (https://…, ssh://…, git@host:org/repo.git)',
+          ),
         branch: z.string().min(1).max(255).optional().describe('Base branch (default: the current one)'),
         description: z.string().max(2000).optional().describe('What the session is for'),
         image: z
@@ -135,6 +142,10 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
           .min(6 * 1024 * 1024)
           .optional()
           .describe('Memory limit in bytes'),
+        gitUser: z
+          .object({ name: z.string().min(1).max(200), email: z.string().min(3).max(254) })
+          .optional()
+          .describe('Who the session’s commits are by'),
       },
       annotations: {
         readOnlyHint: false,
@@ -236,19 +247,29 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
       title: 'Finish a session',
       description:
         'Commit all changes onto the session branch `berth/<name>` with this message, then remove the ' +
-        'container and working copy. The branch stays in the repository for review and merge.',
+        'container and working copy. The branch stays in the repository for review; push and merge ' +
+        'are optional. A merge conflict or a failed push changes nothing and the session keeps running.',
       inputSchema: {
         name: sessionName,
         message: z.string().min(1).max(65536).describe('The commit message'),
+        push: z.boolean().optional().describe('Also push berth/<name> to the session’s remote'),
+        merge: z
+          .boolean()
+          .optional()
+          .describe('Also merge berth/<name> into the base branch (a remote session needs push too)'),
       },
       annotations: {
         readOnlyHint: false,
         destructiveHint: true,
         idempotentHint: false,
-        openWorldHint: false,
+        openWorldHint: true,
       },
     },
-    ({ name, message }) => guarded(async () => ok(sessionSummary(await api.finish(name, message))), opts),
+    ({ name, message, push, merge }) =>
+      guarded(async () => {
+        const flags = { ...(push !== undefined ? { push } : {}), ...(merge !== undefined ? { merge } : {}) };
+        return ok(sessionSummary(await api.finish(name, message, flags)));
+      }, opts),
   );
 
   server.registerTool(
