@@ -149,7 +149,11 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(logs.contents[0]?.mimeType).toBe('text/plain');
 
     // A merge into the checked-out base is refused and changes nothing: the session keeps running.
-    const merge = await call(client, 'session_finish', { name: 'mcp-flow', message: 'Add a note', merge: true });
+    const merge = await call(client, 'session_finish', {
+      name: 'mcp-flow',
+      message: 'Add a note',
+      merge: true,
+    });
     expect(merge.isError).toBe(true);
     expect(text(merge)).toMatch(/checked out[\s\S]*hint:/);
     expect((await t.core.service.get('mcp-flow')).status).toBe('running');
@@ -421,6 +425,18 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(allowed.statusCode).toBe(200);
     expect(allowed.body).toContain('"serverInfo"');
     expect((await initialize('http://evil.example')).statusCode).toBe(403);
+  });
+
+  it('refuses a body over its limit (16 MiB) before any tool runs', async () => {
+    const t = await testServer();
+    const r = await t.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+      payload: `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":"${'x'.repeat(17 * 1024 * 1024)}"}}`,
+    });
+    expect(r.statusCode).toBe(413);
+    expect(r.headers['content-type']).toContain('application/problem+json');
   });
 
   it('refuses a browser login cookie even with its CSRF token: MCP takes a bearer token', async () => {
