@@ -264,6 +264,16 @@ describe('MCP over Streamable HTTP at /mcp', () => {
       expect(text(await call(client, 'file_read', { name: 'jail', path: 'bin.dat' }))).toMatch(/not UTF-8/);
       const b64 = await call(client, 'file_read', { name: 'jail', path: 'bin.dat', encoding: 'base64' });
       expect(b64.structuredContent).toMatchObject({ content: 'AP8B', size: 3 });
+      // A read stops at 1 MiB and says so, without splitting a character.
+      const big = `a${'é'.repeat(600_000)}`;
+      const wroteBig = await call(client, 'file_write', { name: 'jail', path: 'big.txt', content: big });
+      expect(wroteBig.isError, text(wroteBig)).toBeFalsy();
+      const cut = await call(client, 'file_read', { name: 'jail', path: 'big.txt' });
+      const got = cut.structuredContent as { content: string; size: number; truncated: boolean };
+      expect(got).toMatchObject({ size: 1_200_001, truncated: true });
+      expect(Buffer.byteLength(got.content)).toBe(1024 * 1024 - 1);
+      expect(big.startsWith(got.content)).toBe(true);
+      expect(text(cut)).toMatch(/cut at 1048576 of 1200001 bytes/);
     },
     120_000,
   );
