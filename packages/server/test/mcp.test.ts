@@ -97,7 +97,16 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const repo = makeRepo();
     const progress: string[] = [];
     const created = (await client.callTool(
-      { name: 'session_create', arguments: { name: 'mcp-flow', repo, image: SESSION_IMAGE } },
+      {
+        name: 'session_create',
+        arguments: {
+          name: 'mcp-flow',
+          repo,
+          image: SESSION_IMAGE,
+          idleTimeoutSeconds: 600,
+          idleAction: 'stop',
+        },
+      },
       undefined,
       { onprogress: (p) => progress.push(p.message ?? '') },
     )) as CallToolResult;
@@ -114,6 +123,11 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(
       (listed.structuredContent as { sessions: { name: string }[] }).sessions.map((s) => s.name),
     ).toEqual(['mcp-flow']);
+    const got = await call(client, 'session_get', { name: 'mcp-flow' });
+    expect(got.structuredContent).toMatchObject({
+      idle: { timeoutSeconds: 600, action: 'stop' },
+      hasContainer: true,
+    });
 
     const wrote = await call(client, 'file_write', {
       name: 'mcp-flow',

@@ -146,6 +146,23 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
           .object({ name: z.string().min(1).max(200), email: z.string().min(3).max(254) })
           .optional()
           .describe('Who the session’s commits are by'),
+        kind: z
+          .enum(['shell', 'agent', 'preview'])
+          .optional()
+          .describe('What the session is for; sets its default limits and idle timeout'),
+        pids: z.number().int().min(16).max(1_000_000).optional().describe('Process limit'),
+        runtime: z
+          .enum(['runc', 'gvisor'])
+          .optional()
+          .describe('gvisor isolates the session more strongly, where the engine has it'),
+        idleTimeoutSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(30 * 86_400)
+          .optional()
+          .describe('Seconds without activity before the session is paused or stopped; 0 never'),
+        idleAction: z.enum(['pause', 'stop']).optional().describe('What happens when it idles'),
       },
       annotations: {
         readOnlyHint: false,
