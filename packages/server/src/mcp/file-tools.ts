@@ -2,6 +2,7 @@ import { InvalidInput } from '@berth/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { BerthApi, McpOptions } from './berth-mcp.js';
+import { sessionName } from './session-tools.js';
 import { guarded, ok } from './tool-result.js';
 import {
   LIST_LIMIT,
@@ -12,7 +13,6 @@ import {
   writeWorkspaceFile,
 } from './workspace-files.js';
 
-const sessionName = z.string().min(1).max(128).describe('The session’s name (or id)');
 const filePath = z
   .string()
   .min(1)

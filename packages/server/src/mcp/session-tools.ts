@@ -11,7 +11,7 @@ const DIFF_LIMIT = 512 * 1024;
 
 const STATUSES = ['creating', 'running', 'paused', 'stopped', 'finished', 'cancelled', 'failed'] as const;
 
-const sessionName = z
+export const sessionName = z
   .string()
   .min(1)
   .max(128)
