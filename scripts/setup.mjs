@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
 const TEST_BUSYBOX_IMAGE = 'berth-test/busybox:1';
+const TEST_NODE_IMAGE = 'berth-test/node:1';
 // Where the tests find their PostgreSQL (packages/core/test/postgres.ts reads it).
 const TEST_DATABASE_URL_FILE = join(root, 'node_modules/.cache/berth/test-database-url');
 const TEST_ROLE = 'berth_test';
@@ -128,6 +129,37 @@ function ensureBusyboxImage() {
       tar,
       TEST_BUSYBOX_IMAGE,
     ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The session image plus the host's Node and npm (Debian 12 like the image, so the binary runs):
+// the preview tests run a real dev server and `npm install` inside a session.
+function ensureNodeImage() {
+  if (imageExists(TEST_NODE_IMAGE)) return;
+  const node = execFileSync('sh', ['-c', 'readlink -f "$(command -v node)"']).toString().trim();
+  const npmDir = join(dirname(dirname(node)), 'lib/node_modules/npm');
+  if (!existsSync(npmDir)) fail(`the node test image needs npm at ${npmDir}`);
+  step(`building ${TEST_NODE_IMAGE} from the session image and the host's Node`);
+  const dir = mkdtempSync(join(tmpdir(), 'berth-node-image-'));
+  try {
+    execFileSync('cp', [node, join(dir, 'node')]);
+    execFileSync('cp', ['-r', npmDir, join(dir, 'npm')]);
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      [
+        'FROM berth/session:bookworm',
+        'COPY node /usr/local/bin/node',
+        'COPY npm /usr/local/lib/node_modules/npm',
+        'USER root',
+        'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version && npm --version',
+        'USER 1000:1000',
+        'LABEL dev.berth.image=test-node',
+        '',
+      ].join('\n'),
+    );
+    run('docker', ['build', '-q', '-t', TEST_NODE_IMAGE, dir]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -355,6 +387,7 @@ if (forTests || process.argv.includes('--images')) {
   run('npm', ['run', '-s', 'build']);
   ensureBusyboxImage();
   ensureSessionImage();
+  if (forTests) ensureNodeImage();
 }
 if (forTests) {
   ensureChromium();
