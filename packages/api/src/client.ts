@@ -16,6 +16,8 @@ import type {
   Diff,
   ExecResponse,
   Health,
+  PreviewOptions,
+  PreviewTicket,
   Problem,
   Session,
   Stats,
@@ -236,6 +238,16 @@ export class BerthClient {
 
   act(name: string, action: SessionAction): Promise<Session> {
     return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/${action}`);
+  }
+
+  /** Starts (or restarts) a running session's preview: detected, or the given command and port. */
+  startPreview(name: string, opts: PreviewOptions = {}): Promise<Session> {
+    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/preview`, opts);
+  }
+
+  /** A short-lived link to the preview through the server. */
+  previewTicket(name: string): Promise<PreviewTicket> {
+    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/preview/ticket`);
   }
 
   finish(name: string, message: string, opts: { push?: boolean; merge?: boolean } = {}): Promise<Session> {

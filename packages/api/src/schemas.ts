@@ -55,6 +55,8 @@ export const Session = Type.Object({
       command: Type.Array(Type.String()),
       containerPort: Type.Integer(),
       hostPort: Type.Union([Type.Integer(), Type.Null()]),
+      /** Whether the dev server answered its last health check. */
+      ready: Type.Optional(Type.Boolean()),
     }),
     Type.Null(),
   ]),
@@ -91,6 +93,27 @@ export const SessionListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
+
+/** What to run as a session's preview; both detected when left out. */
+export const PreviewOptions = Type.Object(
+  {
+    /** The dev server's command and arguments (run in /workspace, HOST and PORT set). */
+    command: Type.Optional(Type.Array(Type.String({ maxLength: 8192 }), { minItems: 1, maxItems: 256 })),
+    /** The port it listens on inside the session. */
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  },
+  { additionalProperties: false },
+);
+export type PreviewOptions = Static<typeof PreviewOptions>;
+
+/** A short-lived link that opens a session's preview through the server (on its own origin). */
+export const PreviewTicket = Type.Object({
+  url: Type.String(),
+  /** The preview's origin, without the ticket. */
+  origin: Type.String(),
+  expiresAt: Type.String(),
+});
+export type PreviewTicket = Static<typeof PreviewTicket>;
 
 /** What kind of session, how isolated, how many pids, when it idles: shared by create and patch. */
 export const IdleAction = Type.Union([Type.Literal('pause'), Type.Literal('stop')]);
@@ -136,6 +159,8 @@ export const CreateSessionRequest = Type.Object(
       ),
     ),
     ...SessionShapeFields,
+    /** Run the project's dev server and publish it on a host port and through the server. */
+    preview: Type.Optional(Type.Union([Type.Boolean(), PreviewOptions])),
   },
   { additionalProperties: false },
 );

@@ -29,6 +29,7 @@ export function sessionJson(s: Session) {
     remote: s.remote,
     image: s.image,
     containerId: s.containerId,
+    preview: s.preview,
     limits: s.limits,
     kind: s.kind,
     runtime: s.runtime,

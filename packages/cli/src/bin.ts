@@ -13,6 +13,7 @@ import { register as logs } from './commands/logs.js';
 import { register as ls } from './commands/ls.js';
 import { register as mcp } from './commands/mcp.js';
 import { register as newSession } from './commands/new.js';
+import { register as preview } from './commands/preview.js';
 import { register as rm } from './commands/rm.js';
 import { register as serve } from './commands/serve.js';
 import { register as shell } from './commands/shell.js';
@@ -46,6 +47,7 @@ for (const register of [
   update,
   finish,
   rm,
+  preview,
   image,
   login,
   token,

@@ -5,6 +5,7 @@ import type { BerthConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
 import { type Logger, silentLogger } from './logger.js';
 import { StorePortAllocator } from './ports/store-port-allocator.js';
+import { PreviewManager } from './previews/preview-manager.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import type { EngineCallObserver } from './runtime/runtime.js';
 import { SecretBox } from './secrets/secret-box.js';
@@ -31,6 +32,8 @@ export interface Core {
   secrets: Secrets;
   /** Host ports for previews, leased in the database. */
   ports: StorePortAllocator;
+  /** Dev servers of sessions: their host ports, forwarders and health (the server proxies to them). */
+  previews: PreviewManager;
   /** Starts following engine events; resolves once the first reconciliation is done. */
   startWatching(): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +65,7 @@ export async function openCore(
     forbiddenDirs: [config.home],
   });
   const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir, reposDir });
+  const previews = new PreviewManager({ config, store, runtime, ports, events, logger });
   const service = new SessionService({
     config,
     store,
@@ -72,7 +76,12 @@ export async function openCore(
     logger,
     secrets,
     remotes,
+    previews,
   });
+  previews.onActivity = (id) => {
+    void service.noteActivity(id).catch(() => undefined);
+  };
+  const unwatchPreviews = previews.watch();
   const reconciler = new Reconciler({ service, store, runtime, logger, events });
   const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
   const stop = new AbortController();
@@ -93,11 +102,15 @@ export async function openCore(
     store,
     secrets,
     ports,
+    previews,
     async startWatching() {
       // Events from just before the first reconciliation on are replayed, so nothing the engine
       // does between that listing and the subscription goes unseen.
       const since = Math.floor(Date.now() / 1000) - 1;
       await reconciler.reconcileAll();
+      // Running previews listen on their leased ports again; stale leases are given back.
+      await previews.restoreAll();
+      previews.startHealthChecks();
       watching = runtime.events(
         stop.signal,
         (e) => {
@@ -119,6 +132,8 @@ export async function openCore(
     async close() {
       stop.abort();
       await idle.stop();
+      unwatchPreviews();
+      await previews.close();
       await watching;
       await Promise.all(applying);
       await store.close();

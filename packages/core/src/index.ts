@@ -18,6 +18,7 @@ export {
   parseDatabaseUrl,
   parsePortRange,
   parseSize,
+  sessionProxyEnv,
 } from './config/config.js';
 export { formatDuration, MAX_DURATION_SECONDS, parseDuration } from './config/duration.js';
 export type {
@@ -47,6 +48,15 @@ export { type Logger, silentLogger } from './logger.js';
 export type { PortAllocator, PortLease } from './ports/port-allocator.js';
 export type { PortLeaseStore } from './ports/port-lease-store.js';
 export { hostPortFree, type PortRange, StorePortAllocator } from './ports/store-port-allocator.js';
+export { answersHttp, PREVIEW_LOG, PreviewManager } from './previews/preview-manager.js';
+export {
+  checkPreviewRequest,
+  detectProject,
+  type PreviewPlan,
+  type PreviewRequest,
+  parseProjectFacts,
+  planPreview,
+} from './previews/project-detection.js';
 export { DockerRuntime } from './runtime/docker-runtime.js';
 export {
   GVISOR_PIDS_HEADROOM,
@@ -68,6 +78,7 @@ export type {
   InteractiveExec,
   LogChunk,
 } from './runtime/runtime.js';
+export { SESSION_CA_PATH, sessionTrust } from './runtime/session-trust.js';
 export { SecretBox } from './secrets/secret-box.js';
 export type { SecretStore } from './secrets/secret-store.js';
 export { Secrets } from './secrets/secrets.js';

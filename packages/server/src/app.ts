@@ -5,13 +5,16 @@ import cors from '@fastify/cors';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { registerAuth } from './auth/auth.js';
+import { allowedHostNames, registerAuth } from './auth/auth.js';
 import { loadServerSecret } from './auth/credentials.js';
 import { LiveSockets } from './auth/live-sockets.js';
 import { SessionAccess } from './auth/session-access.js';
 import { mcpRoutes } from './mcp/http.js';
 import { createMetrics, type Metrics, registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { PreviewProxy } from './previews/preview-proxy.js';
+import { previewRoutes } from './previews/preview-routes.js';
+import { PreviewGrants } from './previews/preview-tickets.js';
 import { problem, registerProblemHandler } from './problems.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -107,6 +110,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(shellRoutes, { core: deps.core, access });
   await app.register(eventRoutes, { core: deps.core, access });
   await app.register(mcpRoutes, { corsOrigins: deps.corsOrigins ?? [] });
+  const grants = new PreviewGrants(secret);
+  await app.register(previewRoutes, { core: deps.core, access, grants });
+  // In front of everything: `<name>.preview.<host>` requests and upgrades go to the session's dev
+  // server, on an origin of their own, and never reach the API.
+  const previewProxy = new PreviewProxy(deps.core, grants, allowedHostNames(deps.publicHosts ?? []));
+  app.addHook('onReady', async () => previewProxy.install(app.server));
   // Last: the built web dashboard answers the GETs no route above claims (packages/web/dist).
   await registerDashboard(app);
   return app;

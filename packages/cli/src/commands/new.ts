@@ -41,6 +41,19 @@ export function idleOptions(o: Record<string, unknown>): {
   };
 }
 
+/** `--preview`, `--preview-command`, `--preview-port` → the request's `preview`. */
+export function previewOption(o: Record<string, unknown>): {
+  preview?: true | { command?: string[]; port?: number };
+} {
+  const command = o.previewCommand === undefined ? undefined : ['sh', '-c', String(o.previewCommand)];
+  const port = o.previewPort as number | undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new CliError('--preview-port must be a port number between 1 and 65535', EXIT.usage);
+  }
+  if (command === undefined && port === undefined) return o.preview ? { preview: true } : {};
+  return { preview: { ...(command ? { command } : {}), ...(port !== undefined ? { port } : {}) } };
+}
+
 export function register(program: Command): void {
   program
     .command('new')
@@ -65,6 +78,12 @@ export function register(program: Command): void {
     .option('--ssh-key <file>', 'private key for an ssh remote (`-` reads it from stdin); kept encrypted')
     .option('--git-user <name>', 'author name of the session’s commits (with --git-email)')
     .option('--git-email <email>', 'author email of the session’s commits (with --git-user)')
+    .option(
+      '--preview',
+      "run the project's dev server and publish it (detected: Vite, Astro, Next, Node, Python, static)",
+    )
+    .option('--preview-command <cmd>', 'the dev server command instead of the detected one (run with sh -c)')
+    .option('--preview-port <port>', 'the port it listens on inside the session', Number)
     .option('--json', 'print the session as JSON')
     .action(
       action(async (name: string, o: Record<string, unknown>) => {
@@ -92,12 +111,18 @@ export function register(program: Command): void {
             ...(o.gitUser !== undefined
               ? { gitUser: { name: String(o.gitUser), email: String(o.gitEmail) } }
               : {}),
+            ...previewOption(o),
           },
           o.json ? undefined : progress,
         );
         if (o.json) printJson(sessionJson(session));
         else {
           process.stdout.write(`session ${session.name} is ${session.status} on branch ${session.branch}\n`);
+          if (session.preview?.hostPort) {
+            process.stdout.write(
+              `  preview (${session.preview.projectType}) on http://127.0.0.1:${session.preview.hostPort}/    \`berth preview ${session.name} --open\`\n`,
+            );
+          }
           process.stdout.write(`  berth shell ${session.name}    open a shell in /workspace\n`);
           process.stdout.write(
             `  berth finish ${session.name} -m "message"    commit the work onto ${session.branch}\n`,

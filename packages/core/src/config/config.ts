@@ -34,6 +34,50 @@ export interface BerthConfig extends SessionDefaults {
   corsOrigins: string[];
   /** Host ports previews are published on (BERTH_PORT_RANGE, default 5000-8999). */
   portRange: { from: number; to: number };
+  /** How long a preview's dev server may take to answer before its start fails (BERTH_PREVIEW_TIMEOUT). */
+  previewReadySeconds: number;
+  /** How often a running preview is health-checked (BERTH_PREVIEW_HEALTH_INTERVAL). */
+  previewHealthSeconds: number;
+  /**
+   * The CA bundle handed to sessions (BERTH_CA_BUNDLE): `auto` mounts the host's bundle when the host
+   * has extra CA certificates, `none` never, or an absolute path to a bundle file.
+   */
+  caBundle: string;
+  /** Proxy variables sessions get (BERTH_SESSION_PROXY=inherit, the default, or none). */
+  sessionProxyEnv: Record<string, string>;
+}
+
+const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY'];
+
+/** BERTH_SESSION_PROXY: `inherit` hands the daemon's proxy variables (both cases) to sessions. */
+export function sessionProxyEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const mode = (env.BERTH_SESSION_PROXY || 'inherit').trim().toLowerCase();
+  if (mode === 'none') return {};
+  if (mode !== 'inherit') {
+    throw new InvalidInput(`BERTH_SESSION_PROXY=${env.BERTH_SESSION_PROXY} is not inherit or none`, {
+      hint: 'unset it (sessions inherit the proxy variables) or set it to none',
+    });
+  }
+  const out: Record<string, string> = {};
+  for (const name of PROXY_VARS) {
+    for (const key of [name, name.toLowerCase()]) {
+      const v = env[key];
+      if (v && !v.includes('\0')) out[key] = v;
+    }
+  }
+  return out;
+}
+
+function caBundleFrom(env: NodeJS.ProcessEnv): string {
+  const raw = (env.BERTH_CA_BUNDLE ?? '').trim();
+  if (raw === '' || raw === 'auto') return 'auto';
+  if (raw === 'none') return 'none';
+  if (!raw.startsWith('/')) {
+    throw new InvalidInput(`BERTH_CA_BUNDLE=${raw} is not an absolute path, auto or none`, {
+      hint: 'give the path of a PEM bundle such as /etc/ssl/certs/ca-certificates.crt, or none',
+    });
+  }
+  return resolve(raw);
 }
 
 export const DEFAULT_IMAGE = 'berth/session:bookworm';
@@ -116,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       .map((o) => o.trim())
       .filter(Boolean),
     portRange: parsePortRange(env.BERTH_PORT_RANGE || '5000-8999'),
+    previewReadySeconds: intFrom(env, 'BERTH_PREVIEW_TIMEOUT', 120, 1, 3600),
+    previewHealthSeconds: intFrom(env, 'BERTH_PREVIEW_HEALTH_INTERVAL', 15, 1, 3600),
+    caBundle: caBundleFrom(env),
+    sessionProxyEnv: sessionProxyEnv(env),
     publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim())

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'engine_error',
   'git_error',
   'image_error',
+  'preview_error',
   'unauthorized',
   'forbidden',
   'rate_limited',
@@ -79,6 +80,12 @@ export class GitError extends BerthError {
 export class ImageError extends BerthError {
   constructor(message: string, opts?: ErrorOptions) {
     super('image_error', message, opts);
+  }
+}
+/** A preview's dev server could not be set up, or did not answer in time. */
+export class PreviewError extends BerthError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('preview_error', message, opts);
   }
 }
 

@@ -286,6 +286,13 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async address(id: string, network: string): Promise<string | null> {
+    const info = await this.engine('container.inspect', 'inspect the container', () =>
+      this.docker.getContainer(id).inspect(),
+    );
+    return info.NetworkSettings?.Networks?.[network]?.IPAddress || null;
+  }
+
   async listManaged(): Promise<ContainerState[]> {
     const list = await this.engine('container.list', 'list containers', () =>
       this.docker.listContainers({

@@ -29,11 +29,13 @@ function isInside(child: string, parent: string): boolean {
  */
 export function assertSafeMounts(
   mounts: Mount[],
-  opts: { berthHome: string; allowedInHome: string[] },
+  opts: { berthHome: string; allowedInHome: string[]; allowedFiles?: string[] },
 ): void {
   for (const m of mounts) {
     if (!isAbsolute(m.source)) throw new InvalidInput(`mount source ${m.source} is not an absolute path`);
     const src = normalize(m.source).replace(/\/+$/, '') || '/';
+    // Single files the daemon itself chose (the host's CA bundle), only ever read-only.
+    if (m.readOnly && opts.allowedFiles?.includes(src)) continue;
     if (FORBIDDEN_EXACT.includes(src) || src.startsWith('/proc/') || src.startsWith('/sys/')) {
       throw new InvalidInput(`refusing to mount ${src} into a session`);
     }

@@ -107,6 +107,8 @@ export interface ContainerRuntime {
   /** Removes the container with its anonymous volumes; a missing container is not an error. */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerState | null>;
+  /** The container's IP address on a network (previews are forwarded to it); null when it has none. */
+  address(id: string, network: string): Promise<string | null>;
   /** New CPU and memory limits on a live container (swap kept equal to memory). */
   update(id: string, limits: { cpus?: number; memoryBytes?: number }): Promise<void>;
   /** Every container carrying berth's managed label, in any state. */

@@ -11,6 +11,8 @@ import {
 } from '../errors/berth-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import { PreviewManager } from '../previews/preview-manager.js';
+import { checkPreviewRequest, type PreviewRequest } from '../previews/project-detection.js';
 import { type Isolation, resolveIsolation } from '../runtime/isolation.js';
 import { sessionLabels } from '../runtime/labels.js';
 import { assertSafeMounts } from '../runtime/mount-policy.js';
@@ -22,6 +24,7 @@ import type {
   InteractiveExec,
   LogChunk,
 } from '../runtime/runtime.js';
+import { sessionTrust } from '../runtime/session-trust.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { SessionPatch, SessionStore } from '../store/store.js';
 import { CONTAINER_OBJECTS_DIR, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
@@ -70,6 +73,8 @@ export interface CreateSessionInput {
   /** Seconds without activity before the idle action; 0 never. Default: the kind's (config.idle). */
   idleTimeoutSeconds?: number;
   idleAction?: IdlePolicy['action'];
+  /** Run the project's dev server (detected, or this command and port) and publish it. */
+  preview?: boolean | PreviewRequest;
 }
 
 export interface FinishOptions {
@@ -112,6 +117,8 @@ export interface SessionServiceDeps {
   secrets?: Secrets;
   /** Caches of remote repositories; without it --repo takes local paths only. */
   remotes?: RemoteRepos;
+  /** Dev servers, their host ports and forwarders; none: sessions cannot have previews. */
+  previews?: PreviewManager;
 }
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -245,6 +252,7 @@ export class SessionService {
     }
     if (sshKey && !this.deps.secrets) throw new InvalidInput('this berth cannot keep SSH keys');
     const gitUser = checkGitUser(input.gitUser, name);
+    const preview = input.preview ? checkPreviewRequest(input.preview) : null;
     progress('checking the repository');
     const imagePresent = runtime.imageExists(image);
     imagePresent.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
@@ -317,7 +325,9 @@ export class SessionService {
     this.inFlight.add(id);
     this.deps.events.publish({ type: 'session.created', session });
     try {
-      return await this.locks.run(id, () => this.build(session, repo, progress, { sshKey, isolation }));
+      return await this.locks.run(id, () =>
+        this.build(session, repo, progress, { sshKey, isolation, preview }),
+      );
     } finally {
       this.inFlight.delete(id);
     }
@@ -327,7 +337,7 @@ export class SessionService {
     session: Session,
     repo: RepoInfo,
     progress: Progress,
-    extras: { sshKey: string | null; isolation: Isolation },
+    extras: { sshKey: string | null; isolation: Isolation; preview?: PreviewRequest | null },
   ): Promise<Session> {
     const { config, runtime, workspaces } = this.deps;
     const undo: Array<() => Promise<unknown>> = [];
@@ -358,15 +368,18 @@ export class SessionService {
           keepBranch: false,
         }),
       );
+      const trust = await sessionTrust(config);
       const mounts = [
         { source: session.workspacePath!, target: '/workspace', readOnly: false },
         // The clone borrows the user's objects through its alternates file, which names this path.
         { source: repo.objectsDir, target: CONTAINER_OBJECTS_DIR, readOnly: true },
+        ...trust.mounts,
       ];
       assertSafeMounts(mounts, {
         berthHome: config.home,
         // A remote's cache lives under BERTH_HOME; only its objects are mounted, read-only.
         allowedInHome: [session.workspacePath!, ...(session.remote ? [repo.objectsDir] : [])],
+        allowedFiles: trust.allowedFiles,
       });
       progress('starting the container');
       await runtime.ensureSessionNetwork(config.sessionNetwork);
@@ -375,7 +388,7 @@ export class SessionService {
         image: session.image,
         command: ['sleep', 'infinity'],
         user: session.user,
-        env: { HOME: '/home/berth', ...session.env },
+        env: { HOME: '/home/berth', ...trust.env, ...session.env },
         workingDir: '/workspace',
         labels: sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
         mounts,
@@ -388,7 +401,13 @@ export class SessionService {
       undo.push(() => runtime.remove(containerId));
       await this.deps.store.update(session.id, { containerId });
       await runtime.start(containerId);
-      return await this.transition({ ...session, containerId }, 'running', null, 'start');
+      const extra: SessionPatch = {};
+      if (extras.preview) {
+        const previews = this.previewManager();
+        undo.push(() => previews.release(session.id));
+        extra.preview = await previews.launch({ ...session, containerId }, extras.preview, progress);
+      }
+      return await this.transition({ ...session, containerId }, 'running', null, 'start', extra);
     } catch (err) {
       for (const step of undo.reverse()) {
         await step().catch((e) => this.deps.logger.warn({ err: e, session: session.id }, 'undo step failed'));
@@ -499,7 +518,10 @@ export class SessionService {
       assertTransition(s.name, s.status, 'stopped', 'stop');
       if (s.status === 'paused') await this.deps.runtime.unpause(s.containerId!);
       await this.deps.runtime.stop(s.containerId!);
-      return this.transition(s, 'stopped', opts.reason ?? 'stopped by request', 'stop');
+      await this.deps.previews?.release(s.id);
+      return this.transition(s, 'stopped', opts.reason ?? 'stopped by request', 'stop', {
+        preview: PreviewManager.suspended(s.preview),
+      });
     });
   }
 
@@ -509,7 +531,7 @@ export class SessionService {
       if (s.status !== 'stopped') assertTransition(s.name, s.status, 'stopped', 'start');
       await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.runtime.start(s.containerId!);
-      return this.transition(s, 'running', null, 'start');
+      return this.transition(s, 'running', null, 'start', await this.relaunchPreview(s));
     });
   }
 
@@ -523,9 +545,12 @@ export class SessionService {
       }
       if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.runtime.restart(s.containerId!);
+      const extra = await this.relaunchPreview(s);
       return s.status === 'running'
-        ? ((await this.deps.store.get(s.id)) ?? s)
-        : this.transition(s, 'running', null, 'restart');
+        ? extra.preview
+          ? this.deps.store.update(s.id, extra)
+          : ((await this.deps.store.get(s.id)) ?? s)
+        : this.transition(s, 'running', null, 'restart', extra);
     });
   }
 
@@ -720,6 +745,7 @@ export class SessionService {
         else await applyMerge(repo, plan);
       }
       await this.deps.workspaces.setRef(repo, `refs/heads/${s.branch}`, commit);
+      await this.deps.previews?.release(s.id);
       await this.deps.runtime.remove(s.containerId);
       await this.deps.workspaces.remove({
         repoRoot: s.repo,
@@ -738,6 +764,7 @@ export class SessionService {
         containerId: null,
         workspacePath: null,
         hasSshKey: false,
+        preview: PreviewManager.suspended(s.preview),
       });
     });
   }
@@ -751,6 +778,7 @@ export class SessionService {
       return this.transition(s, 'cancelled', 'cancelled by request', 'cancel', {
         containerId: null,
         workspacePath: null,
+        preview: PreviewManager.suspended(s.preview),
       });
     });
   }
@@ -792,6 +820,7 @@ export class SessionService {
 
   /** Container, working copy, berth's refs and the branch: all gone (and the session's key). */
   async discard(s: Session): Promise<void> {
+    await this.deps.previews?.release(s.id);
     if (s.containerId) await this.deps.runtime.remove(s.containerId);
     await this.forgetSecrets(s.id);
     await this.deps.workspaces.remove({
@@ -801,6 +830,41 @@ export class SessionService {
       path: s.workspacePath,
       keepBranch: false,
     });
+  }
+
+  private previewManager(): PreviewManager {
+    if (!this.deps.previews) throw new InvalidInput('this berth cannot run previews (no preview manager)');
+    return this.deps.previews;
+  }
+
+  /**
+   * Starts (or restarts) a running session's dev server: detected afresh, or with the given command
+   * and port. The session becomes a preview session unless it runs an agent.
+   */
+  startPreview(ref: string, request: unknown = true, progress: Progress = () => {}): Promise<Session> {
+    const wanted = checkPreviewRequest(request);
+    return this.act(ref, async (s) => {
+      assertRunning(s.name, s.status, 'start a preview');
+      const preview = await this.previewManager().launch(s, wanted, progress);
+      const updated = await this.deps.store.update(s.id, {
+        preview,
+        ...(s.kind === 'shell' ? { kind: 'preview' as const } : {}),
+        updatedAt: this.deps.clock.now().toISOString(),
+      });
+      this.deps.events.publish({ type: 'session.updated', session: updated });
+      return updated;
+    });
+  }
+
+  /** After a start: the dev server died with the container, so it runs again (a failure is kept as not ready). */
+  private async relaunchPreview(s: Session): Promise<SessionPatch> {
+    if (!s.preview || !this.deps.previews) return {};
+    try {
+      return { preview: await this.deps.previews.launch(s, null) };
+    } catch (err) {
+      this.deps.logger.warn({ err, session: s.id }, 'the preview did not come back after a start');
+      return { preview: PreviewManager.suspended(s.preview) };
+    }
   }
 
   private async withLiveContainer<T>(s: Session, work: () => Promise<T>): Promise<T> {

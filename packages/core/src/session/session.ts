@@ -43,6 +43,8 @@ export interface PreviewState {
   containerPort: number;
   /** Leased from the configured range; null while none is held (session stopped). */
   hostPort: number | null;
+  /** Whether the dev server answered its last health check; absent before the first one. */
+  ready?: boolean;
 }
 
 export interface GitIdentity {

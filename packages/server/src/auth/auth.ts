@@ -73,9 +73,15 @@ const publicUser = (u: UserRecord): User => ({
  * same-origin check on state changes); only `/health`, login and the dashboard's static files
  * answer without one.
  */
+/** The host names the server answers to: loopback and the configured public names. */
+export function allowedHostNames(publicHosts: string[]): Set<string> {
+  return new Set(['localhost', '127.0.0.1', '::1', ...publicHosts.map((h) => h.toLowerCase())]);
+}
+
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
-  const loopback = new Set(['localhost', '127.0.0.1', '::1']);
-  const allowedHosts = new Set([...loopback, ...opts.publicHosts.map((h) => h.toLowerCase())]);
+  // `<name>.preview.<one of these>` is served by the preview proxy before any of this runs
+  // (previews/preview-proxy.ts): here such a host is refused like any unknown one.
+  const allowedHosts = allowedHostNames(opts.publicHosts);
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (req) => {

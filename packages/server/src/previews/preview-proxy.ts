@@ -1,0 +1,227 @@
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Core, Session } from '@berth/core';
+import { PREVIEW_COOKIE, PREVIEW_COOKIE_SECONDS, type PreviewGrants } from './preview-tickets.js';
+
+export const PREVIEW_AUTH_PATH = '/__berth/preview-auth';
+const PREVIEW_LABEL = 'preview';
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** `<name>.preview.<host>[:port]` for one of the server's own host names → the session name. */
+export function previewSessionName(hostHeader: string | undefined, allowedHosts: Set<string>): string | null {
+  if (!hostHeader) return null;
+  let host: string;
+  try {
+    host = new URL(`http://${hostHeader}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+  const m = /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.preview\.(.+)$/.exec(host);
+  return m && allowedHosts.has(m[2]!) ? m[1]! : null;
+}
+
+/** The address a session's preview has through this server, seen from a browser. */
+export function previewOrigin(name: string, base: { protocol: string; host: string; port: number | null }) {
+  return `${base.protocol}//${name}.${PREVIEW_LABEL}.${base.host}${base.port ? `:${base.port}` : ''}`;
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/** Every cookie but berth's own: the dev server never sees a berth credential. */
+function withoutBerthCookies(header: string | undefined): string | undefined {
+  const kept = (header ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p && !p.toLowerCase().startsWith('berth_'));
+  return kept.length ? kept.join('; ') : undefined;
+}
+
+function upstreamHeaders(req: IncomingMessage, containerPort: number, upgrade: boolean): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === 'authorization' || k === 'cookie' || k === 'host') continue;
+    if (!upgrade && HOP_BY_HOP.has(k)) continue;
+    out[k] = v;
+  }
+  const cookie = withoutBerthCookies(req.headers.cookie);
+  if (cookie) out.cookie = cookie;
+  // The dev server answers to localhost only (Vite's allowedHosts): it is told it is reached so.
+  const local = `localhost:${containerPort}`;
+  out.host = local;
+  const ownOrigin = `http://${req.headers.host ?? ''}`;
+  if (req.headers.origin === ownOrigin) out.origin = `http://${local}`;
+  out['x-forwarded-host'] = req.headers.host ?? '';
+  out['x-forwarded-proto'] = 'http';
+  return out;
+}
+
+type Refusal = { status: number; message: string };
+
+/**
+ * The preview reverse proxy: requests whose Host is `<name>.preview.<one of ours>` never reach the
+ * API (a different origin from the dashboard, with its own cookie). A signed ticket from the API
+ * becomes an HttpOnly cookie for that host only; with it, HTTP and WebSocket upgrades (HMR) go to
+ * the session's dev server with berth's cookies and Authorization removed.
+ */
+export class PreviewProxy {
+  constructor(
+    private readonly core: Core,
+    private readonly grants: PreviewGrants,
+    private readonly allowedHosts: Set<string>,
+  ) {}
+
+  /** Puts the proxy in front of the app's own listeners for requests and upgrades. */
+  install(server: Server): void {
+    for (const event of ['request', 'upgrade'] as const) {
+      const theirs = server.listeners(event) as Array<(...args: unknown[]) => void>;
+      server.removeAllListeners(event);
+      server.on(event, (req: IncomingMessage, ...rest: unknown[]) => {
+        const name = previewSessionName(req.headers.host, this.allowedHosts);
+        if (name === null) {
+          for (const l of theirs) l.call(server, req, ...rest);
+          return;
+        }
+        const done =
+          event === 'request'
+            ? this.handleRequest(name, req, rest[0] as ServerResponse)
+            : this.handleUpgrade(name, req, rest[0] as Socket, rest[1] as Buffer);
+        done.catch(() => {
+          if (event === 'request') {
+            const res = rest[0] as ServerResponse;
+            if (!res.headersSent) refuse(res, { status: 502, message: 'the preview could not be reached' });
+            else res.destroy();
+          } else (rest[0] as Socket).destroy();
+        });
+      });
+    }
+  }
+
+  /** The session behind a preview host, when the request carries a grant for it. */
+  private async authorize(
+    name: string,
+    req: IncomingMessage,
+  ): Promise<{ session: Session; target: { host: string; port: number } } | Refusal> {
+    const sessionId = this.grants.verify('cookie', cookieValue(req.headers.cookie, PREVIEW_COOKIE));
+    const hint = `open it from berth: \`berth preview ${name} --open\` or the session's preview link in the dashboard`;
+    if (!sessionId) return { status: 401, message: `this preview needs a link from berth: ${hint}` };
+    const session = await this.core.store.getByName(name);
+    // A session made again under the same name is another session: the old grant does not reach it.
+    if (!session || session.id !== sessionId)
+      return { status: 401, message: `this preview link is for another session: ${hint}` };
+    if (session.status !== 'running') {
+      return { status: 503, message: `session '${name}' is ${session.status}: resume or start it first` };
+    }
+    const target = this.core.previews.upstream(session.id);
+    if (!target) {
+      return {
+        status: 503,
+        message: `session '${name}' runs no preview: start one with \`berth preview ${name} --restart\``,
+      };
+    }
+    void this.core.service.noteActivity(session.id).catch(() => undefined);
+    return { session, target };
+  }
+
+  private async handleRequest(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://preview.invalid');
+    if (url.pathname === PREVIEW_AUTH_PATH) {
+      const sessionId = this.grants.verify('ticket', url.searchParams.get('ticket') ?? undefined);
+      const session = sessionId ? await this.core.store.getByName(name) : null;
+      if (!session || session.id !== sessionId) {
+        refuse(res, {
+          status: 403,
+          message: 'this preview link is not valid or has expired: ask berth for a new one',
+        });
+        return;
+      }
+      const cookie = this.grants.issue('cookie', session.id);
+      res.writeHead(303, {
+        location: '/',
+        'set-cookie': `${PREVIEW_COOKIE}=${cookie.value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${PREVIEW_COOKIE_SECONDS}`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      });
+      res.end();
+      return;
+    }
+    const auth = await this.authorize(name, req);
+    if ('status' in auth) {
+      refuse(res, auth);
+      return;
+    }
+    const up = httpRequest(
+      {
+        host: auth.target.host,
+        port: auth.target.port,
+        method: req.method,
+        path: req.url,
+        headers: upstreamHeaders(req, auth.target.port, false),
+      },
+      (answer) => {
+        const headers = { ...answer.headers };
+        for (const h of HOP_BY_HOP) delete headers[h];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      if (!res.headersSent)
+        refuse(res, { status: 502, message: `the dev server of session '${name}' did not answer` });
+      else res.destroy();
+    });
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  }
+
+  private async handleUpgrade(
+    name: string,
+    req: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+  ): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const auth = await this.authorize(name, req);
+    if ('status' in auth) {
+      socket.end(
+        `HTTP/1.1 ${auth.status} ${auth.status === 401 ? 'Unauthorized' : 'Unavailable'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
+      return;
+    }
+    const headers = upstreamHeaders(req, auth.target.port, true);
+    const upstream = connect(auth.target.port, auth.target.host);
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
+    upstream.once('connect', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (const [k, v] of Object.entries(headers)) {
+        for (const one of [v].flat())
+          if (one !== undefined) lines.push(`${k}: ${String(one).replace(/[\r\n]/g, '')}`);
+      }
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+  }
+}
+
+function refuse(res: ServerResponse, r: Refusal): void {
+  res.writeHead(r.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`${r.message}\n`);
+}
