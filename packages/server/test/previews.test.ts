@@ -1,0 +1,270 @@
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { BUSYBOX_IMAGE, makeRepo, testCore } from '../../core/test/fixtures.js';
+import { makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
+
+const NODE_IMAGE = 'berth-test/node:1';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A real HTTP request to 127.0.0.1:port with whatever Host the test names (as a browser would send). */
+function send(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers, timeout: 20_000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function listenTcp(t: TestServer): Promise<number> {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return (t.app.server.address() as AddressInfo).port;
+}
+
+/** The API's ticket for a preview, over real TCP: its URL names the preview's own host. */
+async function ticket(t: TestServer, port: number, name: string, token = t.adminToken) {
+  const r = await send(
+    port,
+    `/api/v1/sessions/${name}/preview/ticket`,
+    { authorization: `Bearer ${token}` },
+    'POST',
+  );
+  return { status: r.status, body: JSON.parse(r.body) as { url: string; origin: string; expiresAt: string } };
+}
+
+/** Follows a ticket URL as a browser would: returns the preview host and its cookie. */
+async function signIn(port: number, url: string): Promise<{ host: string; cookie: string; answer: Answer }> {
+  const u = new URL(url);
+  const answer = await send(port, `${u.pathname}${u.search}`, { host: u.host });
+  const set = [answer.headers['set-cookie'] ?? []].flat()[0] ?? '';
+  return { host: u.host, cookie: set.split(';')[0] ?? '', answer };
+}
+
+function nextMessage(ws: WebSocket, want: (m: { type?: string }) => boolean, ms: number) {
+  return new Promise<{ type?: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no matching message on the HMR socket')), ms);
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { type?: string };
+      if (want(m)) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+  });
+}
+
+describe('previews through the berth server', () => {
+  it('runs a real Vite dev server: npm install in the session, the page and HMR through the proxy, and the host port', async () => {
+    const core = await testCore({ defaultImage: NODE_IMAGE, previewReadySeconds: 120 });
+    const t = await testServer(core);
+    const port = await listenTcp(t);
+    const repo = makeRepo({
+      'package.json': JSON.stringify({
+        name: 'demo',
+        private: true,
+        type: 'module',
+        devDependencies: { vite: '^5.4.0' },
+      }),
+      '.gitignore': 'node_modules/\n',
+      'index.html':
+        '<!doctype html><html><body><h1>berth vite demo</h1><script type="module" src="/main.js"></script></body></html>\n',
+      'main.js': "document.querySelector('h1').textContent = 'version one';\n",
+    });
+    const created = await t.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { name: 'vite', repo, preview: true },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const s = created.json();
+    expect(s.kind).toBe('preview');
+    expect(s.preview).toMatchObject({ projectType: 'vite', containerPort: 5173, ready: true });
+    const hostPort = s.preview.hostPort as number;
+
+    // On the leased host port directly.
+    const direct = await send(hostPort, '/', { host: `127.0.0.1:${hostPort}` });
+    expect(direct.status).toBe(200);
+    expect(direct.body).toContain('berth vite demo');
+
+    // Through the server, on the preview's own origin.
+    const tk = await ticket(t, port, 'vite');
+    expect(tk.status).toBe(200);
+    expect(tk.body.origin).toBe(`http://vite.preview.localhost:${port}/`);
+    const { host, cookie, answer } = await signIn(port, tk.body.url);
+    expect(answer.status).toBe(303);
+    const page = await send(port, '/', { host, cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('berth vite demo');
+    expect(page.body).toContain('/@vite/client');
+    const main = await send(port, '/main.js', { host, cookie });
+    expect(main.body).toContain('version one');
+    const client = await send(port, '/@vite/client', { host, cookie });
+    const wsToken = /wsToken = "([^"]+)"/.exec(client.body)?.[1];
+
+    // The HMR WebSocket through the proxy, then an edit in the session reaches it.
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${port}/${wsToken ? `?token=${encodeURIComponent(wsToken)}` : ''}`,
+      'vite-hmr',
+      {
+        headers: { host, cookie },
+        origin: `http://${host}`,
+      },
+    );
+    const opened = nextMessage(ws, (m) => m.type === 'connected', 20_000);
+    await opened;
+    const update = nextMessage(ws, (m) => m.type === 'update' || m.type === 'full-reload', 30_000);
+    const edit = await core.service.exec('vite', [
+      'sh',
+      '-c',
+      "echo \"document.querySelector('h1').textContent = 'version two';\" > main.js",
+    ]);
+    expect(edit.exitCode).toBe(0);
+    expect((await update).type).toMatch(/update|full-reload/);
+    ws.close();
+    expect((await send(port, '/main.js', { host, cookie })).body).toContain('version two');
+
+    expect((await core.service.exec('vite', ['test', '-x', 'node_modules/.bin/vite'])).exitCode).toBe(0);
+    // node_modules never lands in the session's commits.
+    const st = await core.service.exec('vite', ['git', 'status', '--porcelain']);
+    expect(st.stdout.toString()).not.toContain('node_modules');
+  }, 300_000);
+
+  it('guards previews: ticket, cookie per preview host, no berth credentials forwarded, never the API', async () => {
+    const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
+    const t = await testServer(core);
+    const port = await listenTcp(t);
+    // A dev server that records each request's headers in /tmp/req.log and answers "ok".
+    const repo = makeRepo({
+      'echo.sh':
+        'while IFS= read -r line; do line=$(printf \'%s\' "$line" | tr -d \'\\r\'); [ -z "$line" ] && break; echo "$line" >> /tmp/req.log; done\n' +
+        "printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok'\n",
+    });
+    await core.service.create({
+      name: 'echo',
+      repo,
+      preview: { command: ['nc', '-ll', '-p', '8080', '-e', 'sh', '/workspace/echo.sh'], port: 8080 },
+    });
+    await core.service.create({
+      name: 'other',
+      repo,
+      preview: { command: ['httpd', '-f', '-p', '8080'], port: 8080 },
+    });
+    const echoHost = `echo.preview.localhost:${port}`;
+
+    // No ticket, no cookie: 401 with a hint; a WebSocket upgrade likewise.
+    const bare = await send(port, '/', { host: echoHost });
+    expect(bare.status).toBe(401);
+    expect(bare.body).toContain('berth preview echo --open');
+    const wsStatus = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { host: echoHost } });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => resolve(-1));
+    });
+    expect(wsStatus).toBe(401);
+
+    // A forged ticket, or another session's, is refused.
+    expect(
+      (await send(port, '/__berth/preview-auth?ticket=ticket.x.9999999999.forged', { host: echoHost }))
+        .status,
+    ).toBe(403);
+    const otherTicket = await ticket(t, port, 'other');
+    const otherUrl = new URL(otherTicket.body.url);
+    expect((await send(port, `${otherUrl.pathname}${otherUrl.search}`, { host: echoHost })).status).toBe(403);
+
+    // A good ticket becomes an HttpOnly, SameSite=Lax cookie for this preview host only.
+    const { host, cookie, answer } = await signIn(port, (await ticket(t, port, 'echo')).body.url);
+    expect(host).toBe(echoHost);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.location).toBe('/');
+    const setCookie = String([answer.headers['set-cookie']].flat()[0]);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).not.toMatch(/Domain=/i);
+
+    // With it the dev server answers, and never sees berth's cookies or Authorization.
+    const ok = await send(port, '/page', {
+      host,
+      cookie: `berth_session=dashboard-login; ${cookie}; theme=dark`,
+      authorization: `Bearer ${t.adminToken}`,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe('ok');
+    const seen = (await core.service.exec('echo', ['cat', '/tmp/req.log'])).stdout.toString();
+    const pageRequest = seen.slice(seen.indexOf('GET /page'));
+    expect(pageRequest).toMatch(/^cookie: theme=dark$/im);
+    expect(pageRequest).toMatch(/Host: localhost:8080/i);
+    expect(seen).not.toContain('berth_');
+    expect(seen).not.toContain(t.adminToken);
+    expect(seen.toLowerCase()).not.toContain('authorization');
+
+    // The preview host never serves the API, even with an admin's token: the dev server answers.
+    const api = await send(port, '/api/v1/sessions', {
+      host,
+      cookie,
+      authorization: `Bearer ${t.adminToken}`,
+    });
+    expect(api.body).toBe('ok');
+    const apiNoCookie = await send(port, '/api/v1/sessions', {
+      host,
+      authorization: `Bearer ${t.adminToken}`,
+    });
+    expect(apiNoCookie.status).toBe(401);
+    expect(apiNoCookie.headers['content-type']).toMatch(/text\/plain/);
+
+    // One preview's cookie does not open another's.
+    expect((await send(port, '/', { host: `other.preview.localhost:${port}`, cookie })).status).toBe(401);
+    // A preview name under a host the server does not answer to is refused like any unknown host.
+    expect((await send(port, '/api/v1/sessions', { host: 'echo.preview.evil.example', cookie })).status).toBe(
+      403,
+    );
+
+    // Tickets are for those who may see the session: others get the same 404 as a missing one.
+    const member = await makeUser(core, 'member', 'member');
+    const { token } = await makeToken(core, member.id);
+    expect((await ticket(t, port, 'echo', token).catch(() => ({ status: 0 }))).status).toBe(404);
+
+    // A stopped session's preview answers 503 and the host port is free.
+    await core.service.stop('other');
+    expect((await t.inject({ url: '/api/v1/sessions/other' })).json().preview.hostPort).toBeNull();
+  }, 120_000);
+
+  it('POST /preview starts a preview on a running session and the CLI-facing ticket names its origin', async () => {
+    const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
+    const t = await testServer(core);
+    const repo = makeRepo({ 'index.html': '<p>later</p>\n' });
+    await core.service.create({ name: 'late', repo });
+    const none = await t.inject({ method: 'POST', url: '/api/v1/sessions/late/preview/ticket' });
+    expect(none.statusCode).toBe(409);
+    const started = await t.inject({ method: 'POST', url: '/api/v1/sessions/late/preview', payload: {} });
+    expect(started.statusCode, started.body).toBe(200);
+    expect(started.json()).toMatchObject({
+      kind: 'preview',
+      preview: { projectType: 'static', ready: true },
+    });
+    const bad = await t.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/late/preview',
+      payload: { port: 0 },
+    });
+    expect(bad.statusCode).toBe(400);
+  });
+});
