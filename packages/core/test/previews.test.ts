@@ -1,8 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { SessionEvent } from '../src/index.js';
 import { hostPortFree, loadConfig, openCore, PreviewError, SESSION_CA_PATH } from '../src/index.js';
-import { BUSYBOX_IMAGE, containersOf, makeRepo, SESSION_IMAGE, testConfig, testCore } from './fixtures.js';
+import {
+  BUSYBOX_IMAGE,
+  containersOf,
+  docker,
+  makeRepo,
+  SESSION_IMAGE,
+  testConfig,
+  testCore,
+} from './fixtures.js';
 
 /** GET http://127.0.0.1:port/ → status and body; null when nothing answers. */
 function httpGet(port: number): Promise<{ status: number; body: string } | null> {
@@ -121,6 +130,49 @@ describe('previews against the real engine', () => {
       .create({ name: 'badport', repo, preview: { port: 70000 } })
       .catch((e: unknown) => e);
     expect((bad as { code: string }).code).toBe('invalid_input');
+  });
+
+  it('health checks see a dead dev server; a restart brings it back; a container killed outside berth gives its port back', async () => {
+    const core = await testCore({ portRange: { from: 7520, to: 7529 } });
+    await core.startWatching();
+    const events: SessionEvent[] = [];
+    core.events.subscribe((e) => events.push(e));
+    const s = await core.service.create({
+      name: 'health',
+      repo: makeRepo({ 'index.html': 'up' }),
+      preview: HTTPD,
+    });
+    const port = s.preview!.hostPort!;
+
+    const killed = await core.service.exec('health', [
+      'sh',
+      '-c',
+      'kill -TERM "-$(cat /tmp/berth-preview.pid)"',
+    ]);
+    expect(killed.exitCode, killed.stderr.toString()).toBe(0);
+    await core.previews.checkAll();
+    expect((await core.service.get('health')).preview?.ready).toBe(false);
+    expect(events.some((e) => e.type === 'session.updated' && e.session.preview?.ready === false)).toBe(true);
+
+    const again = await core.service.startPreview('health');
+    expect(again.preview).toMatchObject({ hostPort: port, ready: true });
+    expect((await httpGet(port))?.body).toBe('up');
+    // Restarting a live one ends the old server first (same port inside), then answers again.
+    expect((await core.service.startPreview('health')).preview?.ready).toBe(true);
+    const pids = await core.service.exec('health', ['sh', '-c', 'ps | grep -c "[h]ttpd -f"']);
+    expect(pids.stdout.toString().trim()).toBe('1');
+
+    await docker.getContainer(s.containerId!).kill();
+    await vi.waitFor(
+      async () => {
+        const now = await core.service.get('health');
+        expect(now.status).toBe('stopped');
+        expect(now.preview?.hostPort).toBeNull();
+        expect(await core.ports.leases()).toHaveLength(0);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    expect(await hostPortFree(port)).toBe(true);
   });
 
   it('detects a static site and serves it with the image’s own tools', async () => {

@@ -26,7 +26,11 @@ const PREVIEW_PID = '/tmp/berth-preview.pid';
  * to the log; ends the previous one first. Runs as the session's user in /workspace.
  */
 const LAUNCH_SCRIPT = `LOG=${PREVIEW_LOG}; PIDF=${PREVIEW_PID}
-if [ -f "$PIDF" ]; then old=$(cat "$PIDF"); kill -TERM -- "-$old" 2>/dev/null || kill -TERM "$old" 2>/dev/null; rm -f "$PIDF"; fi
+if [ -f "$PIDF" ]; then
+  old=$(cat "$PIDF"); kill -TERM "-$old" 2>/dev/null || kill -TERM "$old" 2>/dev/null
+  i=0; while kill -0 "$old" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+  kill -KILL "-$old" 2>/dev/null; rm -f "$PIDF"
+fi
 cd /workspace || exit 3
 if command -v setsid >/dev/null 2>&1; then setsid "$@" >"$LOG" 2>&1 </dev/null &
 else "$@" >"$LOG" 2>&1 </dev/null &

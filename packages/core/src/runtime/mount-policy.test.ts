@@ -33,4 +33,14 @@ describe('mount policy', () => {
     expect(() => check(`${home}/workspaces/s1`)).not.toThrow();
     expect(() => check('/home/dev/src/app/.git/objects')).not.toThrow();
   });
+
+  it('allows the one CA bundle file the daemon chose, read-only only, and nothing else under /etc', () => {
+    const bundle = '/etc/ssl/certs/ca-certificates.crt';
+    const opts = { berthHome: home, allowedInHome: [], allowedFiles: [bundle] };
+    const mount = (source: string, readOnly: boolean) => [{ source, target: '/etc/berth/ca.crt', readOnly }];
+    expect(() => assertSafeMounts(mount(bundle, true), opts)).not.toThrow();
+    expect(() => assertSafeMounts(mount(bundle, false), opts)).toThrow(/refusing/);
+    expect(() => assertSafeMounts(mount('/etc/ssl/certs', true), opts)).toThrow(/refusing/);
+    expect(() => assertSafeMounts(mount('/etc/shadow', true), opts)).toThrow(/refusing/);
+  });
 });
