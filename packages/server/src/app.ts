@@ -114,7 +114,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(previewRoutes, { core: deps.core, access, grants });
   // In front of everything: `<name>.preview.<host>` requests and upgrades go to the session's dev
   // server, on an origin of their own, and never reach the API.
-  const previewProxy = new PreviewProxy(deps.core, grants, allowedHostNames(deps.publicHosts ?? []));
+  const previewProxy = new PreviewProxy(deps.core, grants, access, allowedHostNames(deps.publicHosts ?? []));
   app.addHook('onReady', async () => previewProxy.install(app.server));
   // Last: the built web dashboard answers the GETs no route above claims (packages/web/dist).
   await registerDashboard(app);

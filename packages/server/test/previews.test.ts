@@ -91,10 +91,18 @@ describe('previews through the berth server', () => {
     const created = await t.inject({
       method: 'POST',
       url: '/api/v1/sessions',
+      headers: { accept: 'application/x-ndjson' },
       payload: { name: 'vite', repo, preview: true },
     });
-    expect(created.statusCode, created.body).toBe(201);
-    const s = created.json();
+    const lines = created.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { progress?: string; session?: Record<string, never>; problem?: unknown });
+    expect(lines.at(-1)?.problem).toBeUndefined();
+    const steps = lines.map((l) => l.progress).filter(Boolean);
+    expect(steps).toContain('installing dependencies (npm install)');
+    expect(steps).toContain('waiting for the preview to answer on port 5173');
+    const s = lines.at(-1)?.session as unknown as { kind: string; preview: { hostPort: number } };
     expect(s.kind).toBe('preview');
     expect(s.preview).toMatchObject({ projectType: 'vite', containerPort: 5173, ready: true });
     const hostPort = s.preview.hostPort as number;
@@ -183,8 +191,11 @@ describe('previews through the berth server', () => {
 
     // A forged ticket, or another session's, is refused.
     expect(
-      (await send(port, '/__berth/preview-auth?ticket=ticket.x.9999999999.forged', { host: echoHost }))
-        .status,
+      (
+        await send(port, '/__berth/preview-auth?ticket=ticket.x.local.9999999999.nonce.forged', {
+          host: echoHost,
+        })
+      ).status,
     ).toBe(403);
     const otherTicket = await ticket(t, port, 'other');
     const otherUrl = new URL(otherTicket.body.url);
@@ -229,6 +240,22 @@ describe('previews through the berth server', () => {
     });
     expect(apiNoCookie.status).toBe(401);
     expect(apiNoCookie.headers['content-type']).toMatch(/text\/plain/);
+
+    // A ticket works once: a leaked link cannot be replayed.
+    const once = await ticket(t, port, 'echo');
+    expect((await signIn(port, once.body.url)).answer.status).toBe(303);
+    expect((await signIn(port, once.body.url)).answer.status).toBe(403);
+
+    // The cookie lasts only as long as the token it came from: revoked, the preview closes.
+    const admin2 = await makeUser(core, 'admin2', 'admin');
+    const second = await makeToken(core, admin2.id);
+    const viaSecond = await signIn(port, (await ticket(t, port, 'echo', second.token)).body.url);
+    expect((await send(port, '/', { host, cookie: viaSecond.cookie })).status).toBe(200);
+    await core.store.accounts.revokeToken(second.id, new Date().toISOString());
+    await new Promise((r) => setTimeout(r, 2_100));
+    const revoked = await send(port, '/', { host, cookie: viaSecond.cookie });
+    expect(revoked.status).toBe(401);
+    expect(revoked.body).toContain('login has ended');
 
     // One preview's cookie does not open another's.
     expect((await send(port, '/', { host: `other.preview.localhost:${port}`, cookie })).status).toBe(401);

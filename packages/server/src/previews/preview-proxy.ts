@@ -2,7 +2,12 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Core, Session } from '@berth/core';
-import { PREVIEW_COOKIE, PREVIEW_COOKIE_SECONDS, type PreviewGrants } from './preview-tickets.js';
+import { publicUser } from '../auth/auth.js';
+import type { SessionAccess } from '../auth/session-access.js';
+import { type Grant, PREVIEW_COOKIE, PREVIEW_COOKIE_SECONDS, type PreviewGrants } from './preview-tickets.js';
+
+/** How long a holder's right to a preview is trusted before the store is asked again. */
+const RECHECK_MS = 2_000;
 
 export const PREVIEW_AUTH_PATH = '/__berth/preview-auth';
 const PREVIEW_LABEL = 'preview';
@@ -80,11 +85,41 @@ type Refusal = { status: number; message: string };
  * the session's dev server with berth's cookies and Authorization removed.
  */
 export class PreviewProxy {
+  private readonly checked = new Map<string, number>();
+
   constructor(
     private readonly core: Core,
     private readonly grants: PreviewGrants,
+    private readonly access: SessionAccess,
     private readonly allowedHosts: Set<string>,
   ) {}
+
+  /**
+   * Whether the grant's holder may still see the session: its token unrevoked and unexpired, its
+   * user there, the session theirs or their team's (or they an admin). Asked again every 2 s.
+   */
+  private async stillAllowed(g: Grant, session: Session): Promise<boolean> {
+    if (g.who === 'local') return true;
+    const key = `${g.who}:${session.id}`;
+    const now = Date.now();
+    if ((this.checked.get(key) ?? 0) > now) return true;
+    const accounts = this.core.store.accounts;
+    const token = await accounts.getToken(g.who);
+    const live = token && !token.revokedAt && !(token.expiresAt && Date.parse(token.expiresAt) <= now);
+    const user = live ? await accounts.getUser(token.userId) : null;
+    if (!token || !user) return false;
+    const principal = {
+      kind: 'user' as const,
+      user: publicUser(user),
+      tokenId: token.id,
+      via: 'token' as const,
+      tokenHash: token.tokenHash,
+    };
+    if (!(await this.access.canSee(principal))(session)) return false;
+    if (this.checked.size > 10_000) this.checked.clear();
+    this.checked.set(key, now + RECHECK_MS);
+    return true;
+  }
 
   /** Puts the proxy in front of the app's own listeners for requests and upgrades. */
   install(server: Server): void {
@@ -117,13 +152,16 @@ export class PreviewProxy {
     name: string,
     req: IncomingMessage,
   ): Promise<{ session: Session; target: { host: string; port: number } } | Refusal> {
-    const sessionId = this.grants.verify('cookie', cookieValue(req.headers.cookie, PREVIEW_COOKIE));
+    const grant = this.grants.verify('cookie', cookieValue(req.headers.cookie, PREVIEW_COOKIE));
     const hint = `open it from berth: \`berth preview ${name} --open\` or the session's preview link in the dashboard`;
-    if (!sessionId) return { status: 401, message: `this preview needs a link from berth: ${hint}` };
+    if (!grant) return { status: 401, message: `this preview needs a link from berth: ${hint}` };
     const session = await this.core.store.getByName(name);
     // A session made again under the same name is another session: the old grant does not reach it.
-    if (!session || session.id !== sessionId)
+    if (!session || session.id !== grant.sessionId)
       return { status: 401, message: `this preview link is for another session: ${hint}` };
+    if (!(await this.stillAllowed(grant, session))) {
+      return { status: 401, message: `your berth login has ended or no longer sees this session: ${hint}` };
+    }
     if (session.status !== 'running') {
       return { status: 503, message: `session '${name}' is ${session.status}: resume or start it first` };
     }
@@ -141,16 +179,17 @@ export class PreviewProxy {
   private async handleRequest(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://preview.invalid');
     if (url.pathname === PREVIEW_AUTH_PATH) {
-      const sessionId = this.grants.verify('ticket', url.searchParams.get('ticket') ?? undefined);
-      const session = sessionId ? await this.core.store.getByName(name) : null;
-      if (!session || session.id !== sessionId) {
+      const ticket = url.searchParams.get('ticket') ?? undefined;
+      const grant = this.grants.verify('ticket', ticket);
+      const session = grant ? await this.core.store.getByName(name) : null;
+      if (!grant || !session || session.id !== grant.sessionId || !this.grants.redeem(ticket)) {
         refuse(res, {
           status: 403,
           message: 'this preview link is not valid or has expired: ask berth for a new one',
         });
         return;
       }
-      const cookie = this.grants.issue('cookie', session.id);
+      const cookie = this.grants.issue('cookie', grant);
       res.writeHead(303, {
         location: '/',
         'set-cookie': `${PREVIEW_COOKIE}=${cookie.value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${PREVIEW_COOKIE_SECONDS}`,

@@ -75,7 +75,8 @@ export const previewRoutes: FastifyPluginAsyncTypebox<{
         });
       }
       const origin = previewOrigin(s.name, serverBase(core, req));
-      const ticket = grants.issue('ticket', s.id);
+      const who = req.principal?.kind === 'user' ? req.principal.tokenId : 'local';
+      const ticket = grants.issue('ticket', { sessionId: s.id, who });
       return {
         url: `${origin}${PREVIEW_AUTH_PATH}?ticket=${encodeURIComponent(ticket.value)}`,
         origin: `${origin}/`,

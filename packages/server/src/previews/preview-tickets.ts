@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { safeEqual } from '../auth/credentials.js';
 
 /** A ticket is exchanged once for a cookie; it lives long enough to follow a link. */
@@ -9,40 +9,72 @@ export const PREVIEW_COOKIE = 'berth_preview';
 
 type Kind = 'ticket' | 'cookie';
 
+/** Whom a grant was given to: a login or API token's id, or `local` (the unix socket's owner). */
+export interface Grant {
+  sessionId: string;
+  who: string;
+}
+
 /**
- * Signed, expiring grants to one session's preview: `kind.sessionId.expires.mac`. Tickets ride in
- * a URL for the preview host to turn into its own cookie; the MAC (with the server's secret and a
- * purpose string) keeps a ticket from passing as a cookie and either from naming another session.
+ * Signed, expiring grants to one session's preview: `kind.sessionId.who.expires.nonce.mac`. Tickets ride
+ * in a URL for the preview host to turn into its own cookie, once; the MAC (with the server's
+ * secret and a purpose string) keeps a ticket from passing as a cookie and either from naming
+ * another session or another holder. `who` lets the proxy check, on each request, that the token
+ * it came from is still valid and still sees the session.
  */
 export class PreviewGrants {
+  /** Tickets already exchanged, until they expire anyway: a leaked link works at most once. */
+  private readonly redeemed = new Map<string, number>();
+
   constructor(
     private readonly secret: Buffer,
     private readonly now: () => number = Date.now,
   ) {}
 
-  private mac(kind: Kind, sessionId: string, expires: number): string {
+  private mac(kind: Kind, g: Grant, expires: number, nonce: string): string {
     return createHmac('sha256', this.secret)
-      .update(`berth-preview:${kind}:${sessionId}:${expires}`)
+      .update(`berth-preview:${kind}:${g.sessionId}:${g.who}:${expires}:${nonce}`)
       .digest('base64url');
   }
 
-  issue(kind: Kind, sessionId: string): { value: string; expiresAt: Date } {
+  issue(kind: Kind, g: Grant): { value: string; expiresAt: Date } {
     const seconds = kind === 'ticket' ? TICKET_SECONDS : PREVIEW_COOKIE_SECONDS;
     const expires = Math.floor(this.now() / 1000) + seconds;
+    // Each grant is unique, so using up one ticket never uses up another made in the same second.
+    const nonce = randomBytes(12).toString('base64url');
     return {
-      value: `${kind}.${sessionId}.${expires}.${this.mac(kind, sessionId, expires)}`,
+      value: `${kind}.${g.sessionId}.${g.who}.${expires}.${nonce}.${this.mac(kind, g, expires, nonce)}`,
       expiresAt: new Date(expires * 1000),
     };
   }
 
-  /** The session id the grant is for, or null when it is forged, expired or of the other kind. */
-  verify(kind: Kind, value: string | undefined): string | null {
+  /** What the grant allows, or null when it is forged, expired, of the other kind or a used ticket. */
+  verify(kind: Kind, value: string | undefined): Grant | null {
     if (typeof value !== 'string' || value.length > 512) return null;
     const parts = value.split('.');
-    if (parts.length !== 4 || parts[0] !== kind) return null;
-    const [, sessionId, expiresRaw, mac] = parts as [string, string, string, string];
+    if (parts.length !== 6 || parts[0] !== kind) return null;
+    const [, sessionId, who, expiresRaw, nonce, mac] = parts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const expires = Number(expiresRaw);
     if (!Number.isInteger(expires) || expires * 1000 <= this.now()) return null;
-    return safeEqual(mac, this.mac(kind, sessionId, expires)) ? sessionId : null;
+    if (kind === 'ticket' && this.redeemed.has(value)) return null;
+    const grant = { sessionId, who };
+    return safeEqual(mac, this.mac(kind, grant, expires, nonce)) ? grant : null;
+  }
+
+  /** Verifies a ticket and uses it up. */
+  redeem(value: string | undefined): Grant | null {
+    const grant = this.verify('ticket', value);
+    if (!grant || value === undefined) return null;
+    const now = this.now();
+    for (const [v, until] of this.redeemed) if (until <= now) this.redeemed.delete(v);
+    this.redeemed.set(value, Number(value.split('.')[3]) * 1000);
+    return grant;
   }
 }
