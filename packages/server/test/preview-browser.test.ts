@@ -52,9 +52,9 @@ describe('a preview in a real browser', () => {
     const page = await context.newPage();
     await page.goto(url);
     expect(page.url()).toBe(origin);
-    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'version one');
+    await page.waitForFunction(`document.querySelector('h1')?.textContent === 'version one'`);
     // The grant is HttpOnly: the preview's own scripts cannot read it.
-    expect(await page.evaluate(() => document.cookie)).not.toContain('berth_');
+    expect(await page.evaluate('document.cookie')).not.toContain('berth_');
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'berth_preview')).toMatchObject({
       domain: 'browser.preview.localhost',
@@ -68,6 +68,6 @@ describe('a preview in a real browser', () => {
       "echo \"document.querySelector('h1').textContent = 'version two';\" > main.js",
     ]);
     expect(edit.exitCode).toBe(0);
-    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'version two');
+    await page.waitForFunction(`document.querySelector('h1')?.textContent === 'version two'`);
   }, 180_000);
 });
