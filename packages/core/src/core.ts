@@ -81,6 +81,7 @@ export async function openCore(
   previews.onActivity = (id) => {
     void service.noteActivity(id).catch(() => undefined);
   };
+  previews.withSessionLock = (id, work) => service.withSessionLock(id, work);
   const unwatchPreviews = previews.watch();
   const reconciler = new Reconciler({ service, store, runtime, logger, events });
   const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });

@@ -162,6 +162,11 @@ describe('previews against the real engine', () => {
     const pids = await core.service.exec('health', ['sh', '-c', 'ps | grep -c "[h]ttpd -f"']);
     expect(pids.stdout.toString().trim()).toBe('1');
 
+    // A container restart kills the dev server: berth runs it again on the same leased port.
+    const restarted = await core.service.restart('health');
+    expect(restarted.preview).toMatchObject({ hostPort: port, ready: true });
+    expect((await httpGet(port))?.body).toBe('up');
+
     await docker.getContainer(s.containerId!).kill();
     await vi.waitFor(
       async () => {

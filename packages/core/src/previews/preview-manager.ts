@@ -88,6 +88,11 @@ export class PreviewManager {
   private checking = false;
   /** Told of every connection to a preview (activity for the idle timeout). */
   onActivity: (sessionId: string) => void = () => {};
+  /**
+   * Runs work under the session's own lock (the service's), so a health check or a release seen on
+   * the event bus never writes over a transition happening at the same time.
+   */
+  withSessionLock: <T>(sessionId: string, work: () => Promise<T>) => Promise<T> = (_id, work) => work();
 
   constructor(private readonly deps: PreviewManagerDeps) {
     this.forwarder = new PortForwarder((id) => this.onActivity(id));
@@ -101,7 +106,9 @@ export class PreviewManager {
   async plan(s: Session, request: PreviewRequest): Promise<PreviewPlan> {
     const res = await this.run(s, ['sh', '-c', DETECT_SCRIPT]);
     if (res.exitCode !== 0) {
-      throw new PreviewError(`could not look at session '${s.name}''s project (exit ${res.exitCode})`);
+      throw new PreviewError(`could not look at the project of session '${s.name}' (exit ${res.exitCode})`, {
+        hint: `check the session answers: \`berth exec ${s.name} -- ls /workspace\``,
+      });
     }
     return planPreview(parseProjectFacts(res.stdout.toString('utf8')), request, s.name);
   }
@@ -271,10 +278,14 @@ export class PreviewManager {
     try {
       for (const id of this.forwarder.sessions()) {
         const target = this.forwarder.target(id);
-        const s = await this.deps.store.get(id);
-        if (!target || !s?.preview || s.status !== 'running') continue;
+        if (!target) continue;
         const ready = await answersHttp(target);
-        if (ready !== s.preview.ready) await this.record(id, { ...s.preview, ready });
+        await this.withSessionLock(id, async () => {
+          const s = await this.deps.store.get(id);
+          // Only a preview still forwarded and running is recorded: a stop meanwhile wins.
+          if (!s?.preview || s.status !== 'running' || this.forwarder.target(id) === null) return;
+          if (ready !== s.preview.ready) await this.record(id, { ...s.preview, ready });
+        });
       }
     } catch (err) {
       this.deps.logger.warn({ err }, 'preview health check failed');
@@ -298,9 +309,13 @@ export class PreviewManager {
       const s = e.session;
       const gone = s.status === 'stopped' || isTerminal(s.status);
       if (!gone || !s.preview || s.preview.hostPort === null) return;
-      void this.release(s.id)
-        .then(() => this.record(s.id, PreviewManager.suspended(s.preview)!))
-        .catch((err) => this.deps.logger.warn({ err, session: s.id }, 'could not release a preview port'));
+      void this.withSessionLock(s.id, async () => {
+        const now = await this.deps.store.get(s.id);
+        if (!now?.preview || now.preview.hostPort === null) return;
+        if (now.status !== 'stopped' && !isTerminal(now.status)) return; // started again meanwhile
+        await this.release(s.id);
+        await this.record(s.id, PreviewManager.suspended(now.preview)!);
+      }).catch((err) => this.deps.logger.warn({ err, session: s.id }, 'could not release a preview port'));
     });
   }
 

@@ -546,11 +546,11 @@ export class SessionService {
       if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.runtime.restart(s.containerId!);
       const extra = await this.relaunchPreview(s);
-      return s.status === 'running'
-        ? extra.preview
-          ? this.deps.store.update(s.id, extra)
-          : ((await this.deps.store.get(s.id)) ?? s)
-        : this.transition(s, 'running', null, 'restart', extra);
+      if (s.status !== 'running') return this.transition(s, 'running', null, 'restart', extra);
+      if (!extra.preview) return (await this.deps.store.get(s.id)) ?? s;
+      const updated = await this.deps.store.update(s.id, extra);
+      this.deps.events.publish({ type: 'session.updated', session: updated });
+      return updated;
     });
   }
 
