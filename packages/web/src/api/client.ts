@@ -6,6 +6,7 @@ import {
   type CreateProgressLine,
   type CreateSessionRequest,
   type Diff,
+  type PreviewTicket,
   type Principal,
   type Problem,
   type ServerConfig,
@@ -188,8 +189,18 @@ export class ApiClient {
     return this.json('POST', `${API}/sessions/${enc(name)}/${action}`);
   }
 
-  finish(name: string, message: string): Promise<Session> {
-    return this.json('POST', `${API}/sessions/${enc(name)}/finish`, { message });
+  finish(name: string, message: string, opts: { push?: boolean; merge?: boolean } = {}): Promise<Session> {
+    return this.json('POST', `${API}/sessions/${enc(name)}/finish`, { message, ...opts });
+  }
+
+  /** Starts (or restarts) the session's dev server. */
+  startPreview(name: string): Promise<Session> {
+    return this.json('POST', `${API}/sessions/${enc(name)}/preview`, {});
+  }
+
+  /** A single-use link that opens the preview through the server, on the preview's own origin. */
+  previewTicket(name: string): Promise<PreviewTicket> {
+    return this.json('POST', `${API}/sessions/${enc(name)}/preview/ticket`);
   }
 
   async remove(name: string, force: boolean): Promise<void> {

@@ -5,6 +5,7 @@ import type {
   CreateProgressLine,
   CreateSessionRequest,
   Diff,
+  PreviewTicket,
   Problem,
   ServerConfig,
   Session,
@@ -16,7 +17,16 @@ import type { API_PREFIX } from '@berth/api/version';
 import type { Static } from 'typebox';
 
 export type { ClientMessage, ServerFrame, ServerFrameOf } from '@berth/api/events';
-export type { CreateProgressLine, CreateSessionRequest, Diff, Problem, ServerConfig, Session, Stats };
+export type {
+  CreateProgressLine,
+  CreateSessionRequest,
+  Diff,
+  PreviewTicket,
+  Problem,
+  ServerConfig,
+  Session,
+  Stats,
+};
 
 export type SessionStatus = Static<typeof SessionStatusSchema>;
 export type User = Static<typeof UserSchema>;

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useApi } from '../api/api-context';
 import type { Session, SessionAction, SessionStatus } from '../api/types';
 import { ConfirmDialog } from './confirm-dialog';
-import { FinishDialog } from './finish-dialog';
+import { FinishDialog, type FinishOptions } from './finish-dialog';
 import { ProblemMessage } from './problem-message';
 
 type Action = SessionAction | 'finish' | 'delete';
@@ -62,7 +62,8 @@ export function SessionActions({
   };
 
   const act = (action: SessionAction) => run(action, async () => onChanged(await api.act(name, action)));
-  const finish = (message: string) => run('finish', async () => onChanged(await api.finish(name, message)));
+  const finish = (message: string, opts: FinishOptions) =>
+    run('finish', async () => onChanged(await api.finish(name, message, opts)));
   const remove = () =>
     run('delete', async () => {
       await api.remove(name, LIVE.has(session.status));
@@ -95,6 +96,8 @@ export function SessionActions({
         <FinishDialog
           name={name}
           branch={session.branch}
+          baseBranch={session.baseBranch}
+          remote={session.remote}
           busy={busy === 'finish'}
           onFinish={finish}
           onCancel={() => setAsking(null)}

@@ -15,6 +15,7 @@ import { StatusBadge } from '../../components/status-badge';
 import { panelId, type Tab, Tabs, tabId } from '../../components/tabs';
 import { DiffPanel } from './diff-panel';
 import { LogsPanel } from './logs-panel';
+import { PreviewPanel } from './preview-panel';
 import { SessionFacts } from './session-facts';
 import { StatsPanel } from './stats-panel';
 import { TerminalPanel } from './terminal-panel';
@@ -97,6 +98,7 @@ function SessionView({
         'overview',
         <div className="overview">
           <StatsPanel session={session} visible={tab === 'overview'} />
+          {!deleted && <PreviewPanel session={session} onChanged={onChanged} />}
           <SessionFacts session={session} directory={directory} />
         </div>,
       )}
