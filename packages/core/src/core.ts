@@ -1,5 +1,7 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AgentCredentials, defaultCredentialsRoot } from './agents/agent-credentials.js';
+import { AgentSessions } from './agents/agent-sessions.js';
 import { systemClock } from './clock/clock.js';
 import type { BerthConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
@@ -31,6 +33,8 @@ export interface Core {
   secrets: Secrets;
   /** Host ports for previews, leased in the database. */
   ports: StorePortAllocator;
+  /** Agent profiles, their credentials, and the agent side of sessions. */
+  agents: AgentSessions;
   /** Starts following engine events; resolves once the first reconciliation is done. */
   startWatching(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +43,8 @@ export interface Core {
 export interface OpenCoreOptions {
   /** Hears of every Docker Engine call (the server's metrics). */
   observeEngine?: EngineCallObserver;
+  /** Where sessions' credentials are put on the host (default: a tmpfs, see defaultCredentialsRoot). */
+  credentialsRoot?: string;
 }
 
 /** Wires the real adapters together: the one place that knows every concrete class. */
@@ -62,6 +68,12 @@ export async function openCore(
     forbiddenDirs: [config.home],
   });
   const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir, reposDir });
+  const credentials = new AgentCredentials({
+    secrets,
+    root: opts.credentialsRoot ?? defaultCredentialsRoot(config.home),
+    logger,
+  });
+  const agents = new AgentSessions({ config, runtime, credentials, logger });
   const service = new SessionService({
     config,
     store,
@@ -72,8 +84,9 @@ export async function openCore(
     logger,
     secrets,
     remotes,
+    agents,
   });
-  const reconciler = new Reconciler({ service, store, runtime, logger, events });
+  const reconciler = new Reconciler({ service, store, runtime, logger, events, agents });
   const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;
@@ -93,6 +106,7 @@ export async function openCore(
     store,
     secrets,
     ports,
+    agents,
     async startWatching() {
       // Events from just before the first reconciliation on are replayed, so nothing the engine
       // does between that listing and the subscription goes unseen.

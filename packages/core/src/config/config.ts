@@ -34,6 +34,8 @@ export interface BerthConfig extends SessionDefaults {
   corsOrigins: string[];
   /** Host ports previews are published on (BERTH_PORT_RANGE, default 5000-8999). */
   portRange: { from: number; to: number };
+  /** The JSON config file with agent profiles (BERTH_CONFIG, default $BERTH_HOME/config.json). */
+  configFile: string;
 }
 
 export const DEFAULT_IMAGE = 'berth/session:bookworm';
@@ -116,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       .map((o) => o.trim())
       .filter(Boolean),
     portRange: parsePortRange(env.BERTH_PORT_RANGE || '5000-8999'),
+    configFile: resolve(env.BERTH_CONFIG || join(home, 'config.json')),
     publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim())

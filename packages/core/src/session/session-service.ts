@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AgentContainerParts, AgentPlan, AgentSessions } from '../agents/agent-sessions.js';
 import type { Clock } from '../clock/clock.js';
 import type { BerthConfig } from '../config/config.js';
 import {
@@ -21,6 +22,7 @@ import type {
   ExecResult,
   InteractiveExec,
   LogChunk,
+  Mount,
 } from '../runtime/runtime.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { SessionPatch, SessionStore } from '../store/store.js';
@@ -47,7 +49,8 @@ import {
 import { assertRunning, assertTransition } from './state-machine.js';
 
 export interface CreateSessionInput {
-  name: string;
+  /** Optional for an agent session (`berth dispatch`): a free name is made up. */
+  name?: string;
   repo: string;
   branch?: string;
   image?: string;
@@ -70,6 +73,9 @@ export interface CreateSessionInput {
   /** Seconds without activity before the idle action; 0 never. Default: the kind's (config.idle). */
   idleTimeoutSeconds?: number;
   idleAction?: IdlePolicy['action'];
+  /** An agent profile to run in the session's terminal (kind 'agent'), and its first prompt. */
+  agent?: string;
+  prompt?: string;
 }
 
 export interface FinishOptions {
@@ -112,6 +118,8 @@ export interface SessionServiceDeps {
   secrets?: Secrets;
   /** Caches of remote repositories; without it --repo takes local paths only. */
   remotes?: RemoteRepos;
+  /** Agent profiles, state volumes and credentials; without it, agent sessions are refused. */
+  agents?: AgentSessions;
 }
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -229,13 +237,19 @@ export class SessionService {
 
   async create(input: CreateSessionInput, progress: Progress = () => {}): Promise<Session> {
     const { config, store, runtime, workspaces, clock } = this.deps;
-    const name = parseSessionName(input.name);
+    const plan = await this.planAgent(input);
+    const name = parseSessionName(
+      input.name ??
+        (plan
+          ? await this.deps.agents!.generateName(plan.profile.name, async (n) => !!(await store.getByName(n)))
+          : undefined),
+    );
     const env = checkEnv(input.env);
-    const kind = sessionKindFor(input);
+    const kind = sessionKindFor(plan ? { ...input, agent: plan.profile.name } : input);
     const limits = checkLimits(input, defaultLimitsFor(kind, config));
     const idle = idlePolicyFor(kind, input, config);
     const isolation = await resolveIsolation(input.runtime, { runtime, config });
-    const image = input.image || config.defaultImage;
+    const image = input.image || plan?.profile.image || config.defaultImage;
     const remote = this.deps.remotes ? parseRemote(input.repo) : null;
     const sshKey = input.sshKey === undefined || input.sshKey === null ? null : parseSshKey(input.sshKey);
     if (sshKey && remote?.kind !== 'ssh') {
@@ -298,7 +312,7 @@ export class SessionService {
       teamId: input.teamId ?? null,
       description: checkDescription(input.description),
       kind,
-      agent: null,
+      agent: plan?.profile.name ?? null,
       remote: remote?.url ?? null,
       hasSshKey: sshKey !== null,
       gitUser,
@@ -317,19 +331,26 @@ export class SessionService {
     this.inFlight.add(id);
     this.deps.events.publish({ type: 'session.created', session });
     try {
-      return await this.locks.run(id, () => this.build(session, repo, progress, { sshKey, isolation }));
+      return await this.locks.run(id, () => this.build(session, repo, progress, { sshKey, isolation, plan }));
     } finally {
       this.inFlight.delete(id);
     }
+  }
+
+  private async planAgent(input: CreateSessionInput): Promise<AgentPlan | null> {
+    if (input.agent === undefined && input.prompt === undefined) return null;
+    if (!this.deps.agents) throw new InvalidInput('this berth runs no agent sessions');
+    return this.deps.agents.plan(input);
   }
 
   private async build(
     session: Session,
     repo: RepoInfo,
     progress: Progress,
-    extras: { sshKey: string | null; isolation: Isolation },
+    extras: { sshKey: string | null; isolation: Isolation; plan: AgentPlan | null },
   ): Promise<Session> {
     const { config, runtime, workspaces } = this.deps;
+    const { plan } = extras;
     const undo: Array<() => Promise<unknown>> = [];
     const [uid, gid] = session.user.split(':').map(Number) as [number, number];
     try {
@@ -358,24 +379,32 @@ export class SessionService {
           keepBranch: false,
         }),
       );
-      const mounts = [
+      const mounts: Mount[] = [
         { source: session.workspacePath!, target: '/workspace', readOnly: false },
         // The clone borrows the user's objects through its alternates file, which names this path.
         { source: repo.objectsDir, target: CONTAINER_OBJECTS_DIR, readOnly: true },
       ];
+      let agent: AgentContainerParts | null = null;
+      if (plan) {
+        progress('preparing the agent');
+        undo.push(() => this.deps.agents!.release(session));
+        agent = await this.deps.agents!.prepare(session, plan);
+        mounts.push(...agent.mounts);
+      }
       assertSafeMounts(mounts, {
         berthHome: config.home,
         // A remote's cache lives under BERTH_HOME; only its objects are mounted, read-only.
         allowedInHome: [session.workspacePath!, ...(session.remote ? [repo.objectsDir] : [])],
+        secretDirs: agent?.secretDirs ?? [],
       });
       progress('starting the container');
       await runtime.ensureSessionNetwork(config.sessionNetwork);
       const containerId = await runtime.create({
         name: `berth-${session.name}-${session.id.slice(0, 8)}`,
         image: session.image,
-        command: ['sleep', 'infinity'],
+        command: agent?.command ?? ['sleep', 'infinity'],
         user: session.user,
-        env: { HOME: '/home/berth', ...session.env },
+        env: { HOME: '/home/berth', ...agent?.env, ...session.env },
         workingDir: '/workspace',
         labels: sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
         mounts,
@@ -387,7 +416,9 @@ export class SessionService {
       });
       undo.push(() => runtime.remove(containerId));
       await this.deps.store.update(session.id, { containerId });
+      if (plan) await this.deps.agents!.install(containerId, session, plan);
       await runtime.start(containerId);
+      if (plan) await this.deps.agents!.awaitReady(containerId, session);
       return await this.transition({ ...session, containerId }, 'running', null, 'start');
     } catch (err) {
       for (const step of undo.reverse()) {
@@ -508,6 +539,7 @@ export class SessionService {
       if (s.status === 'running') return s;
       if (s.status !== 'stopped') assertTransition(s.name, s.status, 'stopped', 'start');
       await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
+      await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.start(s.containerId!);
       return this.transition(s, 'running', null, 'start');
     });
@@ -522,6 +554,7 @@ export class SessionService {
         });
       }
       if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
+      await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.restart(s.containerId!);
       return s.status === 'running'
         ? ((await this.deps.store.get(s.id)) ?? s)
@@ -608,6 +641,14 @@ export class SessionService {
       ...(opts.cols ? { cols: opts.cols } : {}),
       ...(opts.rows ? { rows: opts.rows } : {}),
     });
+  }
+
+  /** The agent's own terminal (its tmux session); closing it detaches, the agent keeps running. */
+  async attach(ref: string, opts: { cols?: number; rows?: number } = {}): Promise<InteractiveExec> {
+    const s = await this.get(ref);
+    assertRunning(s.name, s.status, 'attach to its agent');
+    if (!this.deps.agents) throw new InvalidInput('this berth runs no agent sessions');
+    return this.deps.agents.attach(s, opts);
   }
 
   async logs(
@@ -721,6 +762,7 @@ export class SessionService {
       }
       await this.deps.workspaces.setRef(repo, `refs/heads/${s.branch}`, commit);
       await this.deps.runtime.remove(s.containerId);
+      await this.deps.agents?.release(s);
       await this.deps.workspaces.remove({
         repoRoot: s.repo,
         sessionId: s.id,
@@ -794,6 +836,7 @@ export class SessionService {
   async discard(s: Session): Promise<void> {
     if (s.containerId) await this.deps.runtime.remove(s.containerId);
     await this.forgetSecrets(s.id);
+    await this.deps.agents?.release(s);
     await this.deps.workspaces.remove({
       repoRoot: s.repo,
       sessionId: s.id,
@@ -806,7 +849,10 @@ export class SessionService {
   private async withLiveContainer<T>(s: Session, work: () => Promise<T>): Promise<T> {
     const id = s.containerId!;
     if (s.status === 'paused') await this.deps.runtime.unpause(id);
-    if (s.status === 'stopped') await this.deps.runtime.start(id);
+    if (s.status === 'stopped') {
+      await this.deps.agents?.beforeStart(s);
+      await this.deps.runtime.start(id);
+    }
     try {
       return await work();
     } finally {
