@@ -60,7 +60,9 @@ export async function readCredentialTar(tar: Buffer): Promise<TarEntry[]> {
           raw !== '' &&
           (name.startsWith('/') || name === '..' || name.startsWith('../') || name.includes('\0'))
         ) {
-          reject(new InvalidInput(`the credential archive names a path outside itself: ${raw.slice(0, 100)}`));
+          reject(
+            new InvalidInput(`the credential archive names a path outside itself: ${raw.slice(0, 100)}`),
+          );
           return;
         }
         if (header.type !== 'file' && header.type !== 'directory') {
@@ -122,9 +124,7 @@ export function defaultCredentialsRoot(home: string, env: NodeJS.ProcessEnv = pr
  * ends. API keys are files too: the launcher exports them into the agent's environment only.
  */
 export class AgentCredentials {
-  constructor(
-    private readonly deps: { secrets: Secrets; root: string; logger: Logger },
-  ) {}
+  constructor(private readonly deps: { secrets: Secrets; root: string; logger: Logger }) {}
 
   get root(): string {
     return this.deps.root;
@@ -166,8 +166,14 @@ export class AgentCredentials {
   async put(profile: string, input: { dir?: Buffer; keys?: Record<string, string> }): Promise<void> {
     const keys = Object.entries(input.keys ?? {});
     for (const [name, value] of keys) {
-      if (!ENV_NAME_RE.test(name)) throw new InvalidInput(`${JSON.stringify(name.slice(0, 60))} is not a key name`);
-      if (typeof value !== 'string' || value === '' || value.includes('\0') || Buffer.byteLength(value) > MAX_KEY_BYTES) {
+      if (!ENV_NAME_RE.test(name))
+        throw new InvalidInput(`${JSON.stringify(name.slice(0, 60))} is not a key name`);
+      if (
+        typeof value !== 'string' ||
+        value === '' ||
+        value.includes('\0') ||
+        Buffer.byteLength(value) > MAX_KEY_BYTES
+      ) {
         throw new InvalidInput(`the value of ${name} is empty, over 64 KiB, or holds a NUL`);
       }
     }
@@ -228,7 +234,12 @@ export class AgentCredentials {
       }
     }
     // Ownership and modes last, over the whole tree (directories made by mkdir -p included).
-    const all = [...(await walk(p.dir)), ...(await walk(p.keys)), { path: p.dir, dir: true }, { path: p.keys, dir: true }];
+    const all = [
+      ...(await walk(p.dir)),
+      ...(await walk(p.keys)),
+      { path: p.dir, dir: true },
+      { path: p.keys, dir: true },
+    ];
     let owned = true;
     for (const f of all) {
       try {

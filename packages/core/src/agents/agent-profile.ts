@@ -198,9 +198,9 @@ export async function loadAgentProfiles(configFile: string): Promise<AgentCatalo
       });
     }
     if (!checkConfig.Check(parsed)) {
-      const first = [...checkConfig.Errors(parsed)].find((e) => e.keyword !== 'boolean') ?? [
-        ...checkConfig.Errors(parsed),
-      ][0];
+      const first =
+        [...checkConfig.Errors(parsed)].find((e) => e.keyword !== 'boolean') ??
+        [...checkConfig.Errors(parsed)][0];
       const where = first ? fieldOf(first.instancePath) : '(top level)';
       const extra =
         first?.keyword === 'additionalProperties'
@@ -218,7 +218,8 @@ export async function loadAgentProfiles(configFile: string): Promise<AgentCatalo
         throw new InvalidInput(`${where}: a profile name is a lowercase slug of at most 32 characters`);
       }
       for (const k of Object.keys(p.env ?? {})) {
-        if (!ENV_NAME_RE.test(k)) throw new InvalidInput(`${where}.env: ${JSON.stringify(k)} is not a variable name`);
+        if (!ENV_NAME_RE.test(k))
+          throw new InvalidInput(`${where}.env: ${JSON.stringify(k)} is not a variable name`);
       }
       if (p.credentials?.dir?.include?.some((n) => n.includes('/') || n === '.' || n === '..')) {
         throw new InvalidInput(`${where}.credentials.dir.include: names are top-level entries, without '/'`);

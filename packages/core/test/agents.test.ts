@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import tarStream from 'tar-stream';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type Core, LABEL_HOME, openCore, stateVolumeName } from '../src/index.js';
+import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, tempDir, testConfig } from './fixtures.js';
+
+/** Built by scripts/setup.mjs --for-tests from docker/test-agent. */
+export const AGENT_IMAGE = 'berth-test/agent:1';
+
+export const STAND_IN_PROFILE = {
+  command: ['berth-stand-in-agent'],
+  resume: ['berth-stand-in-agent', '--continue'],
+  image: AGENT_IMAGE,
+  credentials: {
+    dir: { from: '~/.stand-in-creds', to: '/home/berth/.stand-in-creds' },
+    keys: ['STAND_IN_KEY'],
+  },
+};
+
+export async function volumesOf(home: string) {
+  const res = await docker.listVolumes({ filters: { label: [`${LABEL_HOME}=${home}`] } });
+  return res.Volumes ?? [];
+}
+
+/** A core whose config file has the stand-in profile; credentials on a tmpfs dir of its own. */
+export async function agentCore(extraConfig: Record<string, unknown> = {}): Promise<Core> {
+  const config = testConfig();
+  writeFileSync(
+    config.configFile,
+    JSON.stringify({ agents: { 'stand-in': STAND_IN_PROFILE }, ...extraConfig }),
+  );
+  const credentialsRoot = tempDir('berth-creds-', '/dev/shm');
+  const core = await openCore(config, undefined, { credentialsRoot });
+  onTestFinished(async () => {
+    await core.close();
+    for (const v of await volumesOf(config.home))
+      await docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => undefined);
+  });
+  return core;
+}
+
+async function capture(core: Core, name: string): Promise<string> {
+  const r = await core.service.exec(name, ['tmux', 'capture-pane', '-p', '-J', '-S', '-200', '-t', 'agent']);
+  return r.stdout.toString('utf8');
+}
+
+async function waitFor(what: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out');
+}
+
+async function waitForScreen(core: Core, name: string, text: string): Promise<string> {
+  let screen = '';
+  await waitFor(async () => {
+    screen = await capture(core, name);
+    return screen.includes(text);
+  }).catch(() => {
+    throw new Error(`the agent's screen never showed ${JSON.stringify(text)}:\n${screen}`);
+  });
+  return screen;
+}
+
+export async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const pack = tarStream.pack();
+  for (const [name, body] of Object.entries(files)) pack.entry({ name, mode: 0o600 }, body);
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const c of pack) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+const HOSTILE_PROMPT = [
+  'write notes/plan.md: it said "hi" and $(touch /tmp/pwned) `id` \'quoted\' ; rm -rf /',
+  'write second.txt: line two',
+  'commit: agent work',
+].join('\n');
+
+describe('agent sessions', () => {
+  it('run the profile in tmux with the prompt intact, edit files as told, and diff shows the edits', async () => {
+    const core = await agentCore();
+    const repo = makeRepo();
+    const s = await core.service.create({ name: 'ag', repo, agent: 'stand-in', prompt: HOSTILE_PROMPT });
+    expect(s).toMatchObject({ kind: 'agent', agent: 'stand-in', status: 'running', image: AGENT_IMAGE });
+    await waitForScreen(core, 'ag', 'prompts so far');
+    const log = await core.service.exec('ag', ['cat', '/home/berth/.stand-in/conversation.log']);
+    expect(log.stdout.toString()).toContain(HOSTILE_PROMPT);
+    const plan = await core.service.exec('ag', ['cat', 'notes/plan.md']);
+    expect(plan.stdout.toString()).toBe('it said "hi" and $(touch /tmp/pwned) `id` \'quoted\' ; rm -rf /\n');
+    expect((await core.service.exec('ag', ['test', '-e', '/tmp/pwned'])).exitCode).toBe(1);
+    const d = await core.service.diff('ag');
+    expect(d.diff).toContain('+line two');
+    expect(d.diff).toContain('notes/plan.md');
+    // The prompt never becomes part of the container's configuration as a shell string.
+    const info = await docker.getContainer(s.containerId!).inspect();
+    expect(info.Config.Cmd).toEqual(['sh', '/berth/agent/launcher.sh', 'boot']);
+    expect(info.Config.Env?.some((e) => e.startsWith('HOME=/home/berth'))).toBe(true);
+    // The launcher is root's: the agent cannot rewrite what runs it.
+    const w = await core.service.exec('ag', ['sh', '-c', 'echo x >> /berth/agent/launcher.sh']);
+    expect(w.exitCode).not.toBe(0);
+  });
+
+  it('keep the conversation across stop/start and restart: the resumed agent sees its state', async () => {
+    const core = await agentCore();
+    const s = await core.service.create({
+      name: 'keep',
+      repo: makeRepo(),
+      agent: 'stand-in',
+      prompt: 'write a.txt: first',
+    });
+    await waitForScreen(core, 'keep', '1 prompts so far');
+    await core.service.stop('keep');
+    await core.service.start('keep');
+    let screen = await waitForScreen(core, 'keep', 'resumed a conversation of 1 prompts');
+    expect(screen).toContain('write a.txt: first');
+    await core.service.pause('keep');
+    await core.service.resume('keep');
+    await core.service.restart('keep');
+    screen = await waitForScreen(core, 'keep', 'resumed a conversation of 1 prompts');
+    const vol = await docker.getVolume(stateVolumeName(s.id)).inspect();
+    expect(vol.Labels).toMatchObject({ 'dev.berth.session.id': s.id });
+    // Ending the session removes its volume.
+    await core.service.cancel('keep');
+    expect(await volumesOf(core.config.home)).toHaveLength(0);
+  });
+
+  it('finish removes the state volume and the host credentials', async () => {
+    const core = await agentCore();
+    await core.agents.credentials.put('stand-in', { keys: { STAND_IN_KEY: 'k-123' } });
+    const s = await core.service.create({
+      name: 'fin',
+      repo: makeRepo(),
+      agent: 'stand-in',
+      prompt: 'write f.txt: x',
+    });
+    await waitForScreen(core, 'fin', 'prompts so far');
+    expect(existsSync(core.agents.credentials.paths(s.id).base)).toBe(true);
+    await core.service.finish('fin', 'done');
+    expect(await volumesOf(core.config.home)).toHaveLength(0);
+    expect(existsSync(core.agents.credentials.paths(s.id).base)).toBe(false);
+  });
+
+  it('see their credentials read-only, keys only in the agent’s environment, never in docker inspect', async () => {
+    const core = await agentCore();
+    const secretKey = `sk-test-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 24)}`;
+    const secretFile = `token-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 24)}`;
+    await core.agents.credentials.put('stand-in', {
+      dir: await tarOf({ 'auth.json': secretFile, 'sub/x.txt': 'nested' }),
+      keys: { STAND_IN_KEY: secretKey },
+    });
+    const s = await core.service.create({
+      name: 'cred',
+      repo: makeRepo(),
+      agent: 'stand-in',
+      prompt: 'key STAND_IN_KEY',
+    });
+    const sha = createHash('sha256').update(secretKey).digest('hex');
+    await waitForScreen(core, 'cred', `sha256 ${sha}`);
+    const read = await core.service.exec('cred', [
+      'cat',
+      '/home/berth/.stand-in-creds/auth.json',
+      '/home/berth/.stand-in-creds/sub/x.txt',
+    ]);
+    expect(read.stdout.toString()).toBe(`${secretFile}nested`);
+    for (const target of [
+      '/home/berth/.stand-in-creds/auth.json',
+      '/run/berth/secrets/STAND_IN_KEY',
+      '/home/berth/.stand-in-creds/new',
+    ]) {
+      const w = await core.service.exec('cred', ['sh', '-c', `echo x > ${target}`]);
+      expect(w.exitCode, target).not.toBe(0);
+      expect(w.stderr.toString()).toMatch(/Read-only/i);
+    }
+    const inspect = JSON.stringify(await docker.getContainer(s.containerId!).inspect());
+    expect(inspect).not.toContain(secretKey);
+    expect(inspect).not.toContain(secretFile);
+    // Not in the container's logs either (the agent's screen goes there).
+    const logs = (await docker.getContainer(s.containerId!).logs({ stdout: true, stderr: true })).toString();
+    expect(logs).toContain('stand-in');
+    expect(logs).not.toContain(secretKey);
+    // A stop and start puts them back (a host tmpfs is gone after a reboot).
+    await core.service.stop('cred');
+    await core.service.start('cred');
+    expect(
+      (await core.service.exec('cred', ['cat', '/run/berth/secrets/STAND_IN_KEY'])).stdout.toString(),
+    ).toBe(secretKey);
+    await core.service.cancel('cred');
+    expect(readdirSync(core.agents.credentials.root)).toEqual([]);
+  });
+
+  it('on an image without tmux fail clearly and leave nothing behind', async () => {
+    const core = await agentCore();
+    const repo = makeRepo();
+    await expect(
+      core.service.create({ name: 'notmux', repo, agent: 'shell', prompt: 'echo hi', image: BUSYBOX_IMAGE }),
+    ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/no tmux/) });
+    expect(await core.service.list()).toHaveLength(0);
+    expect(await containersOf(core.config.home)).toHaveLength(0);
+    expect(await volumesOf(core.config.home)).toHaveLength(0);
+    expect(readdirSync(core.agents.credentials.root)).toEqual([]);
+    expect(git(repo, 'branch', '--list', 'berth/*')).toBe('');
+  });
+
+  it('refuse an unknown profile and a bad config file, naming the file and the field, making nothing', async () => {
+    const core = await agentCore();
+    const repo = makeRepo();
+    await expect(core.service.create({ name: 'x', repo, agent: 'nope' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/no agent profile named 'nope'/),
+    });
+    writeFileSync(core.config.configFile, JSON.stringify({ agents: { bad: { command: 7 } } }));
+    await expect(core.service.create({ name: 'y', repo, agent: 'bad' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining(`${core.config.configFile} is not valid: agents.bad.command`),
+    });
+    writeFileSync(core.config.configFile, '{ not json');
+    await expect(core.service.create({ name: 'z', repo, agent: 'claude' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('is not valid JSON'),
+    });
+    writeFileSync(core.config.configFile, JSON.stringify({ agents: { s: { command: ['x'], extra: 1 } } }));
+    await expect(core.agents.catalogue()).rejects.toThrow(/agents\.s .*unknown field extra/);
+    expect(await core.service.list()).toHaveLength(0);
+    expect(await containersOf(core.config.home)).toHaveLength(0);
+    expect(await volumesOf(core.config.home)).toHaveLength(0);
+    expect(git(repo, 'branch', '--list', 'berth/*')).toBe('');
+  });
+
+  it('user profiles override built-ins; a shell string command gets the prompt as $1', async () => {
+    const core = await agentCore({});
+    writeFileSync(
+      core.config.configFile,
+      JSON.stringify({
+        agents: { claude: { command: 'printf "<%s>\\n" "$1"; exec sleep 600', image: AGENT_IMAGE } },
+      }),
+    );
+    const cat = await core.agents.catalogue();
+    expect(cat.profiles.find((p) => p.name === 'claude')).toMatchObject({ builtin: false });
+    await core.service.create({ name: 'str', repo: makeRepo(), agent: 'claude', prompt: 'a "b" $(c)\nd' });
+    await waitForScreen(core, 'str', '<a "b" $(c)');
+  });
+
+  it('a missing name is made up for an agent session (dispatch), unique and a valid slug', async () => {
+    const core = await agentCore();
+    const repo = makeRepo();
+    const a = await core.service.create({ repo, agent: 'stand-in', prompt: 'hello' });
+    expect(a.name).toMatch(/^stand-in-[a-z]+-[a-z]+(-\d+)?$/);
+    await expect(core.service.create({ repo })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('the reconciler removes state volumes and host credentials that no session owns', async () => {
+    const core = await agentCore();
+    const orphan = stateVolumeName('00000000-0000-4000-8000-000000000000');
+    await docker.createVolume({
+      Name: orphan,
+      Labels: {
+        'dev.berth.managed': 'true',
+        [LABEL_HOME]: core.config.home,
+        'dev.berth.session.id': '00000000-0000-4000-8000-000000000000',
+      },
+    });
+    mkdirSync(join(core.agents.credentials.root, 'gone-session'), { recursive: true });
+    await core.reconciler.reconcileAll();
+    expect(await volumesOf(core.config.home)).toHaveLength(0);
+    expect(readdirSync(core.agents.credentials.root)).toEqual([]);
+  });
+});
