@@ -15,7 +15,12 @@ export {
   readCredentialTar,
 } from './agents/agent-credentials.js';
 export { SECRETS_MOUNT } from './agents/agent-launcher.js';
-export { type AgentCatalogue, type AgentProfile, loadAgentProfiles } from './agents/agent-profile.js';
+export {
+  type AgentCatalogue,
+  type AgentProfile,
+  findProfile as findAgentProfile,
+  loadAgentProfiles,
+} from './agents/agent-profile.js';
 export { AGENT_HOME, AgentSessions, stateVolumeName } from './agents/agent-sessions.js';
 export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';

@@ -13,6 +13,8 @@ import { mcpRoutes } from './mcp/http.js';
 import { createMetrics, type Metrics, registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { problem, registerProblemHandler } from './problems.js';
+import { agentRoutes } from './routes/agents.js';
+import { attachRoutes } from './routes/attach.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { registerDashboard } from './routes/dashboard.js';
@@ -105,6 +107,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { audit: deps.core.store.audit });
   await app.register(sessionRoutes, { core: deps.core, access });
   await app.register(shellRoutes, { core: deps.core, access });
+  await app.register(attachRoutes, { core: deps.core, access });
+  await app.register(agentRoutes, { core: deps.core });
   await app.register(eventRoutes, { core: deps.core, access });
   await app.register(mcpRoutes, { corsOrigins: deps.corsOrigins ?? [] });
   // Last: the built web dashboard answers the GETs no route above claims (packages/web/dist).

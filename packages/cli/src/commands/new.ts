@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson, progress } from '../output.js';
+import { readPrompt } from './dispatch.js';
 
 function collectEnv(value: string, prev: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -65,6 +66,9 @@ export function register(program: Command): void {
     .option('--ssh-key <file>', 'private key for an ssh remote (`-` reads it from stdin); kept encrypted')
     .option('--git-user <name>', 'author name of the session’s commits (with --git-email)')
     .option('--git-email <email>', 'author email of the session’s commits (with --git-user)')
+    .option('--agent <profile>', 'run this agent profile in the session’s terminal (see `berth auth status`)')
+    .option('--prompt <text>', 'the agent’s first prompt')
+    .option('--prompt-file <file>', 'read the first prompt from a file (- for stdin)')
     .option('--json', 'print the session as JSON')
     .action(
       action(async (name: string, o: Record<string, unknown>) => {
@@ -72,6 +76,7 @@ export function register(program: Command): void {
           throw new CliError('--git-user and --git-email go together', EXIT.usage);
         }
         const sshKey = o.sshKey ? await readSshKey(String(o.sshKey)) : undefined;
+        const prompt = readPrompt(o as { prompt?: string; promptFile?: string });
         const client = await connect();
         const session = await client.createSession(
           {
@@ -92,12 +97,17 @@ export function register(program: Command): void {
             ...(o.gitUser !== undefined
               ? { gitUser: { name: String(o.gitUser), email: String(o.gitEmail) } }
               : {}),
+            ...(o.agent ? { agent: String(o.agent) } : {}),
+            ...(prompt !== undefined ? { prompt } : {}),
           },
           o.json ? undefined : progress,
         );
         if (o.json) printJson(sessionJson(session));
         else {
           process.stdout.write(`session ${session.name} is ${session.status} on branch ${session.branch}\n`);
+          if (session.kind === 'agent') {
+            process.stdout.write(`  berth attach ${session.name}    watch and drive ${session.agent}\n`);
+          }
           process.stdout.write(`  berth shell ${session.name}    open a shell in /workspace\n`);
           process.stdout.write(
             `  berth finish ${session.name} -m "message"    commit the work onto ${session.branch}\n`,
