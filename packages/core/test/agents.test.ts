@@ -1,82 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import tarStream from 'tar-stream';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { type Core, LABEL_HOME, openCore, stateVolumeName } from '../src/index.js';
-import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, tempDir, testConfig } from './fixtures.js';
-
-/** Built by scripts/setup.mjs --for-tests from docker/test-agent. */
-export const AGENT_IMAGE = 'berth-test/agent:1';
-
-export const STAND_IN_PROFILE = {
-  command: ['berth-stand-in-agent'],
-  resume: ['berth-stand-in-agent', '--continue'],
-  image: AGENT_IMAGE,
-  credentials: {
-    dir: { from: '~/.stand-in-creds', to: '/home/berth/.stand-in-creds' },
-    keys: ['STAND_IN_KEY'],
-  },
-};
-
-export async function volumesOf(home: string) {
-  const res = await docker.listVolumes({ filters: { label: [`${LABEL_HOME}=${home}`] } });
-  return res.Volumes ?? [];
-}
-
-/** A core whose config file has the stand-in profile; credentials on a tmpfs dir of its own. */
-export async function agentCore(extraConfig: Record<string, unknown> = {}): Promise<Core> {
-  const config = testConfig();
-  writeFileSync(
-    config.configFile,
-    JSON.stringify({ agents: { 'stand-in': STAND_IN_PROFILE }, ...extraConfig }),
-  );
-  const credentialsRoot = tempDir('berth-creds-', '/dev/shm');
-  const core = await openCore(config, undefined, { credentialsRoot });
-  onTestFinished(async () => {
-    await core.close();
-    for (const v of await volumesOf(config.home))
-      await docker
-        .getVolume(v.Name)
-        .remove({ force: true })
-        .catch(() => undefined);
-  });
-  return core;
-}
-
-async function capture(core: Core, name: string): Promise<string> {
-  const r = await core.service.exec(name, ['tmux', 'capture-pane', '-p', '-J', '-S', '-200', '-t', 'agent']);
-  return r.stdout.toString('utf8');
-}
-
-async function waitFor(what: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await what()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out');
-}
-
-async function waitForScreen(core: Core, name: string, text: string): Promise<string> {
-  let screen = '';
-  await waitFor(async () => {
-    screen = await capture(core, name);
-    return screen.includes(text);
-  }).catch(() => {
-    throw new Error(`the agent's screen never showed ${JSON.stringify(text)}:\n${screen}`);
-  });
-  return screen;
-}
-
-export async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const pack = tarStream.pack();
-  for (const [name, body] of Object.entries(files)) pack.entry({ name, mode: 0o600 }, body);
-  pack.finalize();
-  const parts: Buffer[] = [];
-  for await (const c of pack) parts.push(c as Buffer);
-  return Buffer.concat(parts);
-}
+import { describe, expect, it } from 'vitest';
+import { LABEL_HOME, stateVolumeName } from '../src/index.js';
+import { AGENT_IMAGE, agentCore, tarOf, volumesOf, waitForScreen } from './agent-fixtures.js';
+import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo } from './fixtures.js';
 
 const HOSTILE_PROMPT = [
   'write notes/plan.md: it said "hi" and $(touch /tmp/pwned) `id` \'quoted\' ; rm -rf /',
