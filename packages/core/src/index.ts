@@ -11,6 +11,7 @@ export type { AccountStore } from './accounts/account-store.js';
 export {
   AgentCredentials,
   type CredentialStatus,
+  defaultCredentialsRoot,
   MAX_CREDENTIAL_DIR_BYTES,
   readCredentialTar,
 } from './agents/agent-credentials.js';
