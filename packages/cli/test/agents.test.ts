@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defaultCredentialsRoot } from '@berth/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { STAND_IN_PROFILE, uniqueSecret, volumesOf } from '../../core/test/agent-fixtures.js';
-import { docker, makeRepo, tempDir } from '../../core/test/fixtures.js';
+import { docker, makeRepo, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
 import { BIN, berthCli } from './cli-fixtures.js';
 
 /** A CLI whose config file has the stand-in profile; its volumes and host credentials are cleaned up. */
@@ -15,8 +15,16 @@ function agentCli(config: unknown = { agents: { 'stand-in': STAND_IN_PROFILE } }
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
   const cli = berthCli({ BERTH_CONFIG: configFile });
   onTestFinished(async () => {
-    // After the fixture's own cleanup (which stops the daemon and removes containers).
-    await new Promise((r) => setTimeout(r, 300));
+    // The daemon is stopped by the fixture's own cleanup; containers must go before their volumes.
+    const pid = cli.daemonPid();
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await removeContainersOf(cli.home);
     for (const v of await volumesOf(cli.home))
       await docker
         .getVolume(v.Name)

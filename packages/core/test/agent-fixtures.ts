@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import tarStream from 'tar-stream';
 import { onTestFinished } from 'vitest';
 import { type Core, LABEL_HOME, type Logger, openCore } from '../src/index.js';
-import { docker, tempDir, testConfig } from './fixtures.js';
+import { docker, removeContainersOf, tempDir, testConfig } from './fixtures.js';
 
 /** Built by scripts/setup.mjs --for-tests from docker/test-agent. */
 export const AGENT_IMAGE = 'berth-test/agent:1';
@@ -34,6 +34,8 @@ export async function agentCore(extraConfig: Record<string, unknown> = {}, logge
   const core = await openCore(config, logger, { credentialsRoot });
   onTestFinished(async () => {
     await core.close();
+    // Containers first: a volume still in use by one cannot go.
+    await removeContainersOf(config.home);
     for (const v of await volumesOf(config.home))
       await docker
         .getVolume(v.Name)
