@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { BerthClient } from '@berth/api';
 import type { Core } from '@berth/core';
+import type { InjectOptions } from 'fastify';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type WebSocket from 'ws';
@@ -50,7 +51,7 @@ async function agentServer() {
   const admin = await makeUser(core, 'admin1', 'admin');
   const { token } = await makeToken(core, admin.id);
   const responses: string[] = [];
-  const inject = async (opts: Parameters<typeof app.inject>[0] & object) => {
+  const inject = async (opts: InjectOptions) => {
     const r = await app.inject({
       ...opts,
       headers: { authorization: `Bearer ${token}`, ...(opts.headers ?? {}) },
