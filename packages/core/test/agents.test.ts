@@ -184,8 +184,14 @@ describe('agent sessions', () => {
     await expect(core.service.create({ repo })).rejects.toMatchObject({ code: 'invalid_input' });
   });
 
-  it('the reconciler removes state volumes and host credentials that no session owns', async () => {
+  it('the reconciler removes state volumes and host credentials that no session owns, and only those', async () => {
     const core = await agentCore();
+    const live = await core.service.create({
+      name: 'live',
+      repo: makeRepo(),
+      agent: 'stand-in',
+      prompt: 'hi',
+    });
     const orphan = stateVolumeName('00000000-0000-4000-8000-000000000000');
     await docker.createVolume({
       Name: orphan,
@@ -197,7 +203,8 @@ describe('agent sessions', () => {
     });
     mkdirSync(join(core.agents.credentials.root, 'gone-session'), { recursive: true });
     await core.reconciler.reconcileAll();
-    expect(await volumesOf(core.config.home)).toHaveLength(0);
-    expect(readdirSync(core.agents.credentials.root)).toEqual([]);
+    expect((await volumesOf(core.config.home)).map((v) => v.Name)).toEqual([stateVolumeName(live.id)]);
+    expect(readdirSync(core.agents.credentials.root)).toEqual([live.id]);
+    expect((await core.service.get('live')).status).toBe('running');
   });
 });
