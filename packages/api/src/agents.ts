@@ -16,6 +16,7 @@ export const AgentProfile = Type.Object({
         from: Type.String(),
         to: Type.String(),
         include: Type.Optional(Type.Array(Type.String())),
+        mode: Type.Optional(Type.Union([Type.Literal('mount'), Type.Literal('link')])),
       }),
       Type.Null(),
     ]),

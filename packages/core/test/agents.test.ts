@@ -3,7 +3,14 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LABEL_HOME, stateVolumeName } from '../src/index.js';
-import { AGENT_IMAGE, agentCore, tarOf, volumesOf, waitForScreen } from './agent-fixtures.js';
+import {
+  AGENT_IMAGE,
+  agentCore,
+  STAND_IN_PROFILE,
+  tarOf,
+  volumesOf,
+  waitForScreen,
+} from './agent-fixtures.js';
 import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo } from './fixtures.js';
 
 const HOSTILE_PROMPT = [
@@ -122,6 +129,45 @@ describe('agent sessions', () => {
     ).toBe(secretKey);
     await core.service.cancel('cred');
     expect(readdirSync(core.agents.credentials.root)).toEqual([]);
+  });
+
+  it('in link mode, credential files are read-only links in a directory the agent can still write', async () => {
+    const core = await agentCore({
+      agents: {
+        'stand-in': {
+          ...STAND_IN_PROFILE,
+          credentials: { dir: { ...STAND_IN_PROFILE.credentials.dir, mode: 'link' } },
+        },
+      },
+    });
+    await core.agents.credentials.put('stand-in', {
+      dir: await tarOf({ '.credentials.json': 'tok', 'settings.json': '{}' }),
+    });
+    await core.service.create({ name: 'lnk', repo: makeRepo(), agent: 'stand-in', prompt: 'hi' });
+    await waitForScreen(core, 'lnk', 'prompts so far');
+    const dir = '/home/berth/.stand-in-creds';
+    expect((await core.service.exec('lnk', ['cat', `${dir}/.credentials.json`])).stdout.toString()).toBe(
+      'tok',
+    );
+    expect((await core.service.exec('lnk', ['readlink', `${dir}/settings.json`])).stdout.toString()).toBe(
+      '/run/berth/credentials/settings.json\n',
+    );
+    const w = await core.service.exec('lnk', ['sh', '-c', `echo x > ${dir}/.credentials.json`]);
+    expect(w.stderr.toString()).toMatch(/Read-only/);
+    const history = await core.service.exec('lnk', [
+      'sh',
+      '-c',
+      `mkdir ${dir}/projects && echo h > ${dir}/projects/p`,
+    ]);
+    expect(history.exitCode, history.stderr.toString()).toBe(0);
+    // After a restart the links are made again and the agent's own files are still there.
+    await core.service.restart('lnk');
+    await waitForScreen(core, 'lnk', 'resumed a conversation');
+    expect(
+      (
+        await core.service.exec('lnk', ['cat', `${dir}/projects/p`, `${dir}/.credentials.json`])
+      ).stdout.toString(),
+    ).toBe('h\ntok');
   });
 
   it('on an image without tmux fail clearly and leave nothing behind', async () => {

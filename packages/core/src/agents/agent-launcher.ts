@@ -5,6 +5,8 @@ export const LAUNCHER_DIR = '/berth/agent';
 export const LAUNCHER = `${LAUNCHER_DIR}/launcher.sh`;
 /** API keys, one file each, exported into the agent's environment only (never the container's Env). */
 export const SECRETS_MOUNT = '/run/berth/secrets';
+/** A credential directory in `link` mode: mounted here, its entries symlinked into the profile's `to`. */
+export const CREDENTIALS_MOUNT = '/run/berth/credentials';
 export const TMUX_SESSION = 'agent';
 export const TMUX_TMPDIR = '/tmp';
 /** Exit codes of `launcher.sh ready`. */
@@ -52,6 +54,15 @@ run)
     done
   fi
   export BERTH_PROMPT_FILE="$A/prompt"
+  if [ -f "$A/credentials-target" ] && [ -d ${CREDENTIALS_MOUNT} ]; then
+    t=$(cat "$A/credentials-target")
+    mkdir -p "$t"
+    for f in ${CREDENTIALS_MOUNT}/* ${CREDENTIALS_MOUNT}/.[!.]* ${CREDENTIALS_MOUNT}/..?*; do
+      [ -e "$f" ] || continue
+      rm -rf "$t/\${f##*/}"
+      ln -s "$f" "$t/\${f##*/}"
+    done
+  fi
   marker="$HOME/.berth/agent-started"
   dir="$A/argv"
   if [ -f "$marker" ]; then dir="$A/resume"; fi
@@ -107,6 +118,8 @@ export async function launcherArchive(opts: {
   first: string[];
   resume: string[];
   prompt: string | null;
+  /** Where a `link`-mode credential directory's entries are symlinked; null for none. */
+  linkCredentialsTo?: string | null;
 }): Promise<Buffer> {
   const pack = tarStream.pack();
   const root = { uid: 0, gid: 0, mtime: new Date() };
@@ -117,6 +130,7 @@ export async function launcherArchive(opts: {
   file('launcher.sh', LAUNCHER_SCRIPT, 0o755);
   file('tmux.conf', TMUX_CONF);
   file('prompt', opts.prompt ?? '');
+  if (opts.linkCredentialsTo) file('credentials-target', opts.linkCredentialsTo);
   for (const [dir, words] of [
     ['argv', opts.first],
     ['resume', opts.resume],

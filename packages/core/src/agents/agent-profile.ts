@@ -14,6 +14,12 @@ export interface CredentialDir {
   to: string;
   /** Top-level names to copy (all when absent): keeps history and caches out of the secret. */
   include?: string[];
+  /**
+   * `mount` (default): the directory itself is mounted read-only at `to`. `link`: it is mounted
+   * read-only at /run/berth/credentials and each entry is symlinked into `to`, which stays a
+   * writable directory of the state volume (agents that keep history beside their credentials).
+   */
+  mode?: 'mount' | 'link';
 }
 
 export interface AgentProfile {
@@ -52,6 +58,8 @@ const BUILTINS: AgentProfile[] = [
         from: '~/.claude',
         to: '/home/berth/.claude',
         include: ['.credentials.json', 'settings.json', 'CLAUDE.md'],
+        // Claude Code writes its projects and history under ~/.claude: that stays writable.
+        mode: 'link',
       },
       keys: ['ANTHROPIC_API_KEY'],
     },
@@ -66,7 +74,12 @@ const BUILTINS: AgentProfile[] = [
     env: {},
     prompt: 'arg',
     credentials: {
-      dir: { from: '~/.codex', to: '/home/berth/.codex', include: ['auth.json', 'config.toml'] },
+      dir: {
+        from: '~/.codex',
+        to: '/home/berth/.codex',
+        include: ['auth.json', 'config.toml'],
+        mode: 'link',
+      },
       keys: ['OPENAI_API_KEY'],
     },
   },
@@ -134,6 +147,7 @@ const ProfileConfig = Type.Object(
                   from: Type.String({ minLength: 1, maxLength: 4096 }),
                   to: Type.String({ minLength: 2, maxLength: 4096, pattern: '^/' }),
                   include: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }))),
+                  mode: Type.Optional(Type.Union([Type.Literal('mount'), Type.Literal('link')])),
                 },
                 { additionalProperties: false },
               ),

@@ -7,6 +7,7 @@ import type { ContainerRuntime, InteractiveExec, Mount } from '../runtime/runtim
 import type { Session } from '../session/session.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import {
+  CREDENTIALS_MOUNT,
   LAUNCHER,
   launcherArchive,
   ownedDirArchive,
@@ -100,7 +101,11 @@ export class AgentSessions {
     const dir = plan.profile.credentials.dir;
     // Only a directory that was set up is mounted: an empty read-only one would only break the agent.
     if (dir && (await credentials.hasDir(plan.profile.name))) {
-      mounts.push({ source: paths.dir, target: dir.to, readOnly: true });
+      mounts.push({
+        source: paths.dir,
+        target: dir.mode === 'link' ? CREDENTIALS_MOUNT : dir.to,
+        readOnly: true,
+      });
     }
     return {
       mounts,
@@ -121,6 +126,8 @@ export class AgentSessions {
         first: firstArgv(plan.profile, plan.prompt),
         resume: resumeArgv(plan.profile),
         prompt: plan.prompt,
+        linkCredentialsTo:
+          plan.profile.credentials.dir?.mode === 'link' ? plan.profile.credentials.dir.to : null,
       }),
     );
     await runtime.putArchive(containerId, '/', await ownedDirArchive(AGENT_HOME.slice(1), uid, gid));
