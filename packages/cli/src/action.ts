@@ -29,7 +29,6 @@ export function sessionJson(s: Session) {
     remote: s.remote,
     image: s.image,
     containerId: s.containerId,
-    kind: s.kind,
     agent: s.agent,
     limits: s.limits,
     kind: s.kind,
