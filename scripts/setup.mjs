@@ -24,6 +24,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
 const TEST_BUSYBOX_IMAGE = 'berth-test/busybox:1';
 const TEST_NODE_IMAGE = 'berth-test/node:1';
+const TEST_AGENT_IMAGE = 'berth-test/agent:1';
 // Where the tests find their PostgreSQL (packages/core/test/postgres.ts reads it).
 const TEST_DATABASE_URL_FILE = join(root, 'node_modules/.cache/berth/test-database-url');
 const TEST_ROLE = 'berth_test';
@@ -173,6 +174,13 @@ function ensureSessionImage() {
   if (!has('mmdebstrap') && isRoot && isDebian) aptInstall(['mmdebstrap']);
   run('node', [cli, 'image', 'bootstrap', '--if-missing']);
   run('node', [cli, 'image', 'build']);
+}
+
+// The session image plus a stand-in agent (docker/test-agent): the agent tests' profile runs it.
+function ensureAgentTestImage() {
+  if (imageExists(TEST_AGENT_IMAGE)) return;
+  step(`building ${TEST_AGENT_IMAGE}`);
+  run('docker', ['build', '-q', '-t', TEST_AGENT_IMAGE, join(root, 'docker/test-agent')]);
 }
 
 // Debian's Chromium, for the dashboard's end-to-end tests (playwright-core drives it) and the bench.
@@ -387,7 +395,10 @@ if (forTests || process.argv.includes('--images')) {
   run('npm', ['run', '-s', 'build']);
   ensureBusyboxImage();
   ensureSessionImage();
-  if (forTests) ensureNodeImage();
+  if (forTests) {
+    ensureNodeImage();
+    ensureAgentTestImage();
+  }
 }
 if (forTests) {
   ensureChromium();

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import type { Readable } from 'node:stream';
 import type { Static } from 'typebox';
 import WebSocket from 'ws';
+import type { AgentList, PutCredentialsRequest } from './agents.js';
 import type { Token, User } from './auth.js';
 import type { PatchSessionRequest } from './resources.js';
 import type { Team } from './teams.js';
@@ -294,6 +295,27 @@ export class BerthClient {
   /** Opens an interactive terminal: binary frames are terminal bytes, text frames are control. */
   shell(name: string, size: { cols: number; rows: number }): WebSocket {
     return this.websocket(`${API_PREFIX}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`);
+  }
+
+  /** The agent's own terminal (its tmux session): like `shell`; closing it leaves the agent running. */
+  attach(name: string, size: { cols: number; rows: number }): WebSocket {
+    return this.websocket(`${API_PREFIX}/sessions/${enc(name)}/attach?cols=${size.cols}&rows=${size.rows}`);
+  }
+
+  /** Agent profiles, and which credentials each has set (names and sizes, never values). */
+  listAgents(): Promise<AgentList> {
+    return this.json('GET', `${API_PREFIX}/agents`);
+  }
+
+  /** Sets a profile's credential directory (a tar) and/or API keys; sealed by the daemon. */
+  async putAgentCredentials(profile: string, body: PutCredentialsRequest): Promise<void> {
+    await this.json('PUT', `${API_PREFIX}/agents/${enc(profile)}/credentials`, body);
+  }
+
+  /** Removes a profile's credentials: all, or one (`dir` or a key's name). */
+  async deleteAgentCredentials(profile: string, name?: string): Promise<void> {
+    const q = name === undefined ? '' : `?name=${enc(name)}`;
+    await this.json('DELETE', `${API_PREFIX}/agents/${enc(profile)}/credentials${q}`);
   }
 
   /**

@@ -1,3 +1,4 @@
+export * as AgentSchemas from './agents.js';
 export * as AuthSchemas from './auth.js';
 export {
   ApiError,

@@ -134,7 +134,8 @@ const SessionShapeFields = {
 export const CreateSessionRequest = Type.Object(
   {
     // Bounded here; the service's slug rules give the helpful message for anything shorter.
-    name: Type.String({ maxLength: 1024 }),
+    // Optional for an agent session only: the server then makes one up (`berth dispatch`).
+    name: Type.Optional(Type.String({ maxLength: 1024 })),
     repo: Type.String({ minLength: 1, maxLength: 4096 }),
     branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
@@ -161,6 +162,10 @@ export const CreateSessionRequest = Type.Object(
     ...SessionShapeFields,
     /** Run the project's dev server and publish it on a host port and through the server. */
     preview: Type.Optional(Type.Union([Type.Boolean(), PreviewOptions])),
+    /** Run this agent profile as the session's main process (kind 'agent'). */
+    agent: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** The agent's first prompt: untrusted text, passed as one argument, never through a shell. */
+    prompt: Type.Optional(Type.String({ maxLength: 65536 })),
   },
   { additionalProperties: false },
 );

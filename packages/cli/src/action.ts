@@ -30,6 +30,7 @@ export function sessionJson(s: Session) {
     image: s.image,
     containerId: s.containerId,
     preview: s.preview,
+    agent: s.agent,
     limits: s.limits,
     kind: s.kind,
     runtime: s.runtime,

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { BERTH_VERSION } from '@berth/api';
 import { Command } from 'commander';
+import { register as attach } from './commands/attach.js';
+import { register as auth } from './commands/auth.js';
 import { register as daemon } from './commands/daemon.js';
 import { register as diff } from './commands/diff.js';
+import { register as dispatch } from './commands/dispatch.js';
 import { register as doctor } from './commands/doctor.js';
 import { register as exec } from './commands/exec.js';
 import { register as finish } from './commands/finish.js';
@@ -40,6 +43,8 @@ for (const register of [
   show,
   exec,
   shell,
+  attach,
+  dispatch,
   logs,
   stats,
   diff,
@@ -49,6 +54,7 @@ for (const register of [
   rm,
   preview,
   image,
+  auth,
   login,
   token,
   user,

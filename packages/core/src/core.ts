@@ -1,5 +1,7 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AgentCredentials, defaultCredentialsRoot } from './agents/agent-credentials.js';
+import { AgentSessions } from './agents/agent-sessions.js';
 import { systemClock } from './clock/clock.js';
 import type { BerthConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
@@ -34,6 +36,8 @@ export interface Core {
   ports: StorePortAllocator;
   /** Dev servers of sessions: their host ports, forwarders and health (the server proxies to them). */
   previews: PreviewManager;
+  /** Agent profiles, their credentials, and the agent side of sessions. */
+  agents: AgentSessions;
   /** Starts following engine events; resolves once the first reconciliation is done. */
   startWatching(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +46,8 @@ export interface Core {
 export interface OpenCoreOptions {
   /** Hears of every Docker Engine call (the server's metrics). */
   observeEngine?: EngineCallObserver;
+  /** Where sessions' credentials are put on the host (default: a tmpfs, see defaultCredentialsRoot). */
+  credentialsRoot?: string;
 }
 
 /** Wires the real adapters together: the one place that knows every concrete class. */
@@ -66,6 +72,12 @@ export async function openCore(
   });
   const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir, reposDir });
   const previews = new PreviewManager({ config, store, runtime, ports, events, logger });
+  const credentials = new AgentCredentials({
+    secrets,
+    root: opts.credentialsRoot ?? defaultCredentialsRoot(config.home),
+    logger,
+  });
+  const agents = new AgentSessions({ config, runtime, credentials, logger });
   const service = new SessionService({
     config,
     store,
@@ -77,13 +89,14 @@ export async function openCore(
     secrets,
     remotes,
     previews,
+    agents,
   });
   previews.onActivity = (id) => {
     void service.noteActivity(id).catch(() => undefined);
   };
   previews.withSessionLock = (id, work) => service.withSessionLock(id, work);
   const unwatchPreviews = previews.watch();
-  const reconciler = new Reconciler({ service, store, runtime, logger, events });
+  const reconciler = new Reconciler({ service, store, runtime, logger, events, agents });
   const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;
@@ -104,6 +117,7 @@ export async function openCore(
     secrets,
     ports,
     previews,
+    agents,
     async startWatching() {
       // Events from just before the first reconciliation on are replayed, so nothing the engine
       // does between that listing and the subscription goes unseen.

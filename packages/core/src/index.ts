@@ -8,6 +8,21 @@ export {
   type UserRecord,
 } from './accounts/account.js';
 export type { AccountStore } from './accounts/account-store.js';
+export {
+  AgentCredentials,
+  type CredentialStatus,
+  defaultCredentialsRoot,
+  MAX_CREDENTIAL_DIR_BYTES,
+  readCredentialTar,
+} from './agents/agent-credentials.js';
+export { SECRETS_MOUNT } from './agents/agent-launcher.js';
+export {
+  type AgentCatalogue,
+  type AgentProfile,
+  findProfile as findAgentProfile,
+  loadAgentProfiles,
+} from './agents/agent-profile.js';
+export { AGENT_HOME, AgentSessions, stateVolumeName } from './agents/agent-sessions.js';
 export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';
 export { systemClock } from './clock/clock.js';

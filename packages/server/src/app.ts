@@ -16,6 +16,8 @@ import { PreviewProxy } from './previews/preview-proxy.js';
 import { previewRoutes } from './previews/preview-routes.js';
 import { PreviewGrants } from './previews/preview-tickets.js';
 import { problem, registerProblemHandler } from './problems.js';
+import { agentRoutes } from './routes/agents.js';
+import { attachRoutes } from './routes/attach.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { registerDashboard } from './routes/dashboard.js';
@@ -108,6 +110,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { audit: deps.core.store.audit });
   await app.register(sessionRoutes, { core: deps.core, access });
   await app.register(shellRoutes, { core: deps.core, access });
+  await app.register(attachRoutes, { core: deps.core, access });
+  await app.register(agentRoutes, { core: deps.core });
   await app.register(eventRoutes, { core: deps.core, access });
   await app.register(mcpRoutes, { corsOrigins: deps.corsOrigins ?? [] });
   const grants = new PreviewGrants(secret);

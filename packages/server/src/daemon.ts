@@ -73,7 +73,7 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
   const logger = pino({
     level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info',
     redact: {
-      paths: ['*.env', '*.password', '*.token', '*.sshKey', 'req.headers.authorization'],
+      paths: ['*.env', '*.password', '*.token', '*.sshKey', '*.keys', '*.dir', 'req.headers.authorization'],
       censor: '[redacted]',
     },
   });

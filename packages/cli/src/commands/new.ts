@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson, progress } from '../output.js';
+import { readPrompt } from './dispatch.js';
 
 function collectEnv(value: string, prev: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -84,6 +85,9 @@ export function register(program: Command): void {
     )
     .option('--preview-command <cmd>', 'the dev server command instead of the detected one (run with sh -c)')
     .option('--preview-port <port>', 'the port it listens on inside the session', Number)
+    .option('--agent <profile>', 'run this agent profile in the session’s terminal (see `berth auth status`)')
+    .option('--prompt <text>', 'the agent’s first prompt')
+    .option('--prompt-file <file>', 'read the first prompt from a file (- for stdin)')
     .option('--json', 'print the session as JSON')
     .action(
       action(async (name: string, o: Record<string, unknown>) => {
@@ -91,6 +95,7 @@ export function register(program: Command): void {
           throw new CliError('--git-user and --git-email go together', EXIT.usage);
         }
         const sshKey = o.sshKey ? await readSshKey(String(o.sshKey)) : undefined;
+        const prompt = readPrompt(o as { prompt?: string; promptFile?: string });
         const client = await connect();
         const session = await client.createSession(
           {
@@ -112,6 +117,8 @@ export function register(program: Command): void {
               ? { gitUser: { name: String(o.gitUser), email: String(o.gitEmail) } }
               : {}),
             ...previewOption(o),
+            ...(o.agent ? { agent: String(o.agent) } : {}),
+            ...(prompt !== undefined ? { prompt } : {}),
           },
           o.json ? undefined : progress,
         );
@@ -122,6 +129,9 @@ export function register(program: Command): void {
             process.stdout.write(
               `  preview (${session.preview.projectType}) on http://127.0.0.1:${session.preview.hostPort}/    \`berth preview ${session.name} --open\`\n`,
             );
+          }
+          if (session.kind === 'agent') {
+            process.stdout.write(`  berth attach ${session.name}    watch and drive ${session.agent}\n`);
           }
           process.stdout.write(`  berth shell ${session.name}    open a shell in /workspace\n`);
           process.stdout.write(

@@ -45,6 +45,8 @@ export interface BerthConfig extends SessionDefaults {
   caBundle: string;
   /** Proxy variables sessions get (BERTH_SESSION_PROXY=inherit, the default, or none). */
   sessionProxyEnv: Record<string, string>;
+  /** The JSON config file with agent profiles (BERTH_CONFIG, default $BERTH_HOME/config.json). */
+  configFile: string;
 }
 
 const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY'];
@@ -164,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     previewHealthSeconds: intFrom(env, 'BERTH_PREVIEW_HEALTH_INTERVAL', 15, 1, 3600),
     caBundle: caBundleFrom(env),
     sessionProxyEnv: sessionProxyEnv(env),
+    configFile: resolve(env.BERTH_CONFIG || join(home, 'config.json')),
     publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim())

@@ -15,6 +15,7 @@ import type {
   InteractiveExec,
   LogChunk,
   RuntimeEvent,
+  VolumeInfo,
 } from './runtime.js';
 
 const ENGINE_HINT =
@@ -184,6 +185,7 @@ export class DockerRuntime implements ContainerRuntime {
         Tty: false,
         OpenStdin: false,
         HostConfig: {
+          // A named volume and a host path share the Binds syntax: `name:/target` or `/path:/target`.
           Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
           CapDrop: ['ALL'],
           SecurityOpt: ['no-new-privileges'],
@@ -445,6 +447,38 @@ export class DockerRuntime implements ContainerRuntime {
       networkTxBytes: nets.reduce((a, n) => a + n.tx_bytes, 0),
       pids: s.pids_stats?.current ?? 0,
     };
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.engine('volume.create', `create volume ${name}`, () =>
+      this.docker.createVolume({ Name: name, Labels: labels }),
+    );
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.timed('volume.remove', async () => {
+      try {
+        await this.docker.getVolume(name).remove();
+      } catch (err) {
+        if ((err as EngineFailure).statusCode === 404) return;
+        throw toBerthError(err, `remove volume ${name}`);
+      }
+    });
+  }
+
+  async listManagedVolumes(): Promise<VolumeInfo[]> {
+    const res = await this.engine('volume.list', 'list volumes', () =>
+      this.docker.listVolumes({
+        filters: { label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`] },
+      }),
+    );
+    return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    await this.engine('container.put_archive', 'copy files into the container', () =>
+      this.docker.getContainer(id).putArchive(tar, { path }),
+    );
   }
 
   async events(

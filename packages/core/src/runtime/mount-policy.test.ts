@@ -44,3 +44,34 @@ describe('mount policy', () => {
     expect(() => assertSafeMounts(mount('/etc/shadow', true), opts)).toThrow(/refusing/);
   });
 });
+
+describe('mount policy: state volumes and credentials', () => {
+  const secret = '/dev/shm/berth-abc/11111111-1111-4111-8111-111111111111/keys';
+  const opts = { berthHome: home, allowedInHome: [], secretDirs: [secret] };
+
+  it("allows berth's own state volume and nothing else by name", () => {
+    const vol = (source: string) => [
+      { type: 'volume' as const, source, target: '/home/berth', readOnly: false },
+    ];
+    expect(() =>
+      assertSafeMounts(vol('berth-state-11111111-1111-4111-8111-111111111111'), opts),
+    ).not.toThrow();
+    for (const name of ['other-volume', 'berth-state-x', '/var/lib/docker/volumes/v']) {
+      expect(() => assertSafeMounts(vol(name), opts)).toThrow(/only berth's session state volumes/);
+    }
+  });
+
+  it('allows exactly the session’s credential directories, read-only', () => {
+    expect(() =>
+      assertSafeMounts([{ source: secret, target: '/run/berth/secrets', readOnly: true }], opts),
+    ).not.toThrow();
+    expect(() => assertSafeMounts([{ source: secret, target: '/x', readOnly: false }], opts)).toThrow(
+      /read-only/,
+    );
+    for (const source of ['/dev/shm/berth-abc', '/dev/sda', '/run/user/1000', '/var/run/secrets']) {
+      expect(() => assertSafeMounts([{ source, target: '/x', readOnly: true }], opts), source).toThrow(
+        /refusing/,
+      );
+    }
+  });
+});

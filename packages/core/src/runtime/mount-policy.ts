@@ -22,20 +22,39 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** The only volumes a session may mount: berth's own per-session state volumes. */
+export const STATE_VOLUME_RE = /^berth-state-[0-9a-f-]{36}$/;
+
 /**
- * SECURITY.md's mount checklist: only the workspace, read-only git objects, credentials and CA
- * files. Never the Docker socket, a system directory, the host home itself or berth's own data
- * directory (except the session's own workspace inside it).
+ * SECURITY.md's mount checklist: only the workspace, read-only git objects, berth's own state
+ * volume, read-only credentials and CA files. Never the Docker socket, a system directory
+ * (/dev and /run included: a device or another daemon's socket), the host home itself or
+ * berth's own data directory (except the session's own workspace inside it). `secretDirs` are
+ * the session's credential directories, exactly: allowed read-only wherever they are (a tmpfs
+ * such as /dev/shm or $XDG_RUNTIME_DIR, or under BERTH_HOME as a fallback).
  */
 export function assertSafeMounts(
   mounts: Mount[],
-  opts: { berthHome: string; allowedInHome: string[]; allowedFiles?: string[] },
+  opts: { berthHome: string; allowedInHome: string[]; allowedFiles?: string[]; secretDirs?: string[] },
 ): void {
   for (const m of mounts) {
+    if (m.type === 'volume') {
+      if (!STATE_VOLUME_RE.test(m.source)) {
+        throw new InvalidInput(`refusing to mount volume ${m.source}: only berth's session state volumes`);
+      }
+      continue;
+    }
     if (!isAbsolute(m.source)) throw new InvalidInput(`mount source ${m.source} is not an absolute path`);
     const src = normalize(m.source).replace(/\/+$/, '') || '/';
     // Single files the daemon itself chose (the host's CA bundle), only ever read-only.
     if (m.readOnly && opts.allowedFiles?.includes(src)) continue;
+    if ((opts.secretDirs ?? []).some((d) => normalize(d).replace(/\/+$/, '') === src)) {
+      if (!m.readOnly) throw new InvalidInput(`credentials (${src}) are only ever mounted read-only`);
+      continue;
+    }
+    if (src.startsWith('/dev/') || src.startsWith('/run/') || src.startsWith('/var/run/')) {
+      throw new InvalidInput(`refusing to mount ${src} into a session`);
+    }
     if (FORBIDDEN_EXACT.includes(src) || src.startsWith('/proc/') || src.startsWith('/sys/')) {
       throw new InvalidInput(`refusing to mount ${src} into a session`);
     }

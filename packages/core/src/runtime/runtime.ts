@@ -2,9 +2,17 @@ import type { Duplex } from 'node:stream';
 
 /** berth's own view of a container: the runtime port speaks these types, never the engine's. */
 export interface Mount {
+  /** A host path, or for `type: 'volume'` the name of a volume berth made. */
   source: string;
   target: string;
   readOnly: boolean;
+  type?: 'bind' | 'volume';
+}
+
+/** A Docker volume carrying berth's labels. */
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
 }
 
 export interface ContainerSpec {
@@ -118,6 +126,14 @@ export interface ContainerRuntime {
   logs(id: string, opts: { tail?: number; follow: boolean; signal?: AbortSignal }): AsyncIterable<LogChunk>;
   /** `quick`: one sample only (cpuPercent is 0 without an earlier one); for the idle watcher. */
   stats(id: string, opts?: { quick?: boolean }): Promise<ContainerStats>;
+  /** Makes a named volume with these labels; an existing one of that name is kept. */
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** Removes a volume; a missing one is not an error. */
+  removeVolume(name: string): Promise<void>;
+  /** Every volume carrying berth's managed label for this BERTH_HOME. */
+  listManagedVolumes(): Promise<VolumeInfo[]>;
+  /** Unpacks a tar into the container's filesystem at `path` (works before the first start). */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
   /** Engine events for berth's containers; ends when the signal aborts. Reconnects on its own. */
   events(
     signal: AbortSignal,

@@ -1,3 +1,4 @@
+import type { AgentSessions } from '../agents/agent-sessions.js';
 import type { ContainerHealth, EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { LABEL_SESSION_ID } from '../runtime/labels.js';
@@ -19,6 +20,8 @@ export class Reconciler {
       logger: Logger;
       /** Where `container.health` goes; status changes are published by the service itself. */
       events?: EventBus;
+      /** Sweeps state volumes and host credentials no live session owns. */
+      agents?: AgentSessions;
     },
   ) {}
 
@@ -53,6 +56,14 @@ export class Reconciler {
         await runtime.remove(c.id);
         removedContainers++;
       }
+    }
+
+    if (this.deps.agents) {
+      const current = new Map((await store.list()).map((s) => [s.id, s]));
+      await this.deps.agents.sweep((id) => {
+        const s = current.get(id);
+        return !!s && (!isTerminal(s.status) || service.isInFlight(id));
+      });
     }
 
     const containerById = new Map(containers.map((c) => [c.id, c]));

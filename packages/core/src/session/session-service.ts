@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AgentContainerParts, AgentPlan, AgentSessions } from '../agents/agent-sessions.js';
 import type { Clock } from '../clock/clock.js';
 import type { BerthConfig } from '../config/config.js';
 import {
@@ -23,6 +24,7 @@ import type {
   ExecResult,
   InteractiveExec,
   LogChunk,
+  Mount,
 } from '../runtime/runtime.js';
 import { sessionTrust } from '../runtime/session-trust.js';
 import type { Secrets } from '../secrets/secrets.js';
@@ -50,7 +52,8 @@ import {
 import { assertRunning, assertTransition } from './state-machine.js';
 
 export interface CreateSessionInput {
-  name: string;
+  /** Optional for an agent session (`berth dispatch`): a free name is made up. */
+  name?: string;
   repo: string;
   branch?: string;
   image?: string;
@@ -75,6 +78,9 @@ export interface CreateSessionInput {
   idleAction?: IdlePolicy['action'];
   /** Run the project's dev server (detected, or this command and port) and publish it. */
   preview?: boolean | PreviewRequest;
+  /** An agent profile to run in the session's terminal (kind 'agent'), and its first prompt. */
+  agent?: string;
+  prompt?: string;
 }
 
 export interface FinishOptions {
@@ -119,6 +125,8 @@ export interface SessionServiceDeps {
   remotes?: RemoteRepos;
   /** Dev servers, their host ports and forwarders; none: sessions cannot have previews. */
   previews?: PreviewManager;
+  /** Agent profiles, state volumes and credentials; without it, agent sessions are refused. */
+  agents?: AgentSessions;
 }
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -236,13 +244,19 @@ export class SessionService {
 
   async create(input: CreateSessionInput, progress: Progress = () => {}): Promise<Session> {
     const { config, store, runtime, workspaces, clock } = this.deps;
-    const name = parseSessionName(input.name);
+    const plan = await this.planAgent(input);
+    const name = parseSessionName(
+      input.name ??
+        (plan
+          ? await this.deps.agents!.generateName(plan.profile.name, async (n) => !!(await store.getByName(n)))
+          : undefined),
+    );
     const env = checkEnv(input.env);
-    const kind = sessionKindFor(input);
+    const kind = sessionKindFor(plan ? { ...input, agent: plan.profile.name } : input);
     const limits = checkLimits(input, defaultLimitsFor(kind, config));
     const idle = idlePolicyFor(kind, input, config);
     const isolation = await resolveIsolation(input.runtime, { runtime, config });
-    const image = input.image || config.defaultImage;
+    const image = input.image || plan?.profile.image || config.defaultImage;
     const remote = this.deps.remotes ? parseRemote(input.repo) : null;
     const sshKey = input.sshKey === undefined || input.sshKey === null ? null : parseSshKey(input.sshKey);
     if (sshKey && remote?.kind !== 'ssh') {
@@ -306,7 +320,7 @@ export class SessionService {
       teamId: input.teamId ?? null,
       description: checkDescription(input.description),
       kind,
-      agent: null,
+      agent: plan?.profile.name ?? null,
       remote: remote?.url ?? null,
       hasSshKey: sshKey !== null,
       gitUser,
@@ -326,20 +340,32 @@ export class SessionService {
     this.deps.events.publish({ type: 'session.created', session });
     try {
       return await this.locks.run(id, () =>
-        this.build(session, repo, progress, { sshKey, isolation, preview }),
+        this.build(session, repo, progress, { sshKey, isolation, preview, plan }),
       );
     } finally {
       this.inFlight.delete(id);
     }
   }
 
+  private async planAgent(input: CreateSessionInput): Promise<AgentPlan | null> {
+    if (input.agent === undefined && input.prompt === undefined) return null;
+    if (!this.deps.agents) throw new InvalidInput('this berth runs no agent sessions');
+    return this.deps.agents.plan(input);
+  }
+
   private async build(
     session: Session,
     repo: RepoInfo,
     progress: Progress,
-    extras: { sshKey: string | null; isolation: Isolation; preview?: PreviewRequest | null },
+    extras: {
+      sshKey: string | null;
+      isolation: Isolation;
+      preview?: PreviewRequest | null;
+      plan: AgentPlan | null;
+    },
   ): Promise<Session> {
     const { config, runtime, workspaces } = this.deps;
+    const { plan } = extras;
     const undo: Array<() => Promise<unknown>> = [];
     const [uid, gid] = session.user.split(':').map(Number) as [number, number];
     try {
@@ -369,26 +395,34 @@ export class SessionService {
         }),
       );
       const trust = await sessionTrust(config);
-      const mounts = [
+      const mounts: Mount[] = [
         { source: session.workspacePath!, target: '/workspace', readOnly: false },
         // The clone borrows the user's objects through its alternates file, which names this path.
         { source: repo.objectsDir, target: CONTAINER_OBJECTS_DIR, readOnly: true },
         ...trust.mounts,
       ];
+      let agent: AgentContainerParts | null = null;
+      if (plan) {
+        progress('preparing the agent');
+        undo.push(() => this.deps.agents!.release(session));
+        agent = await this.deps.agents!.prepare(session, plan);
+        mounts.push(...agent.mounts);
+      }
       assertSafeMounts(mounts, {
         berthHome: config.home,
         // A remote's cache lives under BERTH_HOME; only its objects are mounted, read-only.
         allowedInHome: [session.workspacePath!, ...(session.remote ? [repo.objectsDir] : [])],
         allowedFiles: trust.allowedFiles,
+        secretDirs: agent?.secretDirs ?? [],
       });
       progress('starting the container');
       await runtime.ensureSessionNetwork(config.sessionNetwork);
       const containerId = await runtime.create({
         name: `berth-${session.name}-${session.id.slice(0, 8)}`,
         image: session.image,
-        command: ['sleep', 'infinity'],
+        command: agent?.command ?? ['sleep', 'infinity'],
         user: session.user,
-        env: { HOME: '/home/berth', ...trust.env, ...session.env },
+        env: { HOME: '/home/berth', ...trust.env, ...agent?.env, ...session.env },
         workingDir: '/workspace',
         labels: sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
         mounts,
@@ -400,7 +434,9 @@ export class SessionService {
       });
       undo.push(() => runtime.remove(containerId));
       await this.deps.store.update(session.id, { containerId });
+      if (plan) await this.deps.agents!.install(containerId, session, plan);
       await runtime.start(containerId);
+      if (plan) await this.deps.agents!.awaitReady(containerId, session);
       const extra: SessionPatch = {};
       if (extras.preview) {
         const previews = this.previewManager();
@@ -530,6 +566,7 @@ export class SessionService {
       if (s.status === 'running') return s;
       if (s.status !== 'stopped') assertTransition(s.name, s.status, 'stopped', 'start');
       await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
+      await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.start(s.containerId!);
       return this.transition(s, 'running', null, 'start', await this.relaunchPreview(s));
     });
@@ -544,6 +581,7 @@ export class SessionService {
         });
       }
       if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
+      await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.restart(s.containerId!);
       const extra = await this.relaunchPreview(s);
       if (s.status !== 'running') return this.transition(s, 'running', null, 'restart', extra);
@@ -633,6 +671,14 @@ export class SessionService {
       ...(opts.cols ? { cols: opts.cols } : {}),
       ...(opts.rows ? { rows: opts.rows } : {}),
     });
+  }
+
+  /** The agent's own terminal (its tmux session); closing it detaches, the agent keeps running. */
+  async attach(ref: string, opts: { cols?: number; rows?: number } = {}): Promise<InteractiveExec> {
+    const s = await this.get(ref);
+    assertRunning(s.name, s.status, 'attach to its agent');
+    if (!this.deps.agents) throw new InvalidInput('this berth runs no agent sessions');
+    return this.deps.agents.attach(s, opts);
   }
 
   async logs(
@@ -747,6 +793,7 @@ export class SessionService {
       await this.deps.workspaces.setRef(repo, `refs/heads/${s.branch}`, commit);
       await this.deps.previews?.release(s.id);
       await this.deps.runtime.remove(s.containerId);
+      await this.deps.agents?.release(s);
       await this.deps.workspaces.remove({
         repoRoot: s.repo,
         sessionId: s.id,
@@ -823,6 +870,7 @@ export class SessionService {
     await this.deps.previews?.release(s.id);
     if (s.containerId) await this.deps.runtime.remove(s.containerId);
     await this.forgetSecrets(s.id);
+    await this.deps.agents?.release(s);
     await this.deps.workspaces.remove({
       repoRoot: s.repo,
       sessionId: s.id,
@@ -870,7 +918,10 @@ export class SessionService {
   private async withLiveContainer<T>(s: Session, work: () => Promise<T>): Promise<T> {
     const id = s.containerId!;
     if (s.status === 'paused') await this.deps.runtime.unpause(id);
-    if (s.status === 'stopped') await this.deps.runtime.start(id);
+    if (s.status === 'stopped') {
+      await this.deps.agents?.beforeStart(s);
+      await this.deps.runtime.start(id);
+    }
     try {
       return await work();
     } finally {

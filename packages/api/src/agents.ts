@@ -1,0 +1,72 @@
+import { type Static, Type } from 'typebox';
+
+/** Agent profiles and their credentials (`/api/v1/agents`). Values of secrets never appear here. */
+
+export const AgentProfile = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  builtin: Type.Boolean(),
+  command: Type.Array(Type.String()),
+  resume: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  image: Type.Union([Type.String(), Type.Null()]),
+  prompt: Type.Union([Type.Literal('arg'), Type.Literal('none'), Type.Object({ flag: Type.String() })]),
+  credentials: Type.Object({
+    dir: Type.Union([
+      Type.Object({
+        from: Type.String(),
+        to: Type.String(),
+        include: Type.Optional(Type.Array(Type.String())),
+        mode: Type.Optional(Type.Union([Type.Literal('mount'), Type.Literal('link')])),
+      }),
+      Type.Null(),
+    ]),
+    keys: Type.Array(Type.String()),
+  }),
+  /** What is set up for this profile: names, sizes and times only. */
+  configured: Type.Object({
+    dir: Type.Union([
+      Type.Object({ files: Type.Integer(), bytes: Type.Integer(), updatedAt: Type.String() }),
+      Type.Null(),
+    ]),
+    keys: Type.Array(Type.Object({ name: Type.String(), bytes: Type.Integer(), updatedAt: Type.String() })),
+  }),
+});
+export type AgentProfile = Static<typeof AgentProfile>;
+
+export const AgentList = Type.Object({
+  agents: Type.Array(AgentProfile),
+  defaultAgent: Type.String(),
+  configFile: Type.String(),
+});
+export type AgentList = Static<typeof AgentList>;
+
+export const AgentRef = Type.Object({
+  profile: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' }),
+});
+
+export const PutCredentialsRequest = Type.Object(
+  {
+    /** A tar of the credential directory, base64 (at most 10 MiB of files; files and directories only). */
+    dir: Type.Optional(Type.String({ maxLength: 15 * 1024 * 1024 })),
+    /** API keys by variable name. */
+    keys: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }),
+        Type.String({ minLength: 1, maxLength: 65536 }),
+        { maxProperties: 32 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type PutCredentialsRequest = Static<typeof PutCredentialsRequest>;
+
+export const DeleteCredentialsQuery = Type.Object({
+  /** `dir`, or a key's name; all of the profile's credentials when absent. */
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+});
+
+export const AttachQuery = Type.Object({
+  cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});

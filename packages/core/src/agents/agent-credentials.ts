@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
+import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { InvalidInput } from '../errors/berth-error.js';
+import type { Logger } from '../logger.js';
+import type { Secrets } from '../secrets/secrets.js';
+import { ENV_NAME_RE } from './agent-profile.js';
+
+/** A credential directory's tar may hold at most this many bytes of files. */
+export const MAX_CREDENTIAL_DIR_BYTES = 10 * 1024 * 1024;
+const MAX_ENTRIES = 10_000;
+const MAX_KEY_BYTES = 64 * 1024;
+const DIR_SECRET = 'dir';
+const KEY_PREFIX = 'key:';
+
+export interface CredentialStatus {
+  dir: { files: number; bytes: number; updatedAt: string } | null;
+  keys: Array<{ name: string; bytes: number; updatedAt: string }>;
+}
+
+export interface TarEntry {
+  /** Relative, normalised, never `..` or absolute. */
+  name: string;
+  type: 'file' | 'directory';
+  mode: number;
+  body: Buffer;
+}
+
+const scopeOf = (profile: string) => `agent:${profile}`;
+
+/** Reads a credential tar, refusing anything but plain files and directories under its root. */
+export async function readCredentialTar(tar: Buffer): Promise<TarEntry[]> {
+  const extract = tarStream.extract();
+  const entries: TarEntry[] = [];
+  let bytes = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (chunk: unknown) => {
+        const d = chunk as Buffer;
+        bytes += d.length;
+        if (bytes > MAX_CREDENTIAL_DIR_BYTES) {
+          reject(
+            new InvalidInput('the credential directory is over 10 MiB', {
+              hint: 'copy only what the agent needs (the credential files, not its history or caches)',
+            }),
+          );
+          stream.destroy();
+          return;
+        }
+        parts.push(d);
+      });
+      stream.on('end', () => {
+        const raw = header.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+        const name = posix.normalize(raw);
+        if (
+          raw !== '' &&
+          (name.startsWith('/') || name === '..' || name.startsWith('../') || name.includes('\0'))
+        ) {
+          reject(
+            new InvalidInput(`the credential archive names a path outside itself: ${raw.slice(0, 100)}`),
+          );
+          return;
+        }
+        if (header.type !== 'file' && header.type !== 'directory') {
+          reject(
+            new InvalidInput(
+              `the credential archive holds a ${header.type ?? 'special'} entry (${raw.slice(0, 100)}): only files and directories are taken`,
+            ),
+          );
+          return;
+        }
+        if (entries.length >= MAX_ENTRIES) {
+          reject(new InvalidInput('the credential directory has over 10,000 entries'));
+          return;
+        }
+        if (raw !== '' && name !== '.') {
+          entries.push({ name, type: header.type, mode: header.mode ?? 0o600, body: Buffer.concat(parts) });
+        }
+        next();
+      });
+      stream.on('error', reject);
+    });
+    extract.on('finish', resolve);
+    extract.on('error', (err: Error) =>
+      reject(new InvalidInput(`the credential archive is not a valid tar: ${err.message}`)),
+    );
+  });
+  Readable.from([tar]).pipe(extract);
+  await done;
+  return entries;
+}
+
+/**
+ * Where a session's credentials are put on the host: a tmpfs (/dev/shm, else $XDG_RUNTIME_DIR) so
+ * they never touch a disk; under BERTH_HOME only when neither is usable.
+ */
+export function defaultCredentialsRoot(home: string, env: NodeJS.ProcessEnv = process.env): string {
+  const tag = createHash('sha256').update(home).digest('hex').slice(0, 12);
+  for (const base of ['/dev/shm', env.XDG_RUNTIME_DIR]) {
+    if (!base) continue;
+    try {
+      if (!statSync(base).isDirectory()) continue;
+      accessSync(base, constants.W_OK | constants.X_OK);
+      return join(base, `berth-${tag}`);
+    } catch {
+      // not usable: try the next
+    }
+  }
+  return join(home, 'run', 'credentials');
+}
+
+/**
+ * Agent credentials: sealed in the store by profile (`agent:<profile>`), and for a live session
+ * written to a 0700 directory on a host tmpfs that is bind-mounted read-only.
+ *
+ * Why files on a tmpfs: an environment variable would show in `docker inspect` and in every
+ * child's /proc/PID/environ; a file baked into the image would stay in a layer; a `docker cp`
+ * into the container's filesystem would land on the engine's disk. A read-only bind of a tmpfs
+ * directory keeps the value in memory, out of the engine's config, and gone when the session
+ * ends. API keys are files too: the launcher exports them into the agent's environment only.
+ */
+export class AgentCredentials {
+  constructor(private readonly deps: { secrets: Secrets; root: string; logger: Logger }) {}
+
+  get root(): string {
+    return this.deps.root;
+  }
+
+  /** The host directories a session's mounts come from. */
+  paths(sessionId: string): { base: string; dir: string; keys: string } {
+    const base = join(this.deps.root, sessionId);
+    return { base, dir: join(base, 'dir'), keys: join(base, 'keys') };
+  }
+
+  async status(profile: string): Promise<CredentialStatus> {
+    const scope = scopeOf(profile);
+    const out: CredentialStatus = { dir: null, keys: [] };
+    for (const s of await this.deps.secrets.list(scope)) {
+      const value = await this.deps.secrets.get(scope, s.name);
+      if (!value) continue;
+      if (s.name === DIR_SECRET) {
+        const entries = await readCredentialTar(value);
+        const files = entries.filter((e) => e.type === 'file');
+        out.dir = {
+          files: files.length,
+          bytes: files.reduce((a, e) => a + e.body.length, 0),
+          updatedAt: s.createdAt,
+        };
+      } else if (s.name.startsWith(KEY_PREFIX)) {
+        out.keys.push({ name: s.name.slice(KEY_PREFIX.length), bytes: value.length, updatedAt: s.createdAt });
+      }
+    }
+    out.keys.sort((a, b) => a.name.localeCompare(b.name));
+    return out;
+  }
+
+  async hasDir(profile: string): Promise<boolean> {
+    return (await this.deps.secrets.list(scopeOf(profile))).some((s) => s.name === DIR_SECRET);
+  }
+
+  /** Sets the directory (a tar) and/or keys; what is not given is kept. Validates before it stores. */
+  async put(profile: string, input: { dir?: Buffer; keys?: Record<string, string> }): Promise<void> {
+    const keys = Object.entries(input.keys ?? {});
+    for (const [name, value] of keys) {
+      if (!ENV_NAME_RE.test(name))
+        throw new InvalidInput(`${JSON.stringify(name.slice(0, 60))} is not a key name`);
+      if (
+        typeof value !== 'string' ||
+        value === '' ||
+        value.includes('\0') ||
+        Buffer.byteLength(value) > MAX_KEY_BYTES
+      ) {
+        throw new InvalidInput(`the value of ${name} is empty, over 64 KiB, or holds a NUL`);
+      }
+    }
+    if (input.dir === undefined && keys.length === 0) {
+      throw new InvalidInput('nothing to set: give a credential directory or an API key', {
+        hint: 'e.g. `berth auth setup claude` (copies ~/.claude) or `--key ANTHROPIC_API_KEY`',
+      });
+    }
+    if (input.dir !== undefined) await readCredentialTar(input.dir);
+    const scope = scopeOf(profile);
+    if (input.dir !== undefined) await this.deps.secrets.put(scope, DIR_SECRET, input.dir);
+    for (const [name, value] of keys) await this.deps.secrets.put(scope, `${KEY_PREFIX}${name}`, value);
+    this.deps.logger.info(
+      { profile, dir: input.dir !== undefined, keyNames: keys.map(([n]) => n) },
+      'agent credentials set',
+    );
+  }
+
+  /** Removes every credential of the profile, or one (`dir` or a key's name). */
+  async delete(profile: string, what?: string): Promise<void> {
+    const scope = scopeOf(profile);
+    if (what === undefined) await this.deps.secrets.delete(scope);
+    else await this.deps.secrets.delete(scope, what === DIR_SECRET ? DIR_SECRET : `${KEY_PREFIX}${what}`);
+  }
+
+  /**
+   * Writes the profile's credentials for one session: `dir/` and `keys/`, read-only, owned by the
+   * session's user where the daemon may chown (else world-readable inside a 0700 parent that only
+   * the daemon's user can enter on the host). Idempotent: it starts from an empty directory.
+   */
+  async materialise(sessionId: string, profile: string, uid: number, gid: number): Promise<void> {
+    const p = this.paths(sessionId);
+    await mkdir(this.deps.root, { recursive: true, mode: 0o700 });
+    await chmod(this.deps.root, 0o700);
+    await rm(p.base, { recursive: true, force: true });
+    await mkdir(p.base, { mode: 0o700 });
+    await mkdir(p.dir, { mode: 0o700 });
+    await mkdir(p.keys, { mode: 0o700 });
+    const scope = scopeOf(profile);
+    for (const s of await this.deps.secrets.list(scope)) {
+      const value = await this.deps.secrets.get(scope, s.name);
+      if (!value) continue;
+      if (s.name === DIR_SECRET) {
+        for (const e of await readCredentialTar(value)) {
+          const target = join(p.dir, e.name);
+          if (e.type === 'directory') {
+            await mkdir(target, { recursive: true, mode: 0o700 });
+          } else {
+            await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+            await writeFile(target, e.body, { mode: 0o600 });
+          }
+        }
+      } else if (s.name.startsWith(KEY_PREFIX)) {
+        const name = s.name.slice(KEY_PREFIX.length);
+        if (!ENV_NAME_RE.test(name)) continue;
+        const target = join(p.keys, name);
+        await writeFile(target, value, { mode: 0o600 });
+      }
+    }
+    // Ownership and modes last, over the whole tree (directories made by mkdir -p included).
+    const all = [
+      ...(await walk(p.dir)),
+      ...(await walk(p.keys)),
+      { path: p.dir, dir: true },
+      { path: p.keys, dir: true },
+    ];
+    let owned = true;
+    for (const f of all) {
+      try {
+        await chown(f.path, uid, gid);
+      } catch {
+        owned = false;
+        break;
+      }
+    }
+    for (const f of all) await chmod(f.path, f.dir ? (owned ? 0o500 : 0o555) : owned ? 0o400 : 0o444);
+  }
+
+  /** Removes a session's credentials from the host. */
+  async release(sessionId: string): Promise<void> {
+    await rm(this.paths(sessionId).base, { recursive: true, force: true });
+  }
+
+  /** Session ids that have credentials on the host (for the reconciler's sweep). */
+  async materialised(): Promise<string[]> {
+    try {
+      return await readdir(this.deps.root);
+    } catch {
+      return [];
+    }
+  }
+}
+
+async function walk(dir: string): Promise<Array<{ path: string; dir: boolean }>> {
+  const out: Array<{ path: string; dir: boolean }> = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(path)), { path, dir: true });
+    else if (e.isFile()) out.push({ path, dir: false });
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+import tarStream from 'tar-stream';
+
+/** Where the launcher and the agent's argv live in the container: root-owned, read-only to the agent. */
+export const LAUNCHER_DIR = '/berth/agent';
+export const LAUNCHER = `${LAUNCHER_DIR}/launcher.sh`;
+/** API keys, one file each, exported into the agent's environment only (never the container's Env). */
+export const SECRETS_MOUNT = '/run/berth/secrets';
+/** A credential directory in `link` mode: mounted here, its entries symlinked into the profile's `to`. */
+export const CREDENTIALS_MOUNT = '/run/berth/credentials';
+export const TMUX_SESSION = 'agent';
+export const TMUX_TMPDIR = '/tmp';
+/** Exit codes of `launcher.sh ready`. */
+export const READY_NO_TMUX = 3;
+export const READY_TIMEOUT = 4;
+
+/**
+ * The agent session's launcher (POSIX sh, so it also runs on busybox). Modes:
+ *   boot        the container's command: starts a tmux server with session `agent` running `run`,
+ *               then stays up; on SIGTERM it ends tmux so the agent hears a hangup.
+ *   run         inside tmux: exports the API keys, then execs the first argv, or the resume argv
+ *               once the agent has started before (a marker in the persistent HOME says so).
+ *   ready       waits until the tmux session exists (exit 3: no tmux in the image; 4: timed out).
+ *   attach ID   records its tty under ID, then attaches to the agent's tmux session.
+ *   detach ID   detaches the client that `attach ID` made (closing a WebSocket leaves no client).
+ * Each argv word is its own file (argv/0, argv/1, ...), read back with `$(cat; printf x)` so
+ * no word is ever parsed by a shell: the prompt is untrusted text.
+ */
+export const LAUNCHER_SCRIPT = `#!/bin/sh
+A=${LAUNCHER_DIR}
+export TMUX_TMPDIR=${TMUX_TMPDIR}
+export TERM="\${TERM:-xterm-256color}"
+mode="\${1:-boot}"
+case "$mode" in
+boot)
+  if ! command -v tmux >/dev/null 2>&1; then
+    echo "berth: this image has no tmux; agent sessions need it" >&2
+    exec sleep 2147483647
+  fi
+  rm -rf "$TMUX_TMPDIR/tmux-$(id -u)"
+  tmux -u -f "$A/tmux.conf" new-session -d -s ${TMUX_SESSION} -x 160 -y 48 -c /workspace sh "$A/launcher.sh" run
+  # The agent's screen also goes to the container's log (berth logs).
+  tmux pipe-pane -t ${TMUX_SESSION} "cat >> /proc/$$/fd/1" 2>/dev/null
+  trap 'tmux kill-server 2>/dev/null; exit 0' TERM INT HUP
+  while :; do sleep 2147483647 & wait $!; done
+  ;;
+run)
+  if [ -d ${SECRETS_MOUNT} ]; then
+    for f in ${SECRETS_MOUNT}/*; do
+      [ -f "$f" ] || continue
+      n=\${f##*/}
+      case "$n" in ''|[0-9]*|*[!A-Za-z0-9_]*) continue ;; esac
+      v=$(cat "$f"; printf x)
+      export "$n=\${v%x}"
+    done
+  fi
+  export BERTH_PROMPT_FILE="$A/prompt"
+  if [ -f "$A/credentials-target" ] && [ -d ${CREDENTIALS_MOUNT} ]; then
+    t=$(cat "$A/credentials-target")
+    mkdir -p "$t"
+    for f in ${CREDENTIALS_MOUNT}/* ${CREDENTIALS_MOUNT}/.[!.]* ${CREDENTIALS_MOUNT}/..?*; do
+      [ -e "$f" ] || continue
+      rm -rf "$t/\${f##*/}"
+      ln -s "$f" "$t/\${f##*/}"
+    done
+  fi
+  marker="$HOME/.berth/agent-started"
+  dir="$A/argv"
+  if [ -f "$marker" ]; then dir="$A/resume"; fi
+  mkdir -p "$HOME/.berth" && : > "$marker"
+  set --
+  i=0
+  while [ -f "$dir/$i" ]; do
+    w=$(cat "$dir/$i"; printf x)
+    set -- "$@" "\${w%x}"
+    i=$((i + 1))
+  done
+  cd /workspace 2>/dev/null
+  exec "$@"
+  ;;
+ready)
+  command -v tmux >/dev/null 2>&1 || exit ${READY_NO_TMUX}
+  i=0
+  while [ $i -lt 100 ]; do
+    tmux has-session -t ${TMUX_SESSION} 2>/dev/null && exit 0
+    sleep 0.1 2>/dev/null || sleep 1
+    i=$((i + 1))
+  done
+  exit ${READY_TIMEOUT}
+  ;;
+attach)
+  case "$2" in *[!a-f0-9]*|'') exit 2 ;; esac
+  i=0
+  while [ $i -lt 50 ] && ! tmux has-session -t ${TMUX_SESSION} 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+  tty > "$TMUX_TMPDIR/berth-attach-$2" 2>/dev/null
+  exec tmux -u attach-session -t ${TMUX_SESSION}
+  ;;
+detach)
+  case "$2" in *[!a-f0-9]*|'') exit 2 ;; esac
+  f="$TMUX_TMPDIR/berth-attach-$2"
+  [ -f "$f" ] || exit 0
+  t=$(cat "$f")
+  rm -f "$f"
+  tmux detach-client -t "$t" 2>/dev/null
+  exit 0
+  ;;
+esac
+`;
+
+const TMUX_CONF = `# berth: the agent's terminal
+set -g remain-on-exit on
+set -g history-limit 50000
+set -g status-right " berth: C-b d detaches "
+set -g window-size latest
+`;
+
+/** The launcher, tmux.conf, prompt and both argvs as a tar for the container's `/`, owned by root. */
+export async function launcherArchive(opts: {
+  first: string[];
+  resume: string[];
+  prompt: string | null;
+  /** Where a `link`-mode credential directory's entries are symlinked; null for none. */
+  linkCredentialsTo?: string | null;
+}): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const root = { uid: 0, gid: 0, mtime: new Date() };
+  pack.entry({ ...root, name: 'berth', type: 'directory', mode: 0o755 });
+  pack.entry({ ...root, name: LAUNCHER_DIR.slice(1), type: 'directory', mode: 0o755 });
+  const file = (name: string, body: string, mode = 0o644) =>
+    pack.entry({ ...root, name: `${LAUNCHER_DIR.slice(1)}/${name}`, mode }, body);
+  file('launcher.sh', LAUNCHER_SCRIPT, 0o755);
+  file('tmux.conf', TMUX_CONF);
+  file('prompt', opts.prompt ?? '');
+  if (opts.linkCredentialsTo) file('credentials-target', opts.linkCredentialsTo);
+  for (const [dir, words] of [
+    ['argv', opts.first],
+    ['resume', opts.resume],
+  ] as const) {
+    pack.entry({ ...root, name: `${LAUNCHER_DIR.slice(1)}/${dir}`, type: 'directory', mode: 0o755 });
+    words.forEach((w, i) => {
+      file(`${dir}/${i}`, w);
+    });
+  }
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const chunk of pack) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** A tar holding one directory entry: the state volume's root, owned by the session's user. */
+export async function ownedDirArchive(name: string, uid: number, gid: number): Promise<Buffer> {
+  const pack = tarStream.pack();
+  pack.entry({ name, type: 'directory', mode: 0o700, uid, gid, mtime: new Date() });
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const chunk of pack) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { BerthConfig } from '../config/config.js';
+import { EngineError, IllegalTransition, InvalidInput } from '../errors/berth-error.js';
+import type { Logger } from '../logger.js';
+import { LABEL_SESSION_ID, sessionLabels } from '../runtime/labels.js';
+import type { ContainerRuntime, InteractiveExec, Mount } from '../runtime/runtime.js';
+import type { Session } from '../session/session.js';
+import type { AgentCredentials } from './agent-credentials.js';
+import {
+  CREDENTIALS_MOUNT,
+  LAUNCHER,
+  launcherArchive,
+  ownedDirArchive,
+  READY_NO_TMUX,
+  SECRETS_MOUNT,
+  TMUX_TMPDIR,
+} from './agent-launcher.js';
+import {
+  type AgentCatalogue,
+  type AgentProfile,
+  checkPrompt,
+  findProfile,
+  firstArgv,
+  loadAgentProfiles,
+  resumeArgv,
+} from './agent-profile.js';
+import { generateSessionName } from './session-names.js';
+
+/** The agent's HOME: the per-session state volume, so its conversation outlives the container's runs. */
+export const AGENT_HOME = '/home/berth';
+
+/** What a create asked of the agent, checked before anything is made. */
+export interface AgentPlan {
+  profile: AgentProfile;
+  prompt: string | null;
+}
+
+/** What `build()` adds to the container for an agent session. */
+export interface AgentContainerParts {
+  mounts: Mount[];
+  /** The exact host directories that may be mounted (read-only) for credentials. */
+  secretDirs: string[];
+  env: Record<string, string>;
+  command: string[];
+}
+
+export const stateVolumeName = (sessionId: string) => `berth-state-${sessionId}`;
+
+/**
+ * Agent sessions: the profile a session runs, its state volume, its credentials on the host, the
+ * launcher that runs the agent in tmux, and attaching to it. SessionService calls these hooks
+ * from its create and lifecycle steps; everything agent-specific lives here.
+ */
+export class AgentSessions {
+  constructor(
+    private readonly deps: {
+      config: BerthConfig;
+      runtime: ContainerRuntime;
+      credentials: AgentCredentials;
+      logger: Logger;
+    },
+  ) {}
+
+  get credentials(): AgentCredentials {
+    return this.deps.credentials;
+  }
+
+  catalogue(): Promise<AgentCatalogue> {
+    return loadAgentProfiles(this.deps.config.configFile);
+  }
+
+  /** Null for a plain session; the profile and prompt for an agent session (or a clear error). */
+  async plan(input: { agent?: string; prompt?: string }): Promise<AgentPlan | null> {
+    if (input.agent === undefined && input.prompt === undefined) return null;
+    const catalogue = await this.catalogue();
+    const profile = findProfile(catalogue, input.agent ?? catalogue.defaultAgent);
+    const prompt = input.prompt === undefined ? null : checkPrompt(input.prompt);
+    return { profile, prompt };
+  }
+
+  /** A free `<agent>-<adjective>-<noun>` name. */
+  generateName(agent: string, taken: (name: string) => Promise<boolean>): Promise<string> {
+    return generateSessionName(agent, taken);
+  }
+
+  /** Makes the state volume and puts the credentials on the host; returns the container's parts. */
+  async prepare(session: Session, plan: AgentPlan): Promise<AgentContainerParts> {
+    const { config, runtime, credentials } = this.deps;
+    const [uid, gid] = session.user.split(':').map(Number) as [number, number];
+    const volume = stateVolumeName(session.id);
+    await runtime.createVolume(
+      volume,
+      sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
+    );
+    await credentials.materialise(session.id, plan.profile.name, uid, gid);
+    const paths = credentials.paths(session.id);
+    const mounts: Mount[] = [
+      { type: 'volume', source: volume, target: AGENT_HOME, readOnly: false },
+      { source: paths.keys, target: SECRETS_MOUNT, readOnly: true },
+    ];
+    const dir = plan.profile.credentials.dir;
+    // Only a directory that was set up is mounted: an empty read-only one would only break the agent.
+    if (dir && (await credentials.hasDir(plan.profile.name))) {
+      mounts.push({
+        source: paths.dir,
+        target: dir.mode === 'link' ? CREDENTIALS_MOUNT : dir.to,
+        readOnly: true,
+      });
+    }
+    return {
+      mounts,
+      secretDirs: [paths.keys, paths.dir],
+      env: { ...plan.profile.env, HOME: AGENT_HOME, TMUX_TMPDIR, BERTH_AGENT: plan.profile.name },
+      command: ['sh', LAUNCHER, 'boot'],
+    };
+  }
+
+  /** Before the first start: the launcher and argvs into `/`, the state volume's root to the session's user. */
+  async install(containerId: string, session: Session, plan: AgentPlan): Promise<void> {
+    const [uid, gid] = session.user.split(':').map(Number) as [number, number];
+    const { runtime } = this.deps;
+    await runtime.putArchive(
+      containerId,
+      '/',
+      await launcherArchive({
+        first: firstArgv(plan.profile, plan.prompt),
+        resume: resumeArgv(plan.profile),
+        prompt: plan.prompt,
+        linkCredentialsTo:
+          plan.profile.credentials.dir?.mode === 'link' ? plan.profile.credentials.dir.to : null,
+      }),
+    );
+    await runtime.putArchive(containerId, '/', await ownedDirArchive(AGENT_HOME.slice(1), uid, gid));
+  }
+
+  /** After the first start: the agent's tmux session is up, or a clear reason why not. */
+  async awaitReady(containerId: string, session: Session): Promise<void> {
+    const r = await this.deps.runtime.exec(containerId, {
+      cmd: ['sh', LAUNCHER, 'ready'],
+      user: session.user,
+      env: { TMUX_TMPDIR },
+    });
+    if (r.exitCode === 0) return;
+    if (r.exitCode === READY_NO_TMUX) {
+      throw new InvalidInput(`image ${session.image} has no tmux: an agent session runs its agent in tmux`, {
+        hint: 'use an image with tmux, such as berth/session:bookworm (leave out --image), or add tmux to yours',
+      });
+    }
+    throw new EngineError(
+      `the agent's terminal did not start (launcher exit ${r.exitCode}): ${r.stderr.toString('utf8').slice(0, 300)}`,
+      { hint: `look at \`berth logs ${session.name}\`` },
+    );
+  }
+
+  /** Before a stopped session's container starts again: its credentials back on the host tmpfs. */
+  async beforeStart(s: Session): Promise<void> {
+    if (!s.agent) return;
+    const [uid, gid] = s.user.split(':').map(Number) as [number, number];
+    await this.deps.credentials.materialise(s.id, s.agent, uid, gid);
+  }
+
+  /** When the session ends (finish, cancel, remove, a failed create): its volume and credentials go. */
+  async release(s: Session): Promise<void> {
+    await this.deps.credentials.release(s.id);
+    if (s.agent) await this.deps.runtime.removeVolume(stateVolumeName(s.id));
+  }
+
+  /** A TTY attached to the agent's tmux session; closing it detaches and leaves the agent running. */
+  async attach(s: Session, opts: { cols?: number; rows?: number } = {}): Promise<InteractiveExec> {
+    if (!s.agent) {
+      throw new IllegalTransition(`session '${s.name}' runs no agent`, {
+        hint: `open a shell instead: \`berth shell ${s.name}\``,
+      });
+    }
+    const id = randomBytes(8).toString('hex');
+    const term = await this.deps.runtime.execInteractive(s.containerId!, {
+      cmd: ['sh', LAUNCHER, 'attach', id],
+      user: s.user,
+      workingDir: '/workspace',
+      env: { TERM: 'xterm-256color', TMUX_TMPDIR },
+      ...(opts.cols ? { cols: opts.cols } : {}),
+      ...(opts.rows ? { rows: opts.rows } : {}),
+    });
+    const detach = () =>
+      this.deps.runtime
+        .exec(s.containerId!, { cmd: ['sh', LAUNCHER, 'detach', id], user: s.user, env: { TMUX_TMPDIR } })
+        .catch((err) => this.deps.logger.debug({ err, session: s.id }, 'detach after attach failed'));
+    term.stream.once('close', () => void detach());
+    return term;
+  }
+
+  /** Volumes and host credentials whose session is gone or over: removed (the reconciler calls this). */
+  async sweep(keep: (sessionId: string) => boolean): Promise<number> {
+    let removed = 0;
+    for (const v of await this.deps.runtime.listManagedVolumes()) {
+      const id = v.labels[LABEL_SESSION_ID];
+      if (!id || keep(id)) continue;
+      try {
+        await this.deps.runtime.removeVolume(v.name);
+        removed++;
+      } catch (err) {
+        // Still in use by a container the same pass removes: the next pass takes it.
+        this.deps.logger.debug({ err, volume: v.name }, 'volume not removed yet');
+      }
+    }
+    for (const id of await this.deps.credentials.materialised()) {
+      if (!keep(id)) await this.deps.credentials.release(id);
+    }
+    return removed;
+  }
+}

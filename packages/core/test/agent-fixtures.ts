@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import tarStream from 'tar-stream';
+import { onTestFinished } from 'vitest';
+import { type Core, LABEL_HOME, type Logger, openCore } from '../src/index.js';
+import { docker, removeContainersOf, tempDir, testConfig } from './fixtures.js';
+
+/** Built by scripts/setup.mjs --for-tests from docker/test-agent. */
+export const AGENT_IMAGE = 'berth-test/agent:1';
+
+export const STAND_IN_PROFILE = {
+  command: ['berth-stand-in-agent'],
+  resume: ['berth-stand-in-agent', '--continue'],
+  image: AGENT_IMAGE,
+  credentials: {
+    dir: { from: '~/.stand-in-creds', to: '/home/berth/.stand-in-creds' },
+    keys: ['STAND_IN_KEY'],
+  },
+};
+
+export async function volumesOf(home: string) {
+  const res = await docker.listVolumes({ filters: { label: [`${LABEL_HOME}=${home}`] } });
+  return res.Volumes ?? [];
+}
+
+/** A core whose config file has the stand-in profile; credentials on a tmpfs dir of its own. */
+export async function agentCore(extraConfig: Record<string, unknown> = {}, logger?: Logger): Promise<Core> {
+  const config = testConfig();
+  writeFileSync(
+    config.configFile,
+    JSON.stringify({ agents: { 'stand-in': STAND_IN_PROFILE }, ...extraConfig }),
+  );
+  const credentialsRoot = tempDir('berth-creds-', '/dev/shm');
+  const core = await openCore(config, logger, { credentialsRoot });
+  onTestFinished(async () => {
+    await core.close();
+    // Containers first: a volume still in use by one cannot go.
+    await removeContainersOf(config.home);
+    for (const v of await volumesOf(config.home))
+      await docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => undefined);
+  });
+  return core;
+}
+
+export async function capture(core: Core, name: string): Promise<string> {
+  const r = await core.service.exec(name, ['tmux', 'capture-pane', '-p', '-J', '-S', '-200', '-t', 'agent']);
+  return r.stdout.toString('utf8');
+}
+
+export async function waitFor(what: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out');
+}
+
+export async function waitForScreen(core: Core, name: string, text: string): Promise<string> {
+  let screen = '';
+  await waitFor(async () => {
+    screen = await capture(core, name);
+    return screen.includes(text);
+  }).catch(() => {
+    throw new Error(`the agent's screen never showed ${JSON.stringify(text)}:\n${screen}`);
+  });
+  return screen;
+}
+
+export async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const pack = tarStream.pack();
+  for (const [name, body] of Object.entries(files)) pack.entry({ name, mode: 0o600 }, body);
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const c of pack) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** A value no image, log or response could hold by chance. */
+export function uniqueSecret(prefix: string): string {
+  return `${prefix}-${createHash('sha256').update(`${Math.random()}${Date.now()}`).digest('hex').slice(0, 32)}`;
+}
