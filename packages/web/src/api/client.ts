@@ -2,6 +2,7 @@ import { ApiError } from './api-error';
 import type { CsrfToken } from './csrf-token';
 import { readNdjson } from './ndjson';
 import {
+  type AgentList,
   API,
   type CreateProgressLine,
   type CreateSessionRequest,
@@ -154,6 +155,11 @@ export class ApiClient {
   }
 
   /** Admins only; others get a 403 (callers fall back to showing ids). */
+  /** Agent profiles a session may run, with what of their credentials is set (never the values). */
+  agents(): Promise<AgentList> {
+    return this.json('GET', `${API}/agents`);
+  }
+
   async users(): Promise<User[]> {
     return (await this.json<{ users: User[] }>('GET', `${API}/users`)).users;
   }
@@ -232,4 +238,9 @@ export const eventsPath = `${API}/events`;
 
 export function shellPath(name: string, size: { cols: number; rows: number }): string {
   return `${API}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`;
+}
+
+/** The agent's own terminal (its tmux session): same frames as a shell; closing detaches. */
+export function attachPath(name: string, size: { cols: number; rows: number }): string {
+  return `${API}/sessions/${enc(name)}/attach?cols=${size.cols}&rows=${size.rows}`;
 }

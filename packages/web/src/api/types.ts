@@ -1,5 +1,6 @@
 // Types only: the schemas stay on the server side of the wire, so nothing of Node is bundled.
 
+import type { AgentList } from '@berth/api/agents';
 import type { Me, User as UserSchema } from '@berth/api/auth';
 import type {
   CreateProgressLine,
@@ -18,6 +19,7 @@ import type { Static } from 'typebox';
 
 export type { ClientMessage, ServerFrame, ServerFrameOf } from '@berth/api/events';
 export type {
+  AgentList,
   CreateProgressLine,
   CreateSessionRequest,
   Diff,

@@ -1,7 +1,7 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useApi } from '../../api/api-context';
 import { ApiError } from '../../api/api-error';
-import type { CreateSessionRequest, ServerConfig, Session, Team } from '../../api/types';
+import type { AgentList, CreateSessionRequest, ServerConfig, Session, Team } from '../../api/types';
 import { ProblemMessage } from '../../components/problem-message';
 import { RichText } from '../../components/rich-text';
 import { formatBytes, parseBytes } from '../../format/bytes';
@@ -23,6 +23,11 @@ interface Values {
   gitEmail: string;
   idleTimeout: string;
   idleAction: string;
+  agent: string;
+  prompt: string;
+  preview: boolean;
+  previewCommand: string;
+  previewPort: string;
 }
 
 const EMPTY: Values = {
@@ -39,6 +44,11 @@ const EMPTY: Values = {
   gitEmail: '',
   idleTimeout: '',
   idleAction: '',
+  agent: '',
+  prompt: '',
+  preview: false,
+  previewCommand: '',
+  previewPort: '',
 };
 
 /** `90`, `90s`, `10m`, `1h` → seconds; null when it is none of those. */
@@ -84,6 +94,14 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
   if (memoryBytes === null) errors.memory = 'a size such as 512m or 2g';
   const idleTimeoutSeconds = v.idleTimeout.trim() ? parseIdleTimeout(v.idleTimeout) : undefined;
   if (idleTimeoutSeconds === null) errors.idleTimeout = 'a time such as 300, 10m or 1h (0: never)';
+  if (v.prompt.trim() && !v.agent) errors.prompt = 'a prompt is for an agent: choose one above';
+  const previewPort = v.preview && v.previewPort.trim() ? Number(v.previewPort) : undefined;
+  if (
+    previewPort !== undefined &&
+    !(Number.isInteger(previewPort) && previewPort >= 1 && previewPort <= 65535)
+  ) {
+    errors.previewPort = 'a port between 1 and 65535';
+  }
   const parsedEnv = envFromRows(env);
   if ('error' in parsedEnv) errors.env = parsedEnv.error;
   if (Object.keys(errors).length > 0 || 'error' in parsedEnv) return { errors };
@@ -99,6 +117,19 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
     ...(v.team ? { team: v.team } : {}),
     ...(sshKey ? { sshKey: `${sshKey}\n` } : {}),
     ...(gitName && gitEmail ? { gitUser: { name: gitName, email: gitEmail } } : {}),
+    ...(v.agent ? { agent: v.agent } : {}),
+    ...(v.agent && v.prompt.trim() ? { prompt: v.prompt.trim() } : {}),
+    ...(v.preview
+      ? {
+          preview:
+            v.previewCommand.trim() || previewPort !== undefined
+              ? {
+                  ...(v.previewCommand.trim() ? { command: ['sh', '-c', v.previewCommand.trim()] } : {}),
+                  ...(previewPort !== undefined ? { port: previewPort } : {}),
+                }
+              : true,
+        }
+      : {}),
     ...(idleTimeoutSeconds != null ? { idleTimeoutSeconds } : {}),
     ...(v.idleAction === 'pause' || v.idleAction === 'stop' ? { idleAction: v.idleAction } : {}),
   };
@@ -109,10 +140,12 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
 export function CreateForm({
   config,
   teams,
+  agents = [],
   onCreated,
 }: {
   config: ServerConfig;
   teams: Team[];
+  agents?: AgentList['agents'];
   onCreated: (s: Session) => void;
 }) {
   const api = useApi();
@@ -291,6 +324,75 @@ export function CreateForm({
             'Commits made in the session carry this identity.',
           )}
         </div>
+      </fieldset>
+      <fieldset className="form-section" disabled={busy}>
+        <legend>Work</legend>
+        {field(
+          'agent',
+          'Agent',
+          <select className="input" {...a11y('agent')} value={values.agent} onChange={set('agent')}>
+            <option value="">None: a session for people (shells)</option>
+            {agents.map((a) => (
+              <option key={a.name} value={a.name}>
+                {a.name}
+                {a.description ? ` — ${a.description}` : ''}
+              </option>
+            ))}
+          </select>,
+          'The agent runs in the session’s own terminal; you can watch and drive it there.',
+        )}
+        {values.agent &&
+          field(
+            'prompt',
+            'Prompt',
+            <textarea
+              className="input"
+              rows={4}
+              maxLength={65536}
+              placeholder="What should the agent do?"
+              {...a11y('prompt')}
+              value={values.prompt}
+              onChange={set('prompt')}
+            />,
+          )}
+        <label className="check">
+          <input
+            type="checkbox"
+            id="create-preview"
+            checked={values.preview}
+            onChange={(e) => setValues((v) => ({ ...v, preview: e.target.checked }))}
+          />
+          Run the project’s dev server and give it a preview link
+        </label>
+        {values.preview && (
+          <div className="field-pair">
+            {field(
+              'previewCommand',
+              'Dev server command',
+              <input
+                className="input input-mono"
+                spellCheck={false}
+                placeholder="detected (Vite, Astro, Next, npm run dev, Python, static)"
+                {...a11y('previewCommand')}
+                value={values.previewCommand}
+                onChange={set('previewCommand')}
+              />,
+            )}
+            {field(
+              'previewPort',
+              'Its port',
+              <input
+                className="input"
+                inputMode="numeric"
+                placeholder="detected"
+                {...a11y('previewPort')}
+                value={values.previewPort}
+                onChange={set('previewPort')}
+              />,
+              'Published on a free host port and through the server.',
+            )}
+          </div>
+        )}
       </fieldset>
       <fieldset className="form-section" disabled={busy}>
         <legend>Container</legend>

@@ -178,4 +178,48 @@ describe('create form', () => {
       gitUser: { name: 'Ann', email: 'ann@example.test' },
     });
   });
+
+  it('runs an agent with its prompt and a preview, choosing from the server’s agent profiles', async () => {
+    const made = makeSession({ name: 'fix-login', kind: 'agent', agent: 'claude' });
+    const profile = (name: string) => ({
+      name,
+      description: `${name} agent`,
+      builtin: true,
+      command: [name],
+      resume: null,
+      image: null,
+      prompt: 'arg',
+      credentials: { dir: null, keys: [] },
+      configured: { dir: null, keys: [] },
+    });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'GET /api/v1/agents': () =>
+        json({ agents: [profile('claude'), profile('aider')], defaultAgent: 'claude', configFile: '/x' }),
+      'POST /api/v1/sessions': () => ndjson([{ progress: 'preparing the agent' }, { session: made }]),
+      'GET /api/v1/sessions/fix-login': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    expect(screen.queryByLabelText('Prompt')).toBeNull();
+    type('Name', 'fix-login');
+    type('Path or URL', '/home/ann/src/shop');
+    await screen.findByRole('option', { name: 'aider — aider agent' });
+    fireEvent.change(screen.getByLabelText('Agent'), { target: { value: 'claude' } });
+    type('Prompt', 'Make the login form accept "quotes" and $(dollars)');
+    fireEvent.click(screen.getByLabelText('Run the project’s dev server and give it a preview link'));
+    type('Its port', '99999');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(screen.getByText('a port between 1 and 65535')).toBeTruthy();
+    type('Its port', '');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'fix-login' })).toBeTruthy();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({
+      name: 'fix-login',
+      repo: '/home/ann/src/shop',
+      agent: 'claude',
+      prompt: 'Make the login form accept "quotes" and $(dollars)',
+      preview: true,
+    });
+  });
 });

@@ -13,8 +13,16 @@ export function CreatePage() {
   useDocumentTitle('New session');
   const api = useApi();
   const setup = useResource(
-    // Teams are a nicety: without them the form still works, just without sharing.
-    () => Promise.all([api.config(), api.teams().catch(() => [])]),
+    // Teams and agents are niceties: without them the form still works, without sharing or agents.
+    () =>
+      Promise.all([
+        api.config(),
+        api.teams().catch(() => []),
+        api.agents().then(
+          (a) => a.agents,
+          () => [],
+        ),
+      ]),
     [api],
   );
   return (
@@ -34,6 +42,7 @@ export function CreatePage() {
         <CreateForm
           config={setup.data[0]}
           teams={setup.data[1]}
+          agents={setup.data[2]}
           onCreated={(s) => navigate(paths.session(s.name))}
         />
       )}

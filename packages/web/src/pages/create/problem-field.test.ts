@@ -16,6 +16,13 @@ describe('fieldOfProblem', () => {
     expect(fieldOfProblem('that is an SSH public key; berth needs the private key')).toBe('sshKey');
     expect(fieldOfProblem('a git email is an address like name@example.com')).toBe('gitEmail');
     expect(fieldOfProblem('a git user name is 1 to 200 characters')).toBe('gitName');
+    expect(fieldOfProblem("no agent profile named 'clod'")).toBe('agent');
+    expect(fieldOfProblem('a preview command is a non-empty list of arguments without NUL')).toBe(
+      'previewCommand',
+    );
+    expect(fieldOfProblem('preview port must be a whole number between 1 and 65535, not 0')).toBe(
+      'previewPort',
+    );
     expect(fieldOfProblem('10 sessions are running: the limit')).toBeNull();
   });
 });

@@ -12,7 +12,11 @@ export type CreateField =
   | 'gitName'
   | 'gitEmail'
   | 'idleTimeout'
-  | 'idleAction';
+  | 'idleAction'
+  | 'agent'
+  | 'prompt'
+  | 'previewCommand'
+  | 'previewPort';
 
 /** The server's words for each field, most specific first (see core's InvalidInput messages). */
 const MENTIONS: [CreateField, RegExp][] = [
@@ -20,6 +24,10 @@ const MENTIONS: [CreateField, RegExp][] = [
   ['sshKey', /\bSSH (?:public |private )?key|\/sshKey\b/i],
   ['gitName', /git user name|\/gitUser\/name\b/i],
   ['gitEmail', /git email|\/gitUser\/email\b/i],
+  ['previewCommand', /dev server|preview command|\/preview\/command\b/i],
+  ['previewPort', /preview port|\/preview\/port\b/i],
+  ['prompt', /\bprompt\b/i],
+  ['agent', /agent profile|\bagent\b/i],
   ['idleTimeout', /idle timeout|idleTimeoutSeconds/i],
   ['idleAction', /idle action|idleAction/i],
   ['name', /session name|session named|\/name\b/i],

@@ -73,6 +73,6 @@ describe('session page', () => {
     expect(document.activeElement).toBe(terminal);
     expect(location.hash).toBe('#terminal');
     expect(screen.getByText('A shell opens while the session runs.')).toBeTruthy();
-    expect(screen.getByText('Start the session to open one.')).toBeTruthy();
+    expect(screen.getByText('Start the session to open it.')).toBeTruthy();
   });
 });

@@ -21,18 +21,22 @@ import { StatsPanel } from './stats-panel';
 import { TerminalPanel } from './terminal-panel';
 import './session.css';
 
-type TabId = 'overview' | 'terminal' | 'logs' | 'diff';
+type TabId = 'overview' | 'agent' | 'terminal' | 'logs' | 'diff';
 
 const TABS: readonly Tab<TabId>[] = [
   { id: 'overview', label: 'Overview' },
+  { id: 'agent', label: 'Agent' },
   { id: 'terminal', label: 'Terminal' },
   { id: 'logs', label: 'Logs' },
   { id: 'diff', label: 'Diff' },
 ];
 
-const tabFromHash = (): TabId => {
+/** The agent's terminal is a view only of sessions that run an agent. */
+const tabsOf = (s: Session): readonly Tab<TabId>[] => (s.agent ? TABS : TABS.filter((t) => t.id !== 'agent'));
+
+const tabFromHash = (tabs: readonly Tab<TabId>[]): TabId => {
   const h = location.hash.slice(1);
-  return TABS.some((t) => t.id === h) ? (h as TabId) : 'overview';
+  return tabs.some((t) => t.id === h) ? (h as TabId) : 'overview';
 };
 
 /** One session: what it is, live stats, a shell, its logs and its changes, and every action. */
@@ -63,7 +67,8 @@ function SessionView({
   onChanged: (s: Session) => void;
 }) {
   const directory = useDirectory(usePrincipal());
-  const [tab, setTab] = useState<TabId>(tabFromHash);
+  const tabs = tabsOf(session);
+  const [tab, setTab] = useState<TabId>(() => tabFromHash(tabs));
   const [visited, setVisited] = useState(() => new Set<TabId>([tab]));
   const select = (id: TabId) => {
     setTab(id);
@@ -93,7 +98,7 @@ function SessionView({
       ) : (
         <SessionActions session={session} onChanged={onChanged} onRemoved={() => navigate(paths.dashboard)} />
       )}
-      <Tabs tabs={TABS} selected={tab} onSelect={select} label={`${session.name} views`} />
+      <Tabs tabs={tabs} selected={tab} onSelect={select} label={`${session.name} views`} />
       {panel(
         'overview',
         <div className="overview">
@@ -102,6 +107,7 @@ function SessionView({
           <SessionFacts session={session} directory={directory} />
         </div>,
       )}
+      {session.agent && panel('agent', <TerminalPanel session={session} target="agent" />)}
       {panel('terminal', <TerminalPanel session={session} />)}
       {panel('logs', <LogsPanel session={session} />)}
       {panel('diff', <DiffPanel session={session} />)}

@@ -2,17 +2,28 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef } from 'react';
-import { shellPath, webSocketUrl } from '../../api/client';
+import { attachPath, shellPath, webSocketUrl } from '../../api/client';
 import { ShellConnection, type ShellHandlers } from '../../api/shell-connection';
 
 export type ShellEvents = Omit<ShellHandlers, 'onOutput'>;
+
+/** A manual shell (a new process each time) or the agent's own terminal (attached, never ended). */
+export type TerminalTarget = 'shell' | 'agent';
 
 /**
  * xterm.js joined to a session's shell. It fits its box and tells the server each new size; it
  * also answers the terminal's own queries (busybox sh asks where the cursor is) through onData.
  * Loaded on demand: xterm is the largest part of the dashboard.
  */
-export default function ShellTerminal({ name, events }: { name: string; events: ShellEvents }) {
+export default function ShellTerminal({
+  name,
+  target = 'shell',
+  events,
+}: {
+  name: string;
+  target?: TerminalTarget;
+  events: ShellEvents;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const latest = useRef(events);
   latest.current = events;
@@ -36,7 +47,8 @@ export default function ShellTerminal({ name, events }: { name: string; events: 
     term.loadAddon(fit);
     term.open(el);
     refit(fit);
-    const conn = new ShellConnection(webSocketUrl(shellPath(name, { cols: term.cols, rows: term.rows })), {
+    const path = (target === 'agent' ? attachPath : shellPath)(name, { cols: term.cols, rows: term.rows });
+    const conn = new ShellConnection(webSocketUrl(path), {
       onOpen: () => {
         latest.current.onOpen();
         term.focus();
@@ -59,7 +71,7 @@ export default function ShellTerminal({ name, events }: { name: string; events: 
       conn.close();
       term.dispose();
     };
-  }, [name]);
+  }, [name, target]);
 
   return <div ref={host} className="terminal-host" />;
 }

@@ -10,10 +10,14 @@ import type { ShellEvents } from './shell-terminal';
 
 const shell = vi.hoisted(() => ({ events: null as ShellEvents | null, mounts: 0 }));
 vi.mock('./shell-terminal', () => ({
-  default: ({ name, events }: { name: string; events: ShellEvents }) => {
+  default: ({ name, target = 'shell', events }: { name: string; target?: string; events: ShellEvents }) => {
     shell.events = events;
     shell.mounts++;
-    return <div data-testid="xterm">terminal for {name}</div>;
+    return (
+      <div data-testid="xterm">
+        {target} terminal for {name}
+      </div>
+    );
   },
 }));
 
@@ -28,14 +32,14 @@ describe('terminal panel', () => {
   it('is empty while the session does not run', async () => {
     const panel = await open('paused');
     expect(within(panel).getByText('A shell opens while the session runs.')).toBeTruthy();
-    expect(within(panel).getByText('Resume the session to open one.')).toBeTruthy();
+    expect(within(panel).getByText('Resume the session to open it.')).toBeTruthy();
   });
 
   it('opens a shell on request, loading the terminal, then says when it is connected', async () => {
     const panel = await open('running');
     fireEvent.click(within(panel).getByRole('button', { name: 'Open a shell' }));
     expect(within(panel).getByText('Connecting…')).toBeTruthy();
-    expect((await within(panel).findByTestId('xterm')).textContent).toBe('terminal for fix-login');
+    expect((await within(panel).findByTestId('xterm')).textContent).toBe('shell terminal for fix-login');
     act(() => shell.events?.onOpen());
     expect(within(panel).getByText('Connected')).toBeTruthy();
   });
@@ -86,5 +90,29 @@ describe('terminal panel', () => {
       shell.events?.onClose(1006);
     });
     expect(within(panel).getByText('The connection closed.')).toBeTruthy();
+  });
+
+  it('gives an agent session the agent’s own terminal beside the shell, and attaching leaves it running', async () => {
+    renderApp('/sessions/fix-login#agent', {
+      'GET /api/v1/sessions/fix-login': () =>
+        json(makeSession({ name: 'fix-login', kind: 'agent', agent: 'claude' })),
+    });
+    const panel = (await screen.findByRole('heading', { name: 'Agent' })).closest('section')!;
+    expect(screen.getByRole('tab', { name: 'Agent' }).getAttribute('aria-selected')).toBe('true');
+    expect(within(panel).getByText(/runs in this terminal: what you type reaches it/)).toBeTruthy();
+    fireEvent.click(within(panel).getByRole('button', { name: 'Attach to the agent' }));
+    expect((await within(panel).findByTestId('xterm')).textContent).toBe('agent terminal for fix-login');
+    act(() => {
+      shell.events?.onOpen();
+      shell.events?.onClose(1006);
+    });
+    expect(within(panel).getByRole('button', { name: 'Attach again' })).toBeTruthy();
+    // The manual shell is its own view.
+    expect(screen.getByRole('tab', { name: 'Terminal' })).toBeTruthy();
+  });
+
+  it('offers no agent view for a session without an agent', async () => {
+    await open('running');
+    expect(screen.queryByRole('tab', { name: 'Agent' })).toBeNull();
   });
 });

@@ -4,7 +4,7 @@ import type { Problem, Session } from '../../api/types';
 import { EmptyState } from '../../components/empty-state';
 import { Loading } from '../../components/loading';
 import { ProblemMessage } from '../../components/problem-message';
-import type { ShellEvents } from './shell-terminal';
+import type { ShellEvents, TerminalTarget } from './shell-terminal';
 
 const ShellTerminal = lazy(() => import('./shell-terminal'));
 
@@ -16,8 +16,33 @@ type Phase =
   | { phase: 'failed'; problem: Problem }
   | { phase: 'closed'; code: number };
 
-/** A shell in the session's container, opened when asked for; the output stays after it ends. */
-export function TerminalPanel({ session }: { session: Session }) {
+/** What each kind of terminal is called where the panel speaks of it. */
+const WORDS = {
+  shell: {
+    title: 'Shell',
+    open: 'Open a shell',
+    again: 'Open a new shell',
+    ended: 'The shell exited',
+    failed: 'Could not open a shell',
+    waiting: 'A shell opens while the session runs.',
+  },
+  agent: {
+    title: 'Agent',
+    open: 'Attach to the agent',
+    again: 'Attach again',
+    ended: 'The agent’s terminal ended',
+    failed: 'Could not attach to the agent',
+    waiting: 'The agent’s terminal opens while the session runs.',
+  },
+} as const;
+
+/**
+ * A terminal in the session's container, opened when asked for; the output stays after it ends.
+ * `shell` starts a new shell each time; `agent` joins the agent's own terminal, and leaving it
+ * (closing the tab, another view) leaves the agent running.
+ */
+export function TerminalPanel({ session, target = 'shell' }: { session: Session; target?: TerminalTarget }) {
+  const words = WORDS[target];
   const [phase, setPhase] = useState<Phase>({ phase: 'idle' });
   const [attempt, setAttempt] = useState(0);
   const open = () => {
@@ -38,49 +63,56 @@ export function TerminalPanel({ session }: { session: Session }) {
 
   const running = session.status === 'running';
   return (
-    <section className="panel" aria-labelledby="terminal-title">
+    <section className="panel" aria-labelledby={`${target}-terminal-title`}>
       <div className="panel-head">
-        <h2 id="terminal-title" className="panel-title">
-          Shell
+        <h2 id={`${target}-terminal-title`} className="panel-title">
+          {words.title}
         </h2>
         <span className="terminal-status" aria-live="polite">
           {phase.phase === 'connecting' && 'Connecting…'}
           {phase.phase === 'open' && 'Connected'}
-          {phase.phase === 'exited' && `The shell exited (code ${phase.code}).`}
+          {phase.phase === 'exited' && `${words.ended} (code ${phase.code}).`}
           {phase.phase === 'closed' && 'The connection closed.'}
         </span>
         {phase.phase !== 'idle' && phase.phase !== 'connecting' && phase.phase !== 'open' && running && (
           <button type="button" className="button button-small" onClick={open}>
-            Open a new shell
+            {words.again}
           </button>
         )}
       </div>
       {!running && attempt === 0 && (
-        <EmptyState title="A shell opens while the session runs.">
-          {session.status === 'paused' && <p>Resume the session to open one.</p>}
-          {session.status === 'stopped' && <p>Start the session to open one.</p>}
+        <EmptyState title={words.waiting}>
+          {session.status === 'paused' && <p>Resume the session to open it.</p>}
+          {session.status === 'stopped' && <p>Start the session to open it.</p>}
         </EmptyState>
       )}
       {running && phase.phase === 'idle' && (
         <div className="terminal-idle">
-          <p>
-            A shell in <code>/workspace</code>, as the session's user.
-          </p>
+          {target === 'agent' ? (
+            <p>
+              <code>{session.agent}</code> runs in this terminal: what you type reaches it. Leaving the
+              terminal leaves the agent running.
+            </p>
+          ) : (
+            <p>
+              A shell in <code>/workspace</code>, as the session's user.
+            </p>
+          )}
           <button type="button" className="button button-primary" onClick={open}>
-            Open a shell
+            {words.open}
           </button>
         </div>
       )}
       {phase.phase === 'failed' && (
         <ProblemMessage
-          title="Could not open a shell"
+          title={words.failed}
           error={new ApiError(phase.problem, phase.problem.status)}
           onRetry={running ? open : undefined}
         />
       )}
       {attempt > 0 && phase.phase !== 'failed' && (
         <Suspense fallback={<Loading label="Loading the terminal…" />}>
-          <ShellTerminal key={attempt} name={session.name} events={events} />
+          <ShellTerminal key={attempt} name={session.name} target={target} events={events} />
         </Suspense>
       )}
     </section>
