@@ -214,8 +214,12 @@ describe('berth agents from the CLI', () => {
     await eventually(async () =>
       (await execOut(cli, 'c1', 'tmux', 'capture-pane', '-p', '-t', 'agent')).includes(sha),
     );
-    const logs = await cli.run('logs', 'c1');
-    expect(logs.stdout).toContain('stand-in');
+    // The agent's screen reaches the container's log through tmux's pipe, a moment after the pane.
+    let logs = await cli.run('logs', 'c1');
+    await eventually(async () => {
+      logs = await cli.run('logs', 'c1');
+      return logs.stdout.includes('stand-in');
+    });
     expect(logs.stdout).not.toContain(key);
 
     const rm = await cli.run('auth', 'rm', 'stand-in', '--name', 'OTHER_KEY', '--json');
