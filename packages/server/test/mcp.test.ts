@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { AGENT_IMAGE, agentCore, waitFor } from '../../core/test/agent-fixtures.js';
 import { BUSYBOX_IMAGE, git, makeRepo, SESSION_IMAGE, testCore } from '../../core/test/fixtures.js';
 import { buildServer } from '../src/index.js';
 import { listenLocal, makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
@@ -183,6 +184,34 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(audit.every((e) => e.actor.startsWith('user:admin-'))).toBe(true);
   }, 120_000);
 
+  it('creates an agent session with a made-up name; the agent’s edit shows in session_diff', async () => {
+    const t = await testServer(await agentCore());
+    const client = await mcpClient(await listenTcp(t), t.adminToken);
+    const repo = makeRepo();
+    const nameless = await call(client, 'session_create', { repo });
+    expect(nameless.isError).toBe(true);
+    expect(text(nameless)).toMatch(/needs a name unless an agent runs in it[\s\S]*hint:/);
+    const created = await call(client, 'session_create', {
+      repo,
+      agent: 'stand-in',
+      prompt: 'write from-mcp.txt: the agent was here',
+    });
+    expect(created.isError, text(created)).toBeFalsy();
+    const s = created.structuredContent as { name: string };
+    expect(s).toMatchObject({ kind: 'agent', agent: 'stand-in', status: 'running', image: AGENT_IMAGE });
+    expect(s.name).toMatch(/^stand-in-[a-z]+-[a-z]+/);
+    let diff = '';
+    await waitFor(async () => {
+      diff = text(await call(client, 'session_diff', { name: s.name }));
+      return diff.includes('+the agent was here');
+    }, 15_000).catch(() => {
+      throw new Error(`the agent's edit never showed in session_diff:\n${diff}`);
+    });
+    expect(diff).toContain('+++ b/from-mcp.txt');
+    const ghost = await call(client, 'session_create', { repo, agent: 'ghost', prompt: 'x' });
+    expect(text(ghost)).toMatch(/no agent profile named 'ghost'/);
+  }, 60_000);
+
   it.each([
     ['busybox', BUSYBOX_IMAGE],
     ['Debian', SESSION_IMAGE],
@@ -308,7 +337,21 @@ describe('MCP over Streamable HTTP at /mcp', () => {
       preview: { projectType: 'node', command: ['npm', 'run', 'dev'], containerPort: 3000, hostPort: 5123 },
     });
     const urls = await call(client, 'preview_url', { name: 'web' });
-    expect(urls.structuredContent).toEqual({ name: 'web', urls: ['http://127.0.0.1:5123/'] });
+    // On TCP, also a single-use link through the server, made by the API's preview ticket.
+    expect(urls.structuredContent).toEqual({
+      name: 'web',
+      urls: ['http://127.0.0.1:5123/'],
+      viaServer: {
+        url: expect.stringMatching(/\?ticket=/),
+        origin: expect.any(String),
+        expiresAt: expect.any(String),
+      },
+    });
+    const via = (urls.structuredContent as { viaServer: { url: string; origin: string } }).viaServer;
+    expect(via.url.startsWith(via.origin.replace(/\/$/, ''))).toBe(true);
+    expect(text(urls)).toContain('single-use');
+    const again = await call(client, 'preview_url', { name: 'web' });
+    expect((again.structuredContent as { viaServer: { url: string } }).viaServer.url).not.toBe(via.url);
 
     const bad = await client
       .callTool({ name: 'session_exec', arguments: { name: 'web', cmd: [] } })
@@ -345,6 +388,13 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     ).toEqual(['theirs']);
     const ran = await call(client, 'session_exec', { name: 'theirs', cmd: ['id', '-u'] });
     expect(ran.structuredContent).toMatchObject({ exitCode: 0 });
+    // A server without TCP has no link to give through itself: only the host port.
+    const s = await t.core.service.get('theirs');
+    await t.core.store.update(s.id, {
+      preview: { projectType: 'node', command: ['npm', 'run', 'dev'], containerPort: 3000, hostPort: 5124 },
+    });
+    const urls = await call(client, 'preview_url', { name: 'theirs' });
+    expect(urls.structuredContent).toEqual({ name: 'theirs', urls: ['http://localhost:5124/'] });
     const audit = await t.core.store.audit.list({ limit: 10 });
     expect(audit.find((e) => e.action === 'session.exec')?.actor).toBe('local');
   }, 60_000);

@@ -13,7 +13,7 @@ function collectEnv(value: string, prev: Record<string, string>): Record<string,
 }
 
 /** The key's text from a file or stdin (`-`); never echoed. */
-async function readSshKey(source: string): Promise<string> {
+export async function readSshKey(source: string): Promise<string> {
   if (source === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -12,7 +12,15 @@ import { toToolProblem } from './tool-result.js';
  */
 export type BerthApi = Pick<
   BerthClient,
-  'listSessions' | 'getSession' | 'createSession' | 'exec' | 'diff' | 'finish' | 'act' | 'logs'
+  | 'listSessions'
+  | 'getSession'
+  | 'createSession'
+  | 'exec'
+  | 'diff'
+  | 'finish'
+  | 'act'
+  | 'logs'
+  | 'previewTicket'
 >;
 
 export interface McpOptions {
@@ -29,7 +37,7 @@ const RESOURCE_NOT_FOUND = -32002;
 export const LOG_TAIL = 200;
 
 const INSTRUCTIONS = `berth runs each piece of work in its own session: a container with a working copy of a git repository at /workspace, on its own branch berth/<name>.
-Typical flow: session_create (name, repo) → file_list / file_read / file_write and session_exec to work → session_diff to review → session_finish (message) to commit onto the branch, or session_cancel to throw the work away.
+Typical flow: session_create (name, repo; or agent and prompt to have a coding agent do the work) → file_list / file_read / file_write and session_exec to work → session_diff to review → session_finish (message) to commit onto the branch, or session_cancel to throw the work away.
 Each session's container output is the resource berth://sessions/{name}/logs.`;
 
 /** One MCP server with berth's tools and resources, over the given API; connect it to a transport. */

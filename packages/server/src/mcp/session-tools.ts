@@ -1,4 +1,4 @@
-import type { Session } from '@berth/api';
+import { ApiError, type PreviewTicket, type Session } from '@berth/api';
 import { InvalidInput } from '@berth/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -70,6 +70,19 @@ export function previewUrls(s: Session, host: string): string[] {
   return [`http://${h}:${s.preview.hostPort}/`];
 }
 
+/**
+ * A single-use ticket link to the preview through the berth server, or null when the server does
+ * not listen on TCP (the API refuses a ticket then, as invalid input: there is no address to give).
+ */
+async function throughServer(api: BerthApi, name: string): Promise<PreviewTicket | null> {
+  try {
+    return await api.previewTicket(name);
+  } catch (err) {
+    if (err instanceof ApiError && err.problem.code === 'invalid_input') return null;
+    throw err;
+  }
+}
+
 export function registerSessionTools(server: McpServer, api: BerthApi, opts: McpOptions): void {
   server.registerTool(
     'session_list',
@@ -110,14 +123,19 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
         'Create and start a session: a container with a working copy of a git repository at /workspace, ' +
         'on a new branch `berth/<name>` made from `branch` (default: the repository’s current branch). ' +
         'Work in it with session_exec and the file tools, review with session_diff, then session_finish. ' +
+        'With `agent` (a profile from the berth host’s config) and/or `prompt`, a coding agent runs in the ' +
+        'session on that task (the default agent when only `prompt` is given); `name` may then be left ' +
+        'out and berth makes one up (returned as `name`). Follow its work with session_diff. ' +
         'An ssh remote that needs a key takes it from a person (`berth new --ssh-key`), never through this tool.',
       inputSchema: {
         name: z
           .string()
           .min(1)
           .max(63)
+          .optional()
           .describe(
-            'Lowercase letters, digits and dashes, e.g. `fix-login`; becomes the branch berth/<name>',
+            'Lowercase letters, digits and dashes, e.g. `fix-login`; becomes the branch berth/<name>. ' +
+              'Required unless `agent` or `prompt` is given',
           ),
         repo: z
           .string()
@@ -163,6 +181,21 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
           .optional()
           .describe('Seconds without activity before the session is paused or stopped; 0 never'),
         idleAction: z.enum(['pause', 'stop']).optional().describe('What happens when it idles'),
+        agent: z
+          .string()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe('Run this agent profile (e.g. `claude`, `codex`) as the session’s main process'),
+        prompt: z
+          .string()
+          .max(65536)
+          .optional()
+          .describe('The agent’s task, its first prompt (passed to it as one argument, never to a shell)'),
+        preview: z
+          .boolean()
+          .optional()
+          .describe('Also run the project’s dev server; preview_url then tells where it answers'),
       },
       annotations: {
         readOnlyHint: false,
@@ -185,9 +218,14 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
             })
             .catch(() => undefined);
         };
-        const { name, repo, ...optional } = args;
+        const { repo, ...optional } = args;
+        if (args.name === undefined && args.agent === undefined && args.prompt === undefined) {
+          throw new InvalidInput('a session needs a name unless an agent runs in it', {
+            hint: 'give `name` (e.g. `fix-login`), or `agent` and `prompt` to have berth make one up',
+          });
+        }
         const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
-        const s = await api.createSession({ name, repo, ...defined }, onProgress);
+        const s = await api.createSession({ repo, ...defined }, onProgress);
         return ok(sessionSummary(s));
       }, opts),
   );
@@ -309,16 +347,35 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
     'preview_url',
     {
       title: 'Preview URLs of a session',
-      description: 'Where the session’s web preview answers, when it has one running.',
+      description:
+        'Where the session’s web preview answers, when it has one running. `urls` are its port on the ' +
+        'berth host (reachable from where that port is). When the berth server listens on TCP, ' +
+        '`viaServer.url` is also a link through the server, for a browser anywhere that reaches berth: ' +
+        'it is single-use and short-lived (it expires at `viaServer.expiresAt`, about a minute) — open it ' +
+        'once, right away; the browser then keeps access to `viaServer.origin` with a cookie. Call this ' +
+        'tool again for a fresh link.',
       inputSchema: { name: sessionName },
-      outputSchema: { name: z.string(), urls: z.array(z.string()) },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      outputSchema: {
+        name: z.string(),
+        urls: z.array(z.string()),
+        viaServer: z.object({ url: z.string(), origin: z.string(), expiresAt: z.string() }).optional(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
     ({ name }) =>
       guarded(async () => {
         const s = await api.getSession(name);
         const urls = previewUrls(s, opts.previewHost);
-        return ok({ name: s.name, urls }, urls.join('\n'));
+        const viaServer = await throughServer(api, s.name);
+        const lines = [
+          ...urls,
+          ...(viaServer
+            ? [
+                `${viaServer.url}\n(single-use link through the berth server, valid until ${viaServer.expiresAt}; then ${viaServer.origin})`,
+              ]
+            : []),
+        ];
+        return ok({ name: s.name, urls, ...(viaServer ? { viaServer } : {}) }, lines.join('\n'));
       }, opts),
   );
 }

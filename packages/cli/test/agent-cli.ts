@@ -1,0 +1,34 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultCredentialsRoot } from '@berth/core';
+import { onTestFinished } from 'vitest';
+import { STAND_IN_PROFILE, volumesOf } from '../../core/test/agent-fixtures.js';
+import { docker, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
+import { berthCli } from './cli-fixtures.js';
+
+/** A CLI whose config file has the stand-in profile; its volumes and host credentials are cleaned up. */
+export function agentCli(config: unknown = { agents: { 'stand-in': STAND_IN_PROFILE } }) {
+  const dir = tempDir('berth-config-');
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
+  const cli = berthCli({ BERTH_CONFIG: configFile });
+  onTestFinished(async () => {
+    // The daemon is stopped by the fixture's own cleanup; containers must go before their volumes.
+    const pid = cli.daemonPid();
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await removeContainersOf(cli.home);
+    for (const v of await volumesOf(cli.home))
+      await docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => undefined);
+    rmSync(defaultCredentialsRoot(cli.home), { recursive: true, force: true });
+  });
+  return { cli, configFile };
+}
