@@ -14,7 +14,9 @@
 // navigation start until the session list shows every row, against a static page with the same rows
 // from a bare node:http server on loopback; it also reports the dashboard's gzipped JS size.
 // create_remote makes sessions from a file:// remote whose cache is warm, against the same `git fetch`
-// into a bare clone plus the create row's raw work. preview_http GETs a small page from a preview
+// into a bare clone plus the create row's raw work. create_agent makes stand-in agent sessions
+// (berth-test/agent:1) until their tmux session is up, against a volume and the same image running
+// the agent in tmux, raw. preview_http GETs a small page from a preview
 // (busybox httpd in a session) through berth's host-port forwarder and through the berth server's
 // preview proxy (cookie from a ticket), each against the same GET straight to the container's IP.
 //
@@ -22,7 +24,7 @@
 //
 // stdout: a table (or, with --json, exactly one JSON line); progress goes to stderr.
 import { execFile, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { Agent, createServer as createHttpServer, request as httpRequest } from 'node:http';
@@ -70,6 +72,12 @@ const PREVIEW_COMMAND = ['httpd', '-f', '-p', String(PREVIEW_PORT), '-h', '/work
 /** create_remote: a clone and a container a side per iteration, so fewer than the engine rows. */
 const REMOTE_ITERATIONS = 8;
 const REMOTE_ITERATIONS_QUICK = 4;
+/** create_agent: the stand-in agent (docker/test-agent) as a profile in the daemon's config file. */
+const AGENT_IMAGE = 'berth-test/agent:1';
+const AGENT_PROFILE_NAME = 'stand-in';
+const AGENT_PROFILE = { command: ['berth-stand-in-agent'], image: AGENT_IMAGE };
+const AGENT_ITERATIONS = 8;
+const AGENT_ITERATIONS_QUICK = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -101,7 +109,8 @@ function usage(problem) {
     '  --json             one JSON line on stdout instead of the table\n' +
     '  --quick            skip worktree_20k (a 20,000-file checkout takes about 15 s on a slow disk) and\n' +
     `                     run list_sessions with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS} (making them takes about a minute),\n` +
-    `                     create_remote ${REMOTE_ITERATIONS_QUICK} iterations, not ${REMOTE_ITERATIONS}, preview_http ${PREVIEW_ROUNDS_QUICK} rounds, not ${PREVIEW_ROUNDS}\n` +
+    `                     create_remote ${REMOTE_ITERATIONS_QUICK} iterations, not ${REMOTE_ITERATIONS}, create_agent ${AGENT_ITERATIONS_QUICK}, not ${AGENT_ITERATIONS},\n` +
+    `                     preview_http ${PREVIEW_ROUNDS_QUICK} rounds, not ${PREVIEW_ROUNDS}\n` +
     '  --iterations N     measured iterations per operation (default 15)\n' +
     '  --warmup N         warm-up iterations, left out of the statistics (default 2)\n' +
     '  --big-iterations N measured iterations for worktree_20k (default 3, after 1 warm-up)\n';
@@ -272,6 +281,33 @@ async function doCleanup() {
       log(`could not list containers labelled ${label.join(', ')}: ${err.message}`);
     }
   }
+  // Volumes after containers (one in use cannot go): agent sessions' HOME volumes and the raw side's.
+  const volumeFilters = [];
+  if (home) volumeFilters.push([`dev.berth.home=${home}`]);
+  volumeFilters.push([`${RAW_LABEL}=raw`, `${RAW_RUN_LABEL}=${runId}`]);
+  for (const label of volumeFilters) {
+    try {
+      const { Volumes: list = [] } = await docker.listVolumes({ filters: { label } });
+      await Promise.all(
+        list.map((v) =>
+          docker
+            .getVolume(v.Name)
+            .remove({ force: true })
+            .catch((err) => log(`could not remove volume ${v.Name}: ${err.message}`)),
+        ),
+      );
+      if (list.length > 0) log(`removed ${list.length} leftover volume(s) labelled ${label.join(', ')}`);
+    } catch (err) {
+      log(`could not list volumes labelled ${label.join(', ')}: ${err.message}`);
+    }
+  }
+  // Agent credentials live on a tmpfs outside BERTH_HOME (agent-credentials.ts defaultCredentialsRoot).
+  if (home) {
+    const tag = createHash('sha256').update(home).digest('hex').slice(0, 12);
+    for (const base of ['/dev/shm', process.env.XDG_RUNTIME_DIR]) {
+      if (base) await rm(join(base, `berth-${tag}`), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
   if (tmpRoot) {
     await rm(tmpRoot, { recursive: true, force: true }).catch((err) =>
       log(`could not remove ${tmpRoot}: ${err.message}`),
@@ -301,7 +337,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 async function startDaemon(tcpPort) {
   const env = { ...process.env };
-  for (const k of ['BERTH_PORT', 'BERTH_HOST', 'BERTH_NETWORK', 'BERTH_SESSION_UID', 'BERTH_SESSION_GID']) {
+  for (const k of [
+    'BERTH_PORT',
+    'BERTH_HOST',
+    'BERTH_NETWORK',
+    'BERTH_SESSION_UID',
+    'BERTH_SESSION_GID',
+    'BERTH_CONFIG',
+  ]) {
     delete env[k];
   }
   Object.assign(env, {
@@ -313,6 +356,11 @@ async function startDaemon(tcpPort) {
     BERTH_PORT: String(tcpPort),
   });
   await mkdir(home, { recursive: true, mode: 0o700 });
+  // Agent profiles: the stand-in agent only (create_agent).
+  await writeFile(
+    join(home, 'config.json'),
+    JSON.stringify({ agents: { [AGENT_PROFILE_NAME]: AGENT_PROFILE } }),
+  );
   daemonLog = join(tmpRoot, 'daemon.log');
   const fd = openSync(daemonLog, 'a');
   try {
@@ -452,6 +500,12 @@ const OPERATIONS = [
     what:
       'berth create from a file:// remote, its cache warm (fetch + working copy + container) vs the same' +
       ' `git fetch` into a bare clone of that remote + createContainer + start',
+  },
+  {
+    name: 'create_agent',
+    what:
+      `berth create --agent (the stand-in agent on ${AGENT_IMAGE}) until its tmux session is up vs a HOME volume` +
+      ' + createContainer + start of the same image running the agent in tmux + exec polling `tmux has-session`',
   },
   {
     name: 'preview_http_forward',
@@ -691,6 +745,114 @@ async function createRemoteOps(client, repo, user) {
     await rm(bindDir, { recursive: true, force: true });
     const tag = measured ? `${i - opts.warmup + 1}/${iterations}` : `warm-up ${i + 1}/${opts.warmup}`;
     log(`${op} ${tag}: berth ${got.berth.toFixed(0)} ms, fetch + create + start ${got.raw.toFixed(0)} ms`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// create_agent: a stand-in agent session, to its tmux session up
+
+/** Runs `cmd` in the container through the engine and fails unless it exits 0. */
+async function rawExecOk(container, user, cmd, env = []) {
+  const exec = await container.exec({
+    Cmd: cmd,
+    User: user,
+    Env: env,
+    WorkingDir: '/workspace',
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: false,
+    Tty: false,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+    stream.resume();
+  });
+  const info = await exec.inspect();
+  if (info.ExitCode !== 0) throw new Error(`raw exec of ${cmd.join(' ')} exited ${info.ExitCode}`);
+}
+
+/** The raw side: a HOME volume, the agent image running the agent in tmux, as berth's launcher does. */
+function rawAgentSpec(name, bindDir, user, volume) {
+  const spec = rawContainerSpec(name, bindDir, user);
+  spec.Image = AGENT_IMAGE;
+  spec.Cmd = [
+    'sh',
+    '-c',
+    `tmux -u new-session -d -s agent -x 160 -y 48 -c /workspace ${AGENT_PROFILE.command.join(' ')} && exec sleep 2147483647`,
+  ];
+  spec.Env = ['HOME=/home/berth', 'TMUX_TMPDIR=/tmp', 'TERM=xterm-256color'];
+  spec.HostConfig.Binds = [...spec.HostConfig.Binds, `${volume}:/home/berth:rw`];
+  return spec;
+}
+
+async function createAgentOps(client, repo, user) {
+  const op = 'create_agent';
+  const iterations = opts.quick ? AGENT_ITERATIONS_QUICK : Math.min(opts.iterations, AGENT_ITERATIONS);
+  const hasImage = await docker
+    .getImage(AGENT_IMAGE)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!hasImage) {
+    skipped[op] = `image ${AGENT_IMAGE} is missing (build it with \`node scripts/setup.mjs --for-tests\`)`;
+    return;
+  }
+  for (let i = 0; i < opts.warmup + iterations; i++) {
+    checkInterrupted();
+    const measured = i >= opts.warmup;
+    const name = `bench-agent-${i}`;
+    const bindDir = join(tmpRoot, 'binds', `raw-agent-${i}`);
+    await mkdir(bindDir, { recursive: true });
+    const volume = `berth-bench-raw-${runId}-agent-${i}`;
+    let container = null;
+    let volumeMade = false;
+    try {
+      const got = await pair(
+        op,
+        i % 2 === 0,
+        measured,
+        async () => {
+          const s = await client.createSession({ name, repo, agent: AGENT_PROFILE_NAME });
+          if (s.status !== 'running')
+            throw new Error(`berth agent session ${name} is ${s.status}, not running`);
+        },
+        async () => {
+          await docker.createVolume({ Name: volume, Labels: { [RAW_LABEL]: 'raw', [RAW_RUN_LABEL]: runId } });
+          volumeMade = true;
+          await ensureNetwork();
+          container = await docker.createContainer(
+            rawAgentSpec(`berth-bench-raw-${runId}-agent-${i}`, bindDir, user, volume),
+          );
+          await container.start();
+          // berth's `launcher.sh ready`: the agent's tmux session is there, asked every 0.1 s.
+          await rawExecOk(
+            container,
+            user,
+            ['sh', '-c', 'while ! tmux has-session -t agent 2>/dev/null; do sleep 0.1; done'],
+            ['TMUX_TMPDIR=/tmp'],
+          );
+        },
+      );
+      const tag = measured ? `${i - opts.warmup + 1}/${iterations}` : `warm-up ${i + 1}/${opts.warmup}`;
+      log(
+        `${op} ${tag}: berth ${got.berth.toFixed(0)} ms, volume + create + start + tmux up ${got.raw.toFixed(0)} ms`,
+      );
+    } finally {
+      // Outside the timed part: undo both (the session's volume and credentials go with it).
+      await client.remove(name, true).catch(() => undefined);
+      await container?.remove({ force: true }).catch(() => undefined);
+      if (volumeMade)
+        await docker
+          .getVolume(volume)
+          .remove({ force: true })
+          .catch(() => undefined);
+      await rm(bindDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -1276,8 +1438,7 @@ function table(rows, meta) {
         ' warm-up, signed in by cookie; n = loads',
     );
   }
-  if (skipped.dashboard_first_load)
-    lines.push(`  dashboard_first_load: skipped: ${skipped.dashboard_first_load}`);
+  for (const [op, why] of Object.entries(skipped)) lines.push(`  ${op}: skipped: ${why}`);
   if (dashboardJsGzipBytes !== null) {
     lines.push(
       `  dashboard JS: ${(dashboardJsGzipBytes / 1024).toFixed(1)} KiB gzipped (${dashboardJsGzipBytes.toLocaleString('en-US')}` +
@@ -1297,6 +1458,11 @@ function table(rows, meta) {
         ' sequential GETs a side a round (a 1.2 KB page), the three sides in turn, one keep-alive agent each; busybox' +
         " httpd closes every connection, so each GET pays a connect (and the forwarder's and the proxy's own connect" +
         ' to the container); n = requests; paired = median of the per-round median ratios',
+    );
+  }
+  if (rows.some((r) => r.name === 'create_agent')) {
+    lines.push(
+      "  create_agent: berth also makes the agent's credentials dir and copies its launcher in; n = sessions",
     );
   }
   if (rows.some((r) => r.name === 'create_remote')) {
@@ -1320,7 +1486,7 @@ function table(rows, meta) {
   if (opts.quick) {
     lines.push(
       `  (--quick: worktree_20k skipped; list_sessions and dashboard_first_load with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS};` +
-        ` create_remote ${REMOTE_ITERATIONS_QUICK} iterations, preview_http ${PREVIEW_ROUNDS_QUICK} rounds)`,
+        ` create_remote ${REMOTE_ITERATIONS_QUICK} iterations, create_agent ${AGENT_ITERATIONS_QUICK}, preview_http ${PREVIEW_ROUNDS_QUICK} rounds)`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -1374,6 +1540,10 @@ async function main() {
   checkInterrupted();
   log('sessions from a file:// remote, cache warm');
   await createRemoteOps(client, repo100, user);
+
+  checkInterrupted();
+  log('agent sessions: the stand-in agent, until its tmux session is up');
+  await createAgentOps(client, repo100, user);
 
   checkInterrupted();
   log('preview HTTP: straight to the container, through the host port, through the berth server');
