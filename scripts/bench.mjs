@@ -1460,14 +1460,14 @@ function table(rows, meta) {
         ' to the container); n = requests; paired = median of the per-round median ratios',
     );
   }
-  if (rows.some((r) => r.name === 'create_agent')) {
-    lines.push(
-      "  create_agent: berth also makes the agent's credentials dir and copies its launcher in; n = sessions",
-    );
-  }
   if (rows.some((r) => r.name === 'create_remote')) {
     lines.push(
       "  create_remote: berth's first session from the remote (the clone into its cache) is left out; n = sessions",
+    );
+  }
+  if (rows.some((r) => r.name === 'create_agent')) {
+    lines.push(
+      "  create_agent: berth also makes the agent's credentials dir and copies its launcher in; n = sessions",
     );
   }
   for (const r of rows) {
