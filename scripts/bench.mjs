@@ -13,12 +13,18 @@
 // the list_sessions sessions in the store) in headless Chromium with a fresh context each time, from
 // navigation start until the session list shows every row, against a static page with the same rows
 // from a bare node:http server on loopback; it also reports the dashboard's gzipped JS size.
+// create_remote makes sessions from a file:// remote whose cache is warm, against the same `git fetch`
+// into a bare clone plus the create row's raw work. create_agent makes stand-in agent sessions
+// (berth-test/agent:1) until their tmux session is up, against a volume and the same image running
+// the agent in tmux, raw. preview_http GETs a small page from a preview
+// (busybox httpd in a session) through berth's host-port forwarder and through the berth server's
+// preview proxy (cookie from a ticket), each against the same GET straight to the container's IP.
 //
 //   node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]
 //
 // stdout: a table (or, with --json, exactly one JSON line); progress goes to stderr.
 import { execFile, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { Agent, createServer as createHttpServer, request as httpRequest } from 'node:http';
@@ -56,6 +62,22 @@ const FIRST_LOADS = 10;
 const FIRST_LOAD_WARMUP = 2;
 const SESSION_ROWS = '.session-card, .session-table tbody tr';
 const WEB_DIST = join(root, 'packages/web/dist');
+/** preview_http: rounds (fewer with --quick), GETs a side per round, and busybox's httpd as the dev server. */
+const PREVIEW_ROUNDS = 20;
+const PREVIEW_ROUNDS_QUICK = 6;
+const PREVIEW_WARMUP_ROUNDS = 2;
+const PREVIEW_BATCH = 25;
+const PREVIEW_PORT = 8080;
+const PREVIEW_COMMAND = ['httpd', '-f', '-p', String(PREVIEW_PORT), '-h', '/workspace'];
+/** create_remote: a clone and a container a side per iteration, so fewer than the engine rows. */
+const REMOTE_ITERATIONS = 8;
+const REMOTE_ITERATIONS_QUICK = 4;
+/** create_agent: the stand-in agent (docker/test-agent) as a profile in the daemon's config file. */
+const AGENT_IMAGE = 'berth-test/agent:1';
+const AGENT_PROFILE_NAME = 'stand-in';
+const AGENT_PROFILE = { command: ['berth-stand-in-agent'], image: AGENT_IMAGE };
+const AGENT_ITERATIONS = 8;
+const AGENT_ITERATIONS_QUICK = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -86,7 +108,9 @@ function usage(problem) {
     'usage: node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]\n' +
     '  --json             one JSON line on stdout instead of the table\n' +
     '  --quick            skip worktree_20k (a 20,000-file checkout takes about 15 s on a slow disk) and\n' +
-    `                     run list_sessions with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS} (making them takes about a minute)\n` +
+    `                     run list_sessions with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS} (making them takes about a minute),\n` +
+    `                     create_remote ${REMOTE_ITERATIONS_QUICK} iterations, not ${REMOTE_ITERATIONS}, create_agent ${AGENT_ITERATIONS_QUICK}, not ${AGENT_ITERATIONS},\n` +
+    `                     preview_http ${PREVIEW_ROUNDS_QUICK} rounds, not ${PREVIEW_ROUNDS}\n` +
     '  --iterations N     measured iterations per operation (default 15)\n' +
     '  --warmup N         warm-up iterations, left out of the statistics (default 2)\n' +
     '  --big-iterations N measured iterations for worktree_20k (default 3, after 1 warm-up)\n';
@@ -257,6 +281,33 @@ async function doCleanup() {
       log(`could not list containers labelled ${label.join(', ')}: ${err.message}`);
     }
   }
+  // Volumes after containers (one in use cannot go): agent sessions' HOME volumes and the raw side's.
+  const volumeFilters = [];
+  if (home) volumeFilters.push([`dev.berth.home=${home}`]);
+  volumeFilters.push([`${RAW_LABEL}=raw`, `${RAW_RUN_LABEL}=${runId}`]);
+  for (const label of volumeFilters) {
+    try {
+      const { Volumes: list = [] } = await docker.listVolumes({ filters: { label } });
+      await Promise.all(
+        list.map((v) =>
+          docker
+            .getVolume(v.Name)
+            .remove({ force: true })
+            .catch((err) => log(`could not remove volume ${v.Name}: ${err.message}`)),
+        ),
+      );
+      if (list.length > 0) log(`removed ${list.length} leftover volume(s) labelled ${label.join(', ')}`);
+    } catch (err) {
+      log(`could not list volumes labelled ${label.join(', ')}: ${err.message}`);
+    }
+  }
+  // Agent credentials live on a tmpfs outside BERTH_HOME (agent-credentials.ts defaultCredentialsRoot).
+  if (home) {
+    const tag = createHash('sha256').update(home).digest('hex').slice(0, 12);
+    for (const base of ['/dev/shm', process.env.XDG_RUNTIME_DIR]) {
+      if (base) await rm(join(base, `berth-${tag}`), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
   if (tmpRoot) {
     await rm(tmpRoot, { recursive: true, force: true }).catch((err) =>
       log(`could not remove ${tmpRoot}: ${err.message}`),
@@ -286,7 +337,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 async function startDaemon(tcpPort) {
   const env = { ...process.env };
-  for (const k of ['BERTH_PORT', 'BERTH_HOST', 'BERTH_NETWORK', 'BERTH_SESSION_UID', 'BERTH_SESSION_GID']) {
+  for (const k of [
+    'BERTH_PORT',
+    'BERTH_HOST',
+    'BERTH_NETWORK',
+    'BERTH_SESSION_UID',
+    'BERTH_SESSION_GID',
+    'BERTH_CONFIG',
+  ]) {
     delete env[k];
   }
   Object.assign(env, {
@@ -294,10 +352,15 @@ async function startDaemon(tcpPort) {
     BERTH_IMAGE: IMAGE,
     BERTH_MAX_RUNNING: '1000',
     BERTH_LOG_LEVEL: 'warn',
-    // TCP on loopback too, for the dashboard in Chromium; the other rows use the unix socket.
+    // TCP on loopback too, for the dashboard in Chromium and the preview proxy; the other rows use the unix socket.
     BERTH_PORT: String(tcpPort),
   });
   await mkdir(home, { recursive: true, mode: 0o700 });
+  // Agent profiles: the stand-in agent only (create_agent).
+  await writeFile(
+    join(home, 'config.json'),
+    JSON.stringify({ agents: { [AGENT_PROFILE_NAME]: AGENT_PROFILE } }),
+  );
   daemonLog = join(tmpRoot, 'daemon.log');
   const fd = openSync(daemonLog, 'a');
   try {
@@ -432,6 +495,32 @@ const OPERATIONS = [
   { name: 'remove', what: 'berth remove --force (container, working copy, branch) vs container.remove' },
   { name: 'worktree_100', what: 'GitWorkspaces.create vs git worktree add, 100 files' },
   { name: 'worktree_20k', what: 'GitWorkspaces.create vs git worktree add, 20,000 files' },
+  {
+    name: 'create_remote',
+    what:
+      'berth create from a file:// remote, its cache warm (fetch + working copy + container) vs the same' +
+      ' `git fetch` into a bare clone of that remote + createContainer + start',
+  },
+  {
+    name: 'create_agent',
+    what:
+      `berth create --agent (the stand-in agent on ${AGENT_IMAGE}) until its tmux session is up vs a HOME volume` +
+      ' + createContainer + start of the same image running the agent in tmux + exec polling `tmux has-session`',
+  },
+  {
+    name: 'preview_http_forward',
+    what:
+      "GET / of a preview (busybox httpd) on berth's host port 127.0.0.1:hostPort (the daemon's TCP forwarder)" +
+      " vs the same GET straight to the container's IP:port",
+    requests: true,
+  },
+  {
+    name: 'preview_http_proxy',
+    what:
+      'GET / of the same preview through the berth server, `<name>.preview.localhost:<port>` with the cookie a' +
+      " ticket gave, vs the same GET straight to the container's IP:port",
+    requests: true,
+  },
   {
     name: 'list_sessions',
     what:
@@ -598,6 +687,319 @@ async function worktreeOps(op, repo, warmup, iterations) {
     const tag = measured ? `${i - warmup + 1}/${iterations}` : `warm-up ${i + 1}/${warmup}`;
     log(`${op} ${tag}: berth ${got.berth.toFixed(0)} ms, git worktree ${got.raw.toFixed(0)} ms`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// create_remote: a session from a file:// remote whose cache is warm
+
+async function createRemoteOps(client, repo, user) {
+  const op = 'create_remote';
+  const iterations = opts.quick ? REMOTE_ITERATIONS_QUICK : Math.min(opts.iterations, REMOTE_ITERATIONS);
+  // What a hosting service serves, and the raw side's own bare clone of it (berth's cache is its own).
+  const remote = join(tmpRoot, 'repos', 'remote.git');
+  await git(repo, ['clone', '-q', '--bare', '--no-tags', '--template=', repo, remote]);
+  const rawClone = join(tmpRoot, 'repos', 'raw-clone.git');
+  await git(tmpRoot, ['clone', '-q', '--bare', '--no-tags', '--template=', remote, rawClone]);
+  const url = `file://${remote}`;
+  // Untimed: the first session clones the remote into berth's cache; every later one only fetches.
+  log(`${op}: warming berth's cache of ${url}`);
+  await client.createSession({ name: 'bench-remote-warm', repo: url });
+  await client.remove('bench-remote-warm', true);
+  for (let i = 0; i < opts.warmup + iterations; i++) {
+    checkInterrupted();
+    const measured = i >= opts.warmup;
+    const name = `bench-remote-${i}`;
+    const bindDir = join(tmpRoot, 'binds', `raw-remote-${i}`);
+    await mkdir(bindDir, { recursive: true });
+    let container = null;
+    const got = await pair(
+      op,
+      i % 2 === 0,
+      measured,
+      async () => {
+        const s = await client.createSession({ name, repo: url });
+        if (s.status !== 'running') throw new Error(`berth session ${name} is ${s.status}, not running`);
+      },
+      async () => {
+        // The fetch berth's cache makes (remote-repos.ts), then the create row's raw work.
+        await git(rawClone, [
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-recurse-submodules',
+          '--no-write-fetch-head',
+          '--end-of-options',
+          url,
+          '+refs/heads/*:refs/heads/*',
+        ]);
+        await ensureNetwork();
+        container = await docker.createContainer(
+          rawContainerSpec(`berth-bench-raw-${runId}-remote-${i}`, bindDir, user),
+        );
+        await container.start();
+      },
+    );
+    // Outside the timed part: undo both.
+    await client.remove(name, true);
+    await container?.remove({ force: true });
+    await rm(bindDir, { recursive: true, force: true });
+    const tag = measured ? `${i - opts.warmup + 1}/${iterations}` : `warm-up ${i + 1}/${opts.warmup}`;
+    log(`${op} ${tag}: berth ${got.berth.toFixed(0)} ms, fetch + create + start ${got.raw.toFixed(0)} ms`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// create_agent: a stand-in agent session, to its tmux session up
+
+/** Runs `cmd` in the container through the engine and fails unless it exits 0. */
+async function rawExecOk(container, user, cmd, env = []) {
+  const exec = await container.exec({
+    Cmd: cmd,
+    User: user,
+    Env: env,
+    WorkingDir: '/workspace',
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: false,
+    Tty: false,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+    stream.resume();
+  });
+  const info = await exec.inspect();
+  if (info.ExitCode !== 0) throw new Error(`raw exec of ${cmd.join(' ')} exited ${info.ExitCode}`);
+}
+
+/** The raw side: a HOME volume, the agent image running the agent in tmux, as berth's launcher does. */
+function rawAgentSpec(name, bindDir, user, volume) {
+  const spec = rawContainerSpec(name, bindDir, user);
+  spec.Image = AGENT_IMAGE;
+  spec.Cmd = [
+    'sh',
+    '-c',
+    `tmux -u new-session -d -s agent -x 160 -y 48 -c /workspace ${AGENT_PROFILE.command.join(' ')} && exec sleep 2147483647`,
+  ];
+  spec.Env = ['HOME=/home/berth', 'TMUX_TMPDIR=/tmp', 'TERM=xterm-256color'];
+  spec.HostConfig.Binds = [...spec.HostConfig.Binds, `${volume}:/home/berth:rw`];
+  return spec;
+}
+
+async function createAgentOps(client, repo, user) {
+  const op = 'create_agent';
+  const iterations = opts.quick ? AGENT_ITERATIONS_QUICK : Math.min(opts.iterations, AGENT_ITERATIONS);
+  const hasImage = await docker
+    .getImage(AGENT_IMAGE)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!hasImage) {
+    skipped[op] = `image ${AGENT_IMAGE} is missing (build it with \`node scripts/setup.mjs --for-tests\`)`;
+    return;
+  }
+  for (let i = 0; i < opts.warmup + iterations; i++) {
+    checkInterrupted();
+    const measured = i >= opts.warmup;
+    const name = `bench-agent-${i}`;
+    const bindDir = join(tmpRoot, 'binds', `raw-agent-${i}`);
+    await mkdir(bindDir, { recursive: true });
+    const volume = `berth-bench-raw-${runId}-agent-${i}`;
+    let container = null;
+    let volumeMade = false;
+    try {
+      const got = await pair(
+        op,
+        i % 2 === 0,
+        measured,
+        async () => {
+          const s = await client.createSession({ name, repo, agent: AGENT_PROFILE_NAME });
+          if (s.status !== 'running')
+            throw new Error(`berth agent session ${name} is ${s.status}, not running`);
+        },
+        async () => {
+          await docker.createVolume({ Name: volume, Labels: { [RAW_LABEL]: 'raw', [RAW_RUN_LABEL]: runId } });
+          volumeMade = true;
+          await ensureNetwork();
+          container = await docker.createContainer(
+            rawAgentSpec(`berth-bench-raw-${runId}-agent-${i}`, bindDir, user, volume),
+          );
+          await container.start();
+          // berth's `launcher.sh ready`: the agent's tmux session is there, asked every 0.1 s.
+          await rawExecOk(
+            container,
+            user,
+            ['sh', '-c', 'while ! tmux has-session -t agent 2>/dev/null; do sleep 0.1; done'],
+            ['TMUX_TMPDIR=/tmp'],
+          );
+        },
+      );
+      const tag = measured ? `${i - opts.warmup + 1}/${iterations}` : `warm-up ${i + 1}/${opts.warmup}`;
+      log(
+        `${op} ${tag}: berth ${got.berth.toFixed(0)} ms, volume + create + start + tmux up ${got.raw.toFixed(0)} ms`,
+      );
+    } finally {
+      // Outside the timed part: undo both (the session's volume and credentials go with it).
+      await client.remove(name, true).catch(() => undefined);
+      await container?.remove({ force: true }).catch(() => undefined);
+      if (volumeMade)
+        await docker
+          .getVolume(volume)
+          .remove({ force: true })
+          .catch(() => undefined);
+      await rm(bindDir, { recursive: true, force: true });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// preview_http: one small page from a preview, straight, through the host port, through the server
+
+/** A repository whose whole content is a small web page, the preview's document root. */
+async function makePageRepo(dir, marker) {
+  await mkdir(dir, { recursive: true });
+  await git(dir, ['init', '-q', '-b', 'main']);
+  const para = '<p>lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\n'.repeat(16);
+  await writeFile(
+    join(dir, 'index.html'),
+    `<!doctype html><html><head><meta charset="utf-8"><title>${marker}</title></head><body><h1>${marker}</h1>\n${para}</body></html>\n`,
+  );
+  await git(dir, ['add', '-A']);
+  await git(dir, ['commit', '-q', '-m', 'bench: a page']);
+  return dir;
+}
+
+/** One GET over `agent`; resolves with its status, body and time in ms. */
+function httpGet(agent, target, path = '/') {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = httpRequest(
+      { agent, host: target.host, port: target.port, path, headers: target.headers, timeout: 10_000 },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - t0,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new Error(`GET ${path} from ${target.host}:${target.port} timed out`)),
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function previewOps(client, port) {
+  const name = 'bench-preview';
+  const marker = `berth bench page ${runId}`;
+  const repo = await makePageRepo(join(tmpRoot, 'repos', 'page'), marker);
+  const session = await client.createSession({
+    name,
+    repo,
+    memoryBytes: LIST_SESSION_MEMORY,
+    preview: { command: PREVIEW_COMMAND, port: PREVIEW_PORT },
+  });
+  const hostPort = session.preview?.hostPort;
+  if (!hostPort)
+    throw new Error(`session ${name} has no preview host port: ${JSON.stringify(session.preview)}`);
+  const info = await docker.getContainer(session.containerId).inspect();
+  const nets = info.NetworkSettings?.Networks ?? {};
+  const ip = (nets[NETWORK] ?? Object.values(nets)[0])?.IPAddress;
+  if (!ip) throw new Error(`session ${name}'s container has no IP address`);
+
+  // The ticket, followed as a browser would: a 303 on the preview's own host with its cookie.
+  const ticket = await client.previewTicket(name);
+  const u = new URL(ticket.url);
+  const auth = await httpGet(
+    undefined,
+    {
+      host: '127.0.0.1',
+      port,
+      headers: { host: u.host },
+    },
+    `${u.pathname}${u.search}`,
+  );
+  const cookie = String([auth.headers['set-cookie'] ?? []].flat()[0] ?? '').split(';')[0];
+  if (auth.status !== 303 || !cookie) throw new Error(`the preview ticket gave ${auth.status}, no cookie`);
+
+  // One keep-alive agent a side (busybox's httpd still closes each connection after its answer).
+  const agents = [];
+  const side = (host, p, headers) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    return { agent, target: { host, port: p, headers } };
+  };
+  const sides = {
+    raw: side(ip, PREVIEW_PORT, { host: `localhost:${PREVIEW_PORT}` }),
+    forward: side('127.0.0.1', hostPort, { host: `127.0.0.1:${hostPort}` }),
+    proxy: side('127.0.0.1', port, { host: u.host, cookie }),
+  };
+  try {
+    for (const [key, s] of Object.entries(sides)) {
+      const r = await httpGet(s.agent, s.target);
+      if (r.status !== 200 || !r.body.includes(marker))
+        throw new Error(`preview GET (${key}) answered ${r.status}: ${r.body.slice(0, 200)}`);
+    }
+    const rounds = opts.quick ? PREVIEW_ROUNDS_QUICK : PREVIEW_ROUNDS;
+    const orders = [
+      ['raw', 'forward', 'proxy'],
+      ['proxy', 'raw', 'forward'],
+      ['forward', 'proxy', 'raw'],
+    ];
+    log(`preview_http: ${rounds} rounds of ${PREVIEW_BATCH} GETs a side, container ${ip}:${PREVIEW_PORT}`);
+    for (let i = 0; i < PREVIEW_WARMUP_ROUNDS + rounds; i++) {
+      checkInterrupted();
+      const measured = i >= PREVIEW_WARMUP_ROUNDS;
+      const got = {};
+      for (const key of orders[i % orders.length]) {
+        const { agent, target } = sides[key];
+        const ms = [];
+        for (let n = 0; n < PREVIEW_BATCH; n++) {
+          const r = await httpGet(agent, target);
+          if (r.status !== 200) throw new Error(`preview GET (${key}) answered ${r.status}`);
+          ms.push(r.ms);
+        }
+        got[key] = ms;
+      }
+      const med = Object.fromEntries(Object.entries(got).map(([k, v]) => [k, median(v)]));
+      if (measured) {
+        for (const [op, key] of [
+          ['preview_http_forward', 'forward'],
+          ['preview_http_proxy', 'proxy'],
+        ]) {
+          samples[op].berth.push(...got[key]);
+          samples[op].raw.push(...got.raw);
+          // Each round's sides ran back to back: the ratio of their medians shrugs off drift.
+          samples[op].paired.push(med[key] / med.raw);
+        }
+      }
+      const tag = measured
+        ? `${i - PREVIEW_WARMUP_ROUNDS + 1}/${rounds}`
+        : `warm-up ${i + 1}/${PREVIEW_WARMUP_ROUNDS}`;
+      log(
+        `preview_http ${tag}: median ms raw ${med.raw.toFixed(2)}, forwarder ${med.forward.toFixed(2)}, proxy ${med.proxy.toFixed(2)}`,
+      );
+    }
+    for (const op of ['preview_http_forward', 'preview_http_proxy']) {
+      loadStats[op] = { rounds, requests_per_round: PREVIEW_BATCH };
+    }
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+  // Untimed: the session goes, and with it the forwarder and the host port's lease.
+  await client.remove(name, true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1036,8 +1438,7 @@ function table(rows, meta) {
         ' warm-up, signed in by cookie; n = loads',
     );
   }
-  if (skipped.dashboard_first_load)
-    lines.push(`  dashboard_first_load: skipped: ${skipped.dashboard_first_load}`);
+  for (const [op, why] of Object.entries(skipped)) lines.push(`  ${op}: skipped: ${why}`);
   if (dashboardJsGzipBytes !== null) {
     lines.push(
       `  dashboard JS: ${(dashboardJsGzipBytes / 1024).toFixed(1)} KiB gzipped (${dashboardJsGzipBytes.toLocaleString('en-US')}` +
@@ -1050,8 +1451,28 @@ function table(rows, meta) {
         ' only after its exit clean-up, tens of ms after it emits `die`',
     );
   }
+  const preview = rows.find((r) => r.name.startsWith('preview_http'));
+  if (preview) {
+    lines.push(
+      `  preview_http: ${preview.rounds} rounds after ${PREVIEW_WARMUP_ROUNDS} warm-up, ${preview.requests_per_round}` +
+        ' sequential GETs a side a round (a 1.2 KB page), the three sides in turn, one keep-alive agent each; busybox' +
+        " httpd closes every connection, so each GET pays a connect (and the forwarder's and the proxy's own connect" +
+        ' to the container); n = requests; paired = median of the per-round median ratios',
+    );
+  }
+  if (rows.some((r) => r.name === 'create_remote')) {
+    lines.push(
+      "  create_remote: berth's first session from the remote (the clone into its cache) is left out; n = sessions",
+    );
+  }
+  if (rows.some((r) => r.name === 'create_agent')) {
+    lines.push(
+      "  create_agent: berth also makes the agent's credentials dir and copies its launcher in; n = sessions",
+    );
+  }
   for (const r of rows) {
-    if (OPERATIONS.find((o) => o.name === r.name)?.load) continue; // thousands of requests always spread
+    const o = OPERATIONS.find((x) => x.name === r.name);
+    if (o?.load || o?.requests) continue; // hundreds of requests always spread
     const { berth, raw } = samples[r.name];
     const spread = (v) => Math.max(...v) / Math.min(...v);
     if (spread(berth) > 3 || spread(raw) > 3) {
@@ -1064,7 +1485,8 @@ function table(rows, meta) {
   }
   if (opts.quick) {
     lines.push(
-      `  (--quick: worktree_20k skipped; list_sessions and dashboard_first_load with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS})`,
+      `  (--quick: worktree_20k skipped; list_sessions and dashboard_first_load with ${LIST_SESSIONS_QUICK} sessions, not ${LIST_SESSIONS};` +
+        ` create_remote ${REMOTE_ITERATIONS_QUICK} iterations, create_agent ${AGENT_ITERATIONS_QUICK}, preview_http ${PREVIEW_ROUNDS_QUICK} rounds)`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -1097,8 +1519,8 @@ async function main() {
 
   checkInterrupted();
   log('starting the daemon');
-  const dashboardPort = await freePort();
-  const client = await startDaemon(dashboardPort);
+  const tcpPort = await freePort();
+  const client = await startDaemon(tcpPort);
   log(`daemon up (pid ${daemon.pid}); engine operations, berth/raw ms per iteration`);
   await engineOps(client, repo100, user);
 
@@ -1116,11 +1538,23 @@ async function main() {
   }
 
   checkInterrupted();
+  log('sessions from a file:// remote, cache warm');
+  await createRemoteOps(client, repo100, user);
+
+  checkInterrupted();
+  log('agent sessions: the stand-in agent, until its tmux session is up');
+  await createAgentOps(client, repo100, user);
+
+  checkInterrupted();
+  log('preview HTTP: straight to the container, through the host port, through the berth server');
+  await previewOps(client, tcpPort);
+
+  checkInterrupted();
   await listSessionsOps(client, opts.quick ? LIST_SESSIONS_QUICK : LIST_SESSIONS);
 
   checkInterrupted();
   log('dashboard first load in Chromium, with the list_sessions sessions in the store');
-  await dashboardFirstLoadOps(client, dashboardPort);
+  await dashboardFirstLoadOps(client, tcpPort);
 
   checkInterrupted();
   log('event latency: docker kill until the WebSocket frame, and until the engine event');
