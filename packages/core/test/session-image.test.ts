@@ -3,6 +3,9 @@
  * (berth/base:bookworm) is made if missing and left in place for everyone else.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ImageError, InvalidInput } from '../src/errors/berth-error.js';
@@ -90,6 +93,33 @@ describe('session image', () => {
     expect((err as ImageError).code).toBe('image_error');
     expect((err as ImageError).message).toContain(base);
     expect(await imageExists(docker, tag)).toBe(false);
+  });
+
+  it('hands proxy settings to the build steps, never into the image', { timeout: 120_000 }, async () => {
+    const tag = testTag();
+    removeImageAfterTest(tag);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-proxy-build-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    // What a build behind a proxy sees: the steps get the variables (here they write them down).
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'ARG BASE\nFROM ${BASE}\nRUN echo "seen=$HTTPS_PROXY,$no_proxy" > /proxy-seen\n',
+    );
+    const proxy = 'http://proxy-user:proxy-secret@127.0.0.1:3128';
+    await buildSessionImage({
+      docker,
+      tag,
+      base: 'berth-test/busybox:1',
+      dockerfileDir: dir,
+      proxy: { HTTPS_PROXY: proxy, no_proxy: 'localhost', NOT_A_PROXY: 'kept-out' },
+    });
+    expect((await runIn(tag, ['cat', '/proxy-seen'])).output.trim()).toBe(`seen=${proxy},localhost`);
+    const history = JSON.stringify(await docker.getImage(tag).history());
+    const config = JSON.stringify(await docker.getImage(tag).inspect());
+    for (const where of [history, config]) {
+      expect(where).not.toContain('proxy-secret');
+      expect(where).not.toContain('kept-out');
+    }
   });
 
   it('reports a missing tag and refuses an invalid one', async () => {

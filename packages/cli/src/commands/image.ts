@@ -26,21 +26,34 @@ export function register(program: Command): void {
       [],
     )
     .option('--no-host-ca', 'do not hand in the host’s extra CA certificates')
+    .option('--no-host-proxy', 'do not hand the build this shell’s HTTP(S)_PROXY / NO_PROXY settings')
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (o: { tag: string; base?: string; caCert: string[]; hostCa: boolean; json?: boolean }) => {
-        const { hostCaCertificates, imageTools } = await core();
-        const certs = [...o.caCert, ...(o.hostCa ? await hostCaCertificates() : [])];
-        const r = await imageTools().build({
-          tag: o.tag,
-          ...(o.base ? { base: o.base } : {}),
-          caCertificates: certs,
-          onProgress: progress,
-        });
-        if (o.json) printJson(r);
-        else process.stdout.write(`built ${r.tag} (${r.id.slice(7, 19)})\n`);
-        return 0;
-      }),
+      action(
+        async (o: {
+          tag: string;
+          base?: string;
+          caCert: string[];
+          hostCa: boolean;
+          hostProxy: boolean;
+          json?: boolean;
+        }) => {
+          const { hostCaCertificates, imageTools, sessionProxyEnv } = await core();
+          const certs = [...o.caCert, ...(o.hostCa ? await hostCaCertificates() : [])];
+          const r = await imageTools().build({
+            tag: o.tag,
+            ...(o.base ? { base: o.base } : {}),
+            caCertificates: certs,
+            ...(o.hostProxy
+              ? { proxy: sessionProxyEnv({ ...process.env, BERTH_SESSION_PROXY: 'inherit' }) }
+              : {}),
+            onProgress: progress,
+          });
+          if (o.json) printJson(r);
+          else process.stdout.write(`built ${r.tag} (${r.id.slice(7, 19)})\n`);
+          return 0;
+        },
+      ),
     );
 
   image

@@ -30,7 +30,12 @@ export function imageTools(docker: Docker = new Docker()) {
       ifMissing?: boolean;
       onProgress?: ImageProgress;
     }) => bootstrapBaseImage({ docker, ...opts }),
-    build: (opts: { tag?: string; base?: string; caCertificates?: string[]; onProgress?: ImageProgress }) =>
-      buildSessionImage({ docker, ...opts }),
+    build: (opts: {
+      tag?: string;
+      base?: string;
+      caCertificates?: string[];
+      proxy?: Record<string, string>;
+      onProgress?: ImageProgress;
+    }) => buildSessionImage({ docker, ...opts }),
   };
 }

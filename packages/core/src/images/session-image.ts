@@ -177,6 +177,15 @@ function runMmdebstrap(args: string[], progress: (line: string) => void): Promis
 // ---------------------------------------------------------------------------------------------
 // Build: docker/session/Dockerfile on top of a base
 
+const PROXY_ARG_RE = /^(?:HTTP|HTTPS|FTP|NO|ALL)_PROXY$/i;
+
+/** Only Docker's predefined proxy arguments: anything else would land in the image's history. */
+function proxyBuildArgs(proxy: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(proxy ?? {})) if (PROXY_ARG_RE.test(k) && v) out[k] = v;
+  return out;
+}
+
 export async function buildSessionImage(opts: {
   docker: Docker;
   tag?: string;
@@ -185,6 +194,11 @@ export async function buildSessionImage(opts: {
   onProgress?: ImageProgress;
   /** Paths of PEM files to trust inside the image (e.g. a TLS-inspecting proxy's CA). */
   caCertificates?: string[];
+  /**
+   * Proxy variables for the build's steps (HTTP_PROXY, https_proxy, …). They go in as Docker's
+   * predefined build arguments, which the engine keeps out of the image's history and config.
+   */
+  proxy?: Record<string, string>;
 }): Promise<{ tag: string; id: string }> {
   const { docker } = opts;
   const tag = opts.tag ?? DEFAULT_SESSION_IMAGE;
@@ -219,7 +233,7 @@ export async function buildSessionImage(opts: {
       const context = pack(contextDir) as unknown as NodeJS.ReadableStream;
       stream = await docker.buildImage(context, {
         t: tag,
-        buildargs: { BASE: base },
+        buildargs: { ...proxyBuildArgs(opts.proxy), BASE: base },
         labels: { [LABEL_MANAGED]: 'true' },
         rm: true,
         forcerm: true,
