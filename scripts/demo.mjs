@@ -16,6 +16,10 @@ if (!existsSync(join(repo, '.git'))) {
   mkdirSync(repo, { recursive: true });
   writeFileSync(join(repo, 'README.md'), '# berth demo\n\nA sample project for a first session.\n');
   writeFileSync(join(repo, 'hello.sh'), '#!/bin/sh\necho "hello from $(hostname)"\n', { mode: 0o755 });
+  writeFileSync(
+    join(repo, 'index.html'),
+    '<!doctype html>\n<title>berth demo</title>\n<h1>Hello from a berth session</h1>\n<p>Edit index.html in the session and reload.</p>\n',
+  );
   const git = (...a) => execFileSync('git', ['-C', repo, ...a], { stdio: 'ignore' });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
@@ -32,12 +36,15 @@ if (!existsSync(join(repo, '.git'))) {
 }
 
 const exists = spawnSync(process.execPath, [cli, 'show', 'demo', '--json'], { stdio: 'ignore' }).status === 0;
-if (!exists && berth('new', 'demo', '--repo', repo) !== 0) process.exit(1);
+// A demo repo with a web page gets a live preview of it (a static server inside the session).
+const preview = existsSync(join(repo, 'index.html')) ? ['--preview'] : [];
+if (!exists && berth('new', 'demo', '--repo', repo, ...preview) !== 0) process.exit(1);
 berth('ls');
 process.stdout.write(`
 The daemon is up and session "demo" is running on branch berth/demo of ${repo}.
 Next:
   npx berth exec demo -- ./hello.sh           run a command in the session
+  npx berth preview demo --open               the session's web page (edit index.html, reload)
   npx berth shell demo                        open a shell in /workspace
   npx berth exec demo -- sh -c 'echo hi > notes.txt'
   npx berth diff demo                         see the change against main

@@ -69,13 +69,19 @@ describe('session image', () => {
     expect(status).toMatchObject({ tag, present: true, id: built.id });
     expect(status.sizeBytes).toBeGreaterThan(0);
 
-    const { code, output } = await runIn(tag, ['sh', '-c', 'git --version && tmux -V && id -u && pwd']);
+    const { code, output } = await runIn(tag, [
+      'sh',
+      '-c',
+      'git --version && tmux -V && id -u && pwd && busybox httpd --help 2>&1 | head -1',
+    ]);
     expect(code).toBe(0);
     const out = output.split('\n');
     expect(out[0]).toMatch(/^git version \d/);
     expect(out[1]).toMatch(/^tmux \d/);
     expect(out[2]).toBe('1000');
     expect(out[3]).toBe('/workspace');
+    // Static previews fall back on busybox httpd.
+    expect(out[4]).toMatch(/^BusyBox v\d/);
   });
 
   it('rejects with an ImageError naming a missing base and leaves no image', {
