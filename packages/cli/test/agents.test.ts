@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultCredentialsRoot } from '@berth/core';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { STAND_IN_PROFILE, uniqueSecret, volumesOf } from '../../core/test/agent-fixtures.js';
-import { docker, makeRepo, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueSecret } from '../../core/test/agent-fixtures.js';
+import { makeRepo, tempDir } from '../../core/test/fixtures.js';
 import { agentCli } from './agent-cli.js';
 import { BIN, type berthCli } from './cli-fixtures.js';
 

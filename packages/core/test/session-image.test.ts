@@ -109,7 +109,7 @@ describe('session image', () => {
     // What a build behind a proxy sees: the steps get the variables (here they write them down).
     writeFileSync(
       join(dir, 'Dockerfile'),
-      'ARG BASE\nFROM ${BASE}\nRUN echo "seen=$HTTPS_PROXY,$no_proxy" > /proxy-seen\n',
+      'ARG BASE\nFROM $BASE\nRUN echo "seen=$HTTPS_PROXY,$no_proxy" > /proxy-seen\n',
     );
     const proxy = 'http://proxy-user:proxy-secret@127.0.0.1:3128';
     await buildSessionImage({

@@ -28,5 +28,5 @@ export function formatSeconds(total: number): string {
 
 /** When anything last happened in a session: activity inside it or a change to it. */
 export function lastActivityOf(s: { lastActivityAt: string; updatedAt: string }): string {
-  return s.lastActivityAt > s.updatedAt ? s.lastActivityAt : s.updatedAt;
+  return s.lastActivityAt.localeCompare(s.updatedAt) > 0 ? s.lastActivityAt : s.updatedAt;
 }

@@ -3,12 +3,13 @@
 // It needs the built dashboard (packages/web/dist) and /usr/bin/chromium; `npm test`'s setup step
 // makes both. Screenshots go to test-artifacts/ at the repository root.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect, onTestFinished, test } from 'vitest';
+import { AGENT_IMAGE, volumesOf } from '../../../core/test/agent-fixtures.js';
 import {
   BUSYBOX_IMAGE,
   containersOf,
@@ -66,9 +67,16 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
 }
 
-test('a user logs in, creates a session, uses its shell, pauses and deletes it', {
-  timeout: 180_000,
-}, async () => {
+interface Harness {
+  home: string;
+  base: string;
+  page: Page;
+  pageErrors: string[];
+  browser: Browser;
+}
+
+/** A daemon on a free loopback port with its own BERTH_HOME and an admin, and a browser logged in. */
+async function startHarness(opts: { config?: unknown } = {}): Promise<Harness> {
   if (!existsSync(join(ROOT, 'packages/web/dist/index.html'))) {
     throw new Error('the dashboard is not built: run `npm run build` (npm test does it)');
   }
@@ -80,6 +88,7 @@ test('a user logs in, creates a session, uses its shell, pauses and deletes it',
   mkdirSync(ARTIFACTS, { recursive: true });
 
   const home = tempDir('berth-e2e-');
+  if (opts.config) writeFileSync(join(home, 'config.json'), JSON.stringify(opts.config));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
@@ -88,7 +97,9 @@ test('a user logs in, creates a session, uses its shell, pauses and deletes it',
     BERTH_IMAGE: BUSYBOX_IMAGE,
     NO_COLOR: '1',
   };
-  for (const k of ['BERTH_HOST', 'BERTH_NETWORK', 'BERTH_SESSION_UID', 'BERTH_SESSION_GID']) delete env[k];
+  for (const k of ['BERTH_HOST', 'BERTH_NETWORK', 'BERTH_SESSION_UID', 'BERTH_SESSION_GID', 'BERTH_CONFIG']) {
+    delete env[k];
+  }
   const logFile = join(home, 'daemon.log');
   const logFd = openSync(logFile, 'a');
   const daemon = spawn(process.execPath, [BIN, 'serve'], {
@@ -112,7 +123,6 @@ test('a user logs in, creates a session, uses its shell, pauses and deletes it',
 
   await waitForDaemon(daemon, base, logFile);
   await runCli(env, `${PASSWORD}\n`, 'user', 'add', 'admin', '--admin', '--password-stdin');
-  const repo = makeRepo({ 'README.md': '# e2e\n' });
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -132,8 +142,15 @@ test('a user logs in, creates a session, uses its shell, pauses and deletes it',
   await page.locator('#login-password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Sessions' }).waitFor();
-  await page.getByText('No sessions yet').waitFor();
+  return { home, base, page, pageErrors, browser };
+}
 
+test('a user logs in, creates a session, uses its shell, pauses and deletes it', {
+  timeout: 180_000,
+}, async () => {
+  const { home, base, page, pageErrors } = await startHarness();
+  const repo = makeRepo({ 'README.md': '# e2e\n' });
+  await page.getByText('No sessions yet').waitFor();
   // Create a session through the form.
   await page.getByRole('link', { name: 'New session' }).first().click();
   await page.waitForURL(/\/new$/);
@@ -171,5 +188,73 @@ test('a user logs in, creates a session, uses its shell, pauses and deletes it',
   await card.waitFor({ state: 'detached' });
   await page.getByText('No sessions yet').waitFor();
   await expect.poll(async () => (await containersOf(home)).length, { timeout: WAIT }).toBe(0);
+  expect(pageErrors).toEqual([]);
+});
+
+test('an agent session: its own terminal drives the agent, and its preview opens on its own origin', {
+  timeout: 240_000,
+}, async () => {
+  const { home, page, pageErrors } = await startHarness({
+    config: {
+      agents: {
+        'stand-in': {
+          command: ['berth-stand-in-agent'],
+          resume: ['berth-stand-in-agent', '--continue'],
+          image: AGENT_IMAGE,
+        },
+      },
+    },
+  });
+  const repo = makeRepo({ 'README.md': '# e2e\n', 'index.html': '<h1>preview from the session</h1>\n' });
+
+  // The form: an agent with its first prompt, and a preview of the project.
+  await page.getByRole('link', { name: 'New session' }).first().click();
+  await page.waitForURL(/\/new$/);
+  await page.locator('#create-name').fill('e2e-agent');
+  await page.locator('#create-repo').fill(repo);
+  await page.locator('#create-agent').selectOption('stand-in');
+  await page.locator('#create-prompt').fill('write hello.txt: written by the agent');
+  await page.locator('#create-preview').check();
+  await shot(page, 'create-form-agent.png');
+  await page.getByRole('button', { name: 'Create session' }).click();
+  await page.waitForURL(/\/sessions\/e2e-agent$/, { timeout: 90_000 });
+
+  // The agent's own terminal: it shows what the agent did, and a typed line is a new prompt.
+  await page.locator('#tab-agent').click();
+  await page.getByRole('button', { name: 'Attach to the agent' }).click();
+  const screen = page.locator('.terminal-host .xterm-rows').first();
+  await screen.waitFor();
+  await page.locator('.terminal-status', { hasText: 'Connected' }).first().waitFor();
+  await page.locator('.terminal-host .xterm-rows', { hasText: 'stand-in: wrote hello.txt' }).waitFor();
+  await page.locator('.terminal-host').first().click();
+  await page.keyboard.type('write second.txt: typed in the browser');
+  await page.keyboard.press('Enter');
+  await page.locator('.terminal-host .xterm-rows', { hasText: 'stand-in: wrote second.txt' }).waitFor();
+  await shot(page, 'session-agent-terminal.png');
+
+  // Both edits are on the branch's diff.
+  await page.locator('#tab-diff').click();
+  const diff = page.locator('#panel-diff');
+  await diff.locator('.diff-add', { hasText: 'typed in the browser' }).waitFor();
+  await diff.locator('.diff-add', { hasText: 'written by the agent' }).waitFor();
+
+  // The preview opens in a new tab on its own origin, never the dashboard's.
+  await page.locator('#tab-overview').click();
+  const [preview] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.getByRole('button', { name: 'Open preview' }).click(),
+  ]);
+  await preview.waitForURL(/^http:\/\/e2e-agent\.preview\.localhost:\d+\/$/);
+  await preview.getByText('preview from the session').waitFor();
+  expect(await preview.evaluate('document.cookie')).toBe('');
+  await shot(preview, 'preview.png');
+  await preview.close();
+
+  // Deleting the session takes its container and its state volume with it.
+  await page.getByRole('button', { name: 'Delete e2e-agent' }).click();
+  await page.getByRole('button', { name: 'Delete session' }).click();
+  await page.waitForURL(/\/$/);
+  await expect.poll(async () => (await containersOf(home)).length, { timeout: WAIT }).toBe(0);
+  await expect.poll(async () => (await volumesOf(home)).length, { timeout: WAIT }).toBe(0);
   expect(pageErrors).toEqual([]);
 });
