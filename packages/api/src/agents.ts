@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { ShellQuery } from './schemas.js';
 
 /** Agent profiles and their credentials (`/api/v1/agents`). Values of secrets never appear here. */
 
@@ -66,7 +67,5 @@ export const DeleteCredentialsQuery = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 });
 
-export const AttachQuery = Type.Object({
-  cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-});
+/** The agent's terminal takes the shell's size query. */
+export const AttachQuery = ShellQuery;

@@ -17,7 +17,6 @@ import { previewRoutes } from './previews/preview-routes.js';
 import { PreviewGrants } from './previews/preview-tickets.js';
 import { problem, registerProblemHandler } from './problems.js';
 import { agentRoutes } from './routes/agents.js';
-import { attachRoutes } from './routes/attach.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { registerDashboard } from './routes/dashboard.js';
@@ -26,8 +25,8 @@ import { healthRoutes } from './routes/health.js';
 import { metaRoutes } from './routes/meta.js';
 import { resourceRoutes } from './routes/resources.js';
 import { sessionRoutes } from './routes/sessions.js';
-import { shellRoutes } from './routes/shell.js';
 import { teamRoutes } from './routes/teams.js';
+import { terminalRoutes } from './routes/terminals.js';
 
 export interface ServerDeps {
   core: Core;
@@ -109,8 +108,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(resourceRoutes, { core: deps.core });
   await app.register(auditRoutes, { audit: deps.core.store.audit });
   await app.register(sessionRoutes, { core: deps.core, access });
-  await app.register(shellRoutes, { core: deps.core, access });
-  await app.register(attachRoutes, { core: deps.core, access });
+  await app.register(terminalRoutes, { core: deps.core, access });
   await app.register(agentRoutes, { core: deps.core });
   await app.register(eventRoutes, { core: deps.core, access });
   await app.register(mcpRoutes, { corsOrigins: deps.corsOrigins ?? [] });

@@ -21,7 +21,7 @@ export function register(program: Command): void {
         process.stderr.write(
           `\r\n[detached from ${name}: the agent keeps running; \`berth attach ${name}\` to return]\r\n`,
         );
-        return code === 0 ? 0 : code;
+        return code;
       }),
     );
 }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Conflict, GitError, InvalidInput } from '../errors/berth-error.js';
-import { git, gitStatus, gitWithInput, stripControl } from './host-git.js';
+import { FETCH_ONLY_REFS, git, gitStatus, gitWithInput, stripControl } from './host-git.js';
 import type { WorkingCopies } from './working-copies.js';
 
 const execFileP = promisify(execFile);
@@ -244,10 +244,7 @@ export class GitWorkspaces implements WorkingCopies {
         '-c',
         'fetch.fsckObjects=true',
         'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-recurse-submodules',
-        '--no-write-fetch-head',
+        ...FETCH_ONLY_REFS,
         '--end-of-options',
         file,
         `+${sourceRef}:${targetRef}`,

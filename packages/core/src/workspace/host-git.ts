@@ -90,3 +90,6 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 export function stripControl(text: string): string {
   return text.replace(CONTROL, '');
 }
+
+/** A fetch that brings only the refs asked for: no tags, no submodules, no FETCH_HEAD. */
+export const FETCH_ONLY_REFS = ['--quiet', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head'];

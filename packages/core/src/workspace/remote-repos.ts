@@ -4,7 +4,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { GitError, InvalidInput } from '../errors/berth-error.js';
 import { KeyedLock } from '../session/keyed-lock.js';
 import type { RepoInfo } from './git-workspace.js';
-import { git } from './host-git.js';
+import { FETCH_ONLY_REFS, git } from './host-git.js';
 import { sshCommand, withKeyFile } from './ssh-key.js';
 
 /**
@@ -210,10 +210,7 @@ export class RemoteRepos {
     // The remote's branches, as they are there; berth's own session branches are never overwritten.
     await this.remoteGit(cache, key, remote, 'fetch', [
       'fetch',
-      '--quiet',
-      '--no-tags',
-      '--no-recurse-submodules',
-      '--no-write-fetch-head',
+      ...FETCH_ONLY_REFS,
       '--end-of-options',
       remote.url,
       '+refs/heads/*:refs/heads/*',
