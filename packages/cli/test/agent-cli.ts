@@ -2,8 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultCredentialsRoot } from '@berth/core';
 import { onTestFinished } from 'vitest';
-import { STAND_IN_PROFILE, volumesOf } from '../../core/test/agent-fixtures.js';
-import { docker, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
+import { STAND_IN_PROFILE } from '../../core/test/agent-fixtures.js';
+import { removeContainersOf, tempDir } from '../../core/test/fixtures.js';
 import { berthCli } from './cli-fixtures.js';
 
 /** A CLI whose config file has the stand-in profile; its volumes and host credentials are cleaned up. */
@@ -23,11 +23,6 @@ export function agentCli(config: unknown = { agents: { 'stand-in': STAND_IN_PROF
       }
     }
     await removeContainersOf(cli.home);
-    for (const v of await volumesOf(cli.home))
-      await docker
-        .getVolume(v.Name)
-        .remove({ force: true })
-        .catch(() => undefined);
     rmSync(defaultCredentialsRoot(cli.home), { recursive: true, force: true });
   });
   return { cli, configFile };

@@ -13,7 +13,7 @@ async function execOut(cli: ReturnType<typeof berthCli>, name: string, ...cmd: s
   return r.stdout;
 }
 
-async function eventually(what: () => Promise<boolean>, ms = 15_000): Promise<void> {
+async function eventually(what: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await what()) return;

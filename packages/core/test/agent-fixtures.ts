@@ -34,13 +34,8 @@ export async function agentCore(extraConfig: Record<string, unknown> = {}, logge
   const core = await openCore(config, logger, { credentialsRoot });
   onTestFinished(async () => {
     await core.close();
-    // Containers first: a volume still in use by one cannot go.
+    // Containers, then their volumes.
     await removeContainersOf(config.home);
-    for (const v of await volumesOf(config.home))
-      await docker
-        .getVolume(v.Name)
-        .remove({ force: true })
-        .catch(() => undefined);
   });
   return core;
 }

@@ -49,12 +49,23 @@ export function makeRepo(
 }
 
 /** Removes every container made under `home`, by label: cleanup registered before any assert. */
+/** Every container of a berth home, then its volumes (agent sessions' state): a test leaves none. */
 export async function removeContainersOf(home: string): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${home}`] } });
+  const label = [`${LABEL_HOME}=${home}`];
+  const list = await docker.listContainers({ all: true, filters: { label } });
   await Promise.all(
     list.map((c) =>
       docker
         .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+  const { Volumes } = await docker.listVolumes({ filters: { label } });
+  await Promise.all(
+    (Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
         .remove({ force: true })
         .catch(() => undefined),
     ),

@@ -108,7 +108,7 @@ async function startHarness(opts: { config?: unknown } = {}): Promise<Harness> {
     stdio: ['ignore', logFd, logFd],
   });
   let browser: Browser | null = null;
-  // Cleanup first, before any assert: the browser, the daemon by its pid, the containers by label.
+  // Cleanup first, before any assert: the browser, the daemon by its pid, containers and volumes by label.
   onTestFinished(async () => {
     await browser?.close().catch(() => undefined);
     if (daemon.pid && daemon.exitCode === null && daemon.signalCode === null) {
