@@ -5,6 +5,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -181,6 +182,60 @@ function ensureAgentTestImage() {
   if (imageExists(TEST_AGENT_IMAGE)) return;
   step(`building ${TEST_AGENT_IMAGE}`);
   run('docker', ['build', '-q', '-t', TEST_AGENT_IMAGE, join(root, 'docker/test-agent')]);
+}
+
+// --- compose: docker-compose and the local PostgreSQL image (test/compose.test.ts) ------------
+
+const LOCAL_POSTGRES_IMAGE = 'berth/postgres:15';
+
+// compose.yaml's stand-in for the official postgres image where no registry is reachable
+// (docker/compose.local-postgres.yaml): Debian's postgresql-15 on the bootstrapped base. Built once;
+// the host's extra CA certificates go in (an https apt mirror) and so do its proxy settings.
+function ensureLocalPostgresImage() {
+  if (imageExists(LOCAL_POSTGRES_IMAGE)) return;
+  const base = 'berth/base:bookworm';
+  if (!imageExists(base))
+    run('node', [join(root, 'packages/cli/dist/bin.js'), 'image', 'bootstrap', '--if-missing']);
+  step(`building ${LOCAL_POSTGRES_IMAGE} from ${base} (about 30 s)`);
+  const dir = mkdtempSync(join(tmpdir(), 'berth-postgres-image-'));
+  try {
+    cpSync(join(root, 'docker/postgres'), dir, { recursive: true });
+    const caDir = '/usr/local/share/ca-certificates';
+    const certs = existsSync(caDir) ? readdirSync(caDir).filter((f) => f.endsWith('.crt')) : [];
+    certs.forEach((f, i) => {
+      cpSync(join(caDir, f), join(dir, `berth-ca-${i}.crt`));
+    });
+    const proxyArgs = Object.entries(process.env)
+      .filter(([k, v]) => v && /^(HTTP|HTTPS|NO|ALL)_PROXY$/i.test(k))
+      .flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    run('docker', [
+      'build',
+      '-q',
+      '-t',
+      LOCAL_POSTGRES_IMAGE,
+      '--build-arg',
+      `BASE=${base}`,
+      ...proxyArgs,
+      dir,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Compose v1 (Debian's docker-compose): `docker-compose config` checks compose.yaml and the
+// bring-up test drives the stack with it. Elsewhere the compose tests skip and say why.
+function ensureDockerCompose() {
+  if (has('docker-compose')) return;
+  if (!isRoot || !isDebian) {
+    step(
+      'no docker-compose: the compose tests (test/compose.test.ts) skip without it.\n' +
+        "  -> install it (`sudo apt-get install docker-compose`, or Docker's compose plugin), or run this as root on Debian.",
+    );
+    return;
+  }
+  step("installing Debian's docker-compose for the compose tests");
+  aptInstall(['docker-compose']);
 }
 
 // Debian's Chromium, for the dashboard's end-to-end tests (playwright-core drives it) and the bench.
@@ -398,11 +453,13 @@ if (forTests || process.argv.includes('--images')) {
   if (forTests) {
     ensureNodeImage();
     ensureAgentTestImage();
+    ensureLocalPostgresImage();
   }
 }
 if (forTests) {
   ensureChromium();
   ensureSshd();
+  ensureDockerCompose();
   await ensureTestDatabase();
 }
 step('ready');
