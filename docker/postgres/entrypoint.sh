@@ -6,6 +6,8 @@ set -eu
 
 PGDATA=${PGDATA:-/var/lib/postgresql/data}
 export PGDATA
+# Options alone (`-c max_connections=200`) are the server's, as with the official image.
+case "${1:-}" in -*) set -- postgres "$@" ;; esac
 
 if [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /run/postgresql
