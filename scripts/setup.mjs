@@ -223,10 +223,11 @@ function ensureLocalPostgresImage() {
   }
 }
 
-// Compose v1 (Debian's docker-compose): `docker-compose config` checks compose.yaml and the
-// bring-up test drives the stack with it. Elsewhere the compose tests skip and say why.
+// Compose, v1 (Debian's docker-compose) or v2 (the docker CLI plugin, e.g. on GitHub's runners):
+// `config` checks compose.yaml and the bring-up test drives the stack with it. Without either the
+// compose tests skip and say why.
 function ensureDockerCompose() {
-  if (has('docker-compose')) return;
+  if (has('docker-compose') || quiet('docker', ['compose', 'version'])) return;
   if (!isRoot || !isDebian) {
     step(
       'no docker-compose: the compose tests (test/compose.test.ts) skip without it.\n' +
