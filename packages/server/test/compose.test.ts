@@ -215,7 +215,7 @@ describe.skipIf(Boolean(bringUpSkip))('the compose stack, brought up', () => {
       // The store is the compose PostgreSQL: the admin and the token just made are rows there,
       // and no SQLite file was made in the state directory.
       const sql =
-        "select string_agg(u.username || ':' || t.name, ',') from users u join tokens t on t.user_id = u.id";
+        "select u.username || ':' || u.role from users u join tokens t on t.user_id = u.id where t.name = 'compose-test'";
       const psql = await dc([
         'exec',
         '-T',
@@ -232,7 +232,7 @@ describe.skipIf(Boolean(bringUpSkip))('the compose stack, brought up', () => {
         sql,
       ]);
       expect(psql.stderr).toBe('');
-      expect(psql.stdout.trim()).toBe('boss:compose-test');
+      expect(psql.stdout.trim()).toBe('boss:admin');
       expect(existsSync(join(stateDir, 'berth.db'))).toBe(false);
     } finally {
       const down = await dc(['down', '-v', '--remove-orphans', '-t', '10'], 120_000);
