@@ -141,7 +141,7 @@ const bringUpSkip = (() => {
 if (bringUpSkip) console.warn(`skipping the compose bring-up test: ${bringUpSkip}`);
 
 describe.skipIf(Boolean(bringUpSkip))('the compose stack, brought up', () => {
-  it('runs berth on PostgreSQL with both health checks green, answers /health and a login, and goes away whole', async () => {
+  it('runs berth on PostgreSQL with both health checks green, answers /health, the dashboard and a login, and goes away whole', async () => {
     const compose = (COMPOSE_V2 ?? COMPOSE_V1)!;
     const project = `berthct${randomBytes(4).toString('hex')}`;
     // The state directory is mounted at its own path: a real one (macOS's /tmp is a symlink).
@@ -199,6 +199,11 @@ describe.skipIf(Boolean(bringUpSkip))('the compose stack, brought up', () => {
       const res = await fetch(`${url}/health`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: 'ok', engine: true, store: true });
+      // The dashboard is served at / (its static files load without credentials).
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toContain('<div id="root">');
 
       // The first admin from BERTH_ADMIN_*; a wrong password is refused.
       const anonymous = new BerthClient({ url });
