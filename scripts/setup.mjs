@@ -184,6 +184,40 @@ function ensureAgentTestImage() {
   run('docker', ['build', '-q', '-t', TEST_AGENT_IMAGE, join(root, 'docker/test-agent')]);
 }
 
+// Debian's Chromium, for the dashboard's end-to-end tests (playwright-core drives it) and the bench.
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  if (!isRoot || !isDebian) {
+    step(
+      `no Chromium at ${CHROMIUM}: the dashboard's end-to-end tests (packages/web/test/e2e) fail without it.\n` +
+        "  -> install Debian's chromium (`sudo apt-get install chromium`), or run this as root on Debian, " +
+        'where it installs it itself.',
+    );
+    return;
+  }
+  step("installing Debian's chromium for the dashboard's end-to-end tests (about 40 s)");
+  aptInstall(['chromium']);
+  if (!existsSync(CHROMIUM)) fail(`apt installed chromium but ${CHROMIUM} is missing.`);
+}
+
+// --- sshd for the remote-repository tests ---------------------------------------------------
+
+const SSHD = '/usr/sbin/sshd';
+function ensureSshd() {
+  if (existsSync(SSHD)) return;
+  if (!isRoot || !isDebian) {
+    step(
+      `no sshd at ${SSHD}: the remote-repository SSH tests skip without it.\n` +
+        '  -> install openssh-server (`sudo apt-get install openssh-server`), or run this as root on Debian.',
+    );
+    return;
+  }
+  step('installing openssh-server for the remote-repository SSH tests');
+  aptInstall(['openssh-server']);
+}
+
 // --- compose: docker-compose and the local PostgreSQL image (test/compose.test.ts) ------------
 
 const LOCAL_POSTGRES_IMAGE = 'berth/postgres:15';
@@ -237,40 +271,6 @@ function ensureDockerCompose() {
   }
   step("installing Debian's docker-compose for the compose tests");
   aptInstall(['docker-compose']);
-}
-
-// Debian's Chromium, for the dashboard's end-to-end tests (playwright-core drives it) and the bench.
-const CHROMIUM = '/usr/bin/chromium';
-
-function ensureChromium() {
-  if (existsSync(CHROMIUM)) return;
-  if (!isRoot || !isDebian) {
-    step(
-      `no Chromium at ${CHROMIUM}: the dashboard's end-to-end tests (packages/web/test/e2e) fail without it.\n` +
-        "  -> install Debian's chromium (`sudo apt-get install chromium`), or run this as root on Debian, " +
-        'where it installs it itself.',
-    );
-    return;
-  }
-  step("installing Debian's chromium for the dashboard's end-to-end tests (about 40 s)");
-  aptInstall(['chromium']);
-  if (!existsSync(CHROMIUM)) fail(`apt installed chromium but ${CHROMIUM} is missing.`);
-}
-
-// --- sshd for the remote-repository tests ---------------------------------------------------
-
-const SSHD = '/usr/sbin/sshd';
-function ensureSshd() {
-  if (existsSync(SSHD)) return;
-  if (!isRoot || !isDebian) {
-    step(
-      `no sshd at ${SSHD}: the remote-repository SSH tests skip without it.\n` +
-        '  -> install openssh-server (`sudo apt-get install openssh-server`), or run this as root on Debian.',
-    );
-    return;
-  }
-  step('installing openssh-server for the remote-repository SSH tests');
-  aptInstall(['openssh-server']);
 }
 
 // --- PostgreSQL for the tests ---------------------------------------------------------------
@@ -454,13 +454,13 @@ if (forTests || process.argv.includes('--images')) {
   if (forTests) {
     ensureNodeImage();
     ensureAgentTestImage();
-    ensureLocalPostgresImage();
   }
 }
 if (forTests) {
   ensureChromium();
   ensureSshd();
   ensureDockerCompose();
+  ensureLocalPostgresImage();
   await ensureTestDatabase();
 }
 step('ready');
