@@ -26,6 +26,8 @@ const forTests = process.argv.includes('--for-tests');
 const TEST_BUSYBOX_IMAGE = 'berth-test/busybox:1';
 const TEST_NODE_IMAGE = 'berth-test/node:1';
 const TEST_AGENT_IMAGE = 'berth-test/agent:1';
+// berth's own image (docker/berth), built from the bootstrapped base: the container tests run it.
+const BERTH_IMAGE = 'berth/berth:dev';
 // Where the tests find their PostgreSQL (packages/core/test/postgres.ts reads it).
 const TEST_DATABASE_URL_FILE = join(root, 'node_modules/.cache/berth/test-database-url');
 const TEST_ROLE = 'berth_test';
@@ -182,6 +184,107 @@ function ensureAgentTestImage() {
   if (imageExists(TEST_AGENT_IMAGE)) return;
   step(`building ${TEST_AGENT_IMAGE}`);
   run('docker', ['build', '-q', '-t', TEST_AGENT_IMAGE, join(root, 'docker/test-agent')]);
+}
+
+// berth's own image (docker/berth/Dockerfile) on the bootstrapped base, which has no Node: the
+// host's Node, npm and headers go into the context as berth-node.tar, with the host's extra CA
+// certificates (npm ci inside goes through a TLS-inspecting proxy where there is one). Built when
+// the sources changed (a hash of the context labels the image); else the engine's cache answers.
+function ensureBerthImage() {
+  const base = 'berth/base:bookworm';
+  if (!imageExists(base)) fail(`building ${BERTH_IMAGE} needs ${base}`, 'run `berth image bootstrap`');
+  const dir = mkdtempSync(join(tmpdir(), 'berth-image-'));
+  try {
+    const context = join(dir, 'context.tar');
+    const sources = [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.base.json',
+      'tsconfig.test.json',
+      'packages',
+      'docker/berth',
+      'docker/session',
+    ];
+    const excludes = [
+      'node_modules',
+      'dist',
+      '*.tsbuildinfo',
+      'packages/api/test',
+      'packages/core/test',
+      'packages/server/test',
+      'packages/cli/test',
+    ].map((e) => `--exclude=${e}`);
+    execFileSync('tar', [
+      '-cf',
+      context,
+      '--sort=name',
+      '--mtime=@0',
+      '--owner=0',
+      '--group=0',
+      ...excludes,
+      '-C',
+      root,
+      ...sources,
+    ]);
+    const hash = execFileSync('sha256sum', [context]).toString().slice(0, 16);
+    const current = spawnSync(
+      'docker',
+      ['image', 'inspect', '-f', '{{index .Config.Labels "dev.berth.source"}}', BERTH_IMAGE],
+      { encoding: 'utf8' },
+    );
+    if (current.status === 0 && current.stdout.trim() === hash) return;
+
+    const node = execFileSync('sh', ['-c', 'readlink -f "$(command -v node)"']).toString().trim();
+    const prefix = dirname(dirname(node));
+    const stage = join(dir, 'node');
+    mkdirSync(join(stage, 'usr/local/bin'), { recursive: true });
+    mkdirSync(join(stage, 'usr/local/lib/node_modules'), { recursive: true });
+    mkdirSync(join(stage, 'usr/local/include'), { recursive: true });
+    execFileSync('cp', [node, join(stage, 'usr/local/bin/node')]);
+    execFileSync('cp', [
+      '-r',
+      join(prefix, 'lib/node_modules/npm'),
+      join(stage, 'usr/local/lib/node_modules/npm'),
+    ]);
+    if (existsSync(join(prefix, 'include/node/common.gypi')))
+      execFileSync('cp', ['-r', join(prefix, 'include/node'), join(stage, 'usr/local/include/node')]);
+    execFileSync('tar', ['-cf', join(dir, 'berth-node.tar'), '-C', stage, 'usr']);
+    const extras = ['berth-node.tar'];
+    const caDir = '/usr/local/share/ca-certificates';
+    const cas = existsSync(caDir) ? readdirSync(caDir).filter((f) => f.endsWith('.crt')) : [];
+    cas.forEach((f, i) => {
+      execFileSync('cp', [join(caDir, f), join(dir, `berth-ca-${i}.crt`)]);
+      extras.push(`berth-ca-${i}.crt`);
+    });
+    execFileSync('tar', ['-rf', context, '-C', dir, ...extras]);
+
+    const proxyArgs = Object.entries(process.env)
+      .filter(([k, v]) => /^(?:HTTP|HTTPS|NO|ALL)_PROXY$/i.test(k) && v)
+      .flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    step(`building ${BERTH_IMAGE} (npm ci and the build inside; a few minutes the first time)`);
+    const started = Date.now();
+    run(
+      'docker',
+      [
+        'build',
+        '-q',
+        '-f',
+        'docker/berth/Dockerfile',
+        '--build-arg',
+        `BASE=${base}`,
+        ...proxyArgs,
+        '--label',
+        `dev.berth.source=${hash}`,
+        '-t',
+        BERTH_IMAGE,
+        '-',
+      ],
+      { stdio: [openSync(context, 'r'), 'ignore', 'inherit'] },
+    );
+    step(`built ${BERTH_IMAGE} in ${Math.round((Date.now() - started) / 1000)} s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Debian's Chromium, for the dashboard's end-to-end tests (playwright-core drives it) and the bench.
@@ -454,8 +557,10 @@ if (forTests || process.argv.includes('--images')) {
   if (forTests) {
     ensureNodeImage();
     ensureAgentTestImage();
+    ensureBerthImage();
   }
 }
+if (process.argv.includes('--berth-image') && !forTests) ensureBerthImage();
 if (forTests) {
   ensureChromium();
   ensureSshd();

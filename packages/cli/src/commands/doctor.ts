@@ -35,14 +35,11 @@ async function checks(): Promise<Check[]> {
       ? { name: 'node', status: 'ok', detail: process.versions.node }
       : { name: 'node', status: 'fail', detail: process.versions.node, hint: 'install Node.js 20 or newer' },
   );
+  const { imageTools } = await import('@berth/core');
   try {
-    const { stdout } = await run('docker', ['version', '--format', '{{.Server.Version}}']);
-    out.push({ name: 'docker engine', status: 'ok', detail: stdout.trim() });
-    const info = await run('docker', ['info', '--format', '{{json .}}']);
-    const parsed = JSON.parse(info.stdout) as {
-      RuncCommit?: { ID?: string };
-      Runtimes?: Record<string, unknown>;
-    };
+    // Over the engine's API, as the daemon talks to it: berth's own image carries no docker CLI.
+    const engine = await imageTools().engine();
+    out.push({ name: 'docker engine', status: 'ok', detail: engine.version });
     const runc = await run('runc', ['--version']).then(
       (r) => /runc version (\S+)/.exec(r.stdout)?.[1] ?? '',
       () => '',
@@ -62,7 +59,7 @@ async function checks(): Promise<Check[]> {
     }
     const { gvisorInstallHint } = await import('@berth/core');
     const gvisor = cfg.isolation.gvisorRuntime;
-    const registered = parsed.Runtimes !== undefined && gvisor in parsed.Runtimes;
+    const registered = engine.runtimes.includes(gvisor);
     out.push({
       name: 'gvisor',
       status: registered || cfg.isolation.defaultRuntime !== 'gvisor' ? 'ok' : 'fail',
@@ -71,11 +68,11 @@ async function checks(): Promise<Check[]> {
         : `${gvisor} not registered (optional: stronger isolation with --runtime gvisor)`,
       ...(registered ? {} : { hint: gvisorInstallHint(gvisor) }),
     });
-  } catch {
+  } catch (err) {
     out.push({
       name: 'docker engine',
       status: 'fail',
-      detail: 'no engine answers',
+      detail: `no engine answers (${err instanceof Error ? err.message : String(err)})`,
       hint: 'start Docker (`sudo systemctl start docker`, or `npm run setup` on Debian as root)',
     });
   }
@@ -97,7 +94,6 @@ async function checks(): Promise<Check[]> {
       hint: 'set BERTH_HOME to a writable directory',
     });
   }
-  const { imageTools } = await import('@berth/core');
   const image = await imageTools()
     .status(cfg.defaultImage)
     .catch(() => null);

@@ -22,6 +22,11 @@ export async function hostCaCertificates(dir = HOST_CA_DIR): Promise<string[]> {
 /** Image operations for the CLI, without it ever holding an engine client of its own. */
 export function imageTools(docker: Docker = new Docker()) {
   return {
+    /** The engine's version and registered runtimes, over its API (no `docker` CLI needed). */
+    engine: async (): Promise<{ version: string; runtimes: string[] }> => {
+      const [version, info] = await Promise.all([docker.version(), docker.info()]);
+      return { version: String(version.Version ?? ''), runtimes: Object.keys(info?.Runtimes ?? {}) };
+    },
     status: (tag?: string) => sessionImageStatus(docker, tag),
     bootstrap: (opts: {
       tag?: string;
