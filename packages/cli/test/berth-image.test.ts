@@ -4,7 +4,7 @@
  * and the repository mounted at their own paths, the host user's uid with the socket's group.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { chownSync, existsSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { BerthClient } from '@berth/api';
 import { LABEL_HOME } from '@berth/core';
@@ -128,6 +128,54 @@ describe.skipIf(noSocket)(`berth in a container (${IMAGE})`, () => {
     expect(r.stderr).toContain('BERTH_HOME=/tmp/not-mounted is not a directory mounted from the host');
     expect(r.stderr).toContain('-v "$HOME/.berth:$HOME/.berth"');
   });
+
+  // Needs root on the host to hand the state directory to another user.
+  it.skipIf(process.getuid?.() !== 0)(
+    'as root it drops to the owner of BERTH_HOME with the socket’s group; without that group it says what to add',
+    async () => {
+      const c = berthContainer();
+      chownSync(c.state, 1000, 1000);
+      const r = await dockerCli('run', '--rm', ...c.args(), '--user', '0:0', IMAGE, 'cli', 'ls', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(statSync(`${c.state}/berth.db`).uid).toBe(1000);
+      const who = await dockerCli(
+        'run',
+        '--rm',
+        ...c.args(),
+        '--user',
+        '0:0',
+        IMAGE,
+        'shell',
+        '-c',
+        'id -u; id -G',
+      );
+      const [uid, groups] = who.stdout.trim().split('\n');
+      expect(uid).toBe('1000');
+      expect(groups?.split(' ')).toContain(String(statSync(SOCKET).gid));
+
+      const sock = statSync(SOCKET);
+      if ((sock.mode & 0o006) !== 0o006 && sock.uid !== 1000) {
+        const denied = await dockerCli(
+          'run',
+          '--rm',
+          '-v',
+          `${SOCKET}:${SOCKET}`,
+          '-v',
+          `${c.state}:${c.state}`,
+          '-e',
+          `BERTH_HOME=${c.state}`,
+          '--label',
+          `${TEST_LABEL}=${c.tag}`,
+          IMAGE,
+          'cli',
+          'ls',
+        );
+        expect(denied.code).toBe(2);
+        expect(denied.stderr).toContain(`user 1000 may not use ${SOCKET}`);
+        expect(denied.stderr).toContain('--group-add');
+      }
+    },
+  );
 
   it('daemon mode answers /health on a published port, and a session made through its API runs on the host engine', async () => {
     const c = berthContainer();
