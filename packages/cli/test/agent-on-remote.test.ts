@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { git, tempDir } from '../../core/test/fixtures.js';
-import { makeBareRemote, sshdMissing, startSshd, type TestSshd } from '../../core/test/remote-fixtures.js';
+import { makeBareRemote, sshdForSuite, sshdMissing } from '../../core/test/remote-fixtures.js';
 import { agentCli } from './agent-cli.js';
 
 /**
@@ -33,17 +32,7 @@ const sshSkip = sshdMissing();
 if (sshSkip) console.warn(`skipping the SSH case of the agent-on-remote test: ${sshSkip}`);
 
 describe('an agent dispatched on a remote repository: clone, work, diff, finish --push', () => {
-  let sshd: TestSshd | undefined;
-  let sshDir: string;
-  beforeAll(async () => {
-    if (sshSkip) return;
-    sshDir = mkdtempSync(join(tmpdir(), 'berth-sshd-'));
-    sshd = await startSshd(sshDir);
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    if (sshDir) rmSync(sshDir, { recursive: true, force: true });
-  });
+  const suiteSshd = sshdForSuite(sshSkip);
 
   it.for<[string, boolean]>([
     ['file://', false],
@@ -53,14 +42,14 @@ describe('an agent dispatched on a remote repository: clone, work, diff, finish 
     if (overSsh && sshSkip) ctx.skip(`sshd cannot run here: ${sshSkip}`);
     const { cli } = agentCli();
     const bare = makeBareRemote({ 'README.md': '# remote project\n' });
-    const url = overSsh ? sshd!.url(bare) : `file://${bare}`;
+    const url = overSsh ? suiteSshd().url(bare) : `file://${bare}`;
     const keyArgs: string[] = [];
     let needles: string[] = [];
     if (overSsh) {
       const keyFile = join(tempDir('berth-key-'), 'id_ed25519');
-      writeFileSync(keyFile, sshd!.clientKey, { mode: 0o600 });
+      writeFileSync(keyFile, suiteSshd().clientKey, { mode: 0o600 });
       keyArgs.push('--ssh-key', keyFile);
-      const key = sshd!.clientKey;
+      const key = suiteSshd().clientKey;
       // Any run of the key's body would give it away.
       needles = [key.slice(40, 80), key.slice(120, 160), key.split('\n')[2]!];
     }

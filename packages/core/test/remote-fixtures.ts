@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { git, makeRepo, tempDir } from './fixtures.js';
 
 export const SSHD = '/usr/sbin/sshd';
@@ -80,6 +81,28 @@ export interface TestSshd {
   clientPub: string;
   url(path: string): string;
   stop(): Promise<void>;
+}
+
+/**
+ * An sshd for the enclosing `describe`: started before its tests (unless `skip`), stopped and its
+ * directory removed after. The getter returns it once started.
+ */
+export function sshdForSuite(skip: unknown = false): () => TestSshd {
+  let sshd: TestSshd | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    if (skip) return;
+    dir = mkdtempSync(join(tmpdir(), 'berth-sshd-'));
+    sshd = await startSshd(dir);
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!sshd) throw new Error('the suite has no sshd (skipped, or not started yet)');
+    return sshd;
+  };
 }
 
 /**

@@ -1,17 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseRemote } from '../src/workspace/remote-repos.js';
 import { parseSshKey } from '../src/workspace/ssh-key.js';
 import { BUSYBOX_IMAGE, containersOf, git, makeRepo, SESSION_IMAGE, tempDir, testCore } from './fixtures.js';
 import {
   makeBareRemote,
   pushToRemote,
+  sshdForSuite,
   sshdMissing,
   sshKeyPair,
-  startSshd,
   type TestSshd,
 } from './remote-fixtures.js';
 
@@ -60,7 +60,7 @@ describe('remote addresses and keys: parsed strictly', () => {
 
   it('takes unencrypted OpenSSH and PEM private keys; refuses public keys, junk and passphrases', () => {
     const dir = tempDir('berth-keys-');
-    const ed = sshKeyPair(dir);
+    const ed = sshKeyPair(tempDir('berth-keys-'));
     expect(parseSshKey(ed.priv)).toBe(`${ed.priv.trim()}\n`);
     expect(parseSshKey(ed.priv.replace(/\n/g, '\r\n'))).toBe(`${ed.priv.trim()}\n`);
     expect(() => parseSshKey(sshKeyPair(dir, ['-t', 'rsa', '-b', '2048', '-m', 'PEM']).priv)).not.toThrow();
@@ -343,15 +343,10 @@ const sshSkip = sshdMissing();
 if (sshSkip) console.warn(`skipping the SSH remote tests: ${sshSkip}`);
 
 describe.skipIf(Boolean(sshSkip))('sessions from a remote over ssh, with a per-session key', () => {
+  const suiteSshd = sshdForSuite();
   let sshd: TestSshd;
-  let dir: string;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'berth-sshd-'));
-    sshd = await startSshd(dir);
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    sshd = suiteSshd();
   });
 
   it('clones with the key, pushes with it, and never lets the key out', async () => {
@@ -393,7 +388,7 @@ describe.skipIf(Boolean(sshSkip))('sessions from a remote over ssh, with a per-s
     const tmpAfter = readdirSync(tmpdir()).filter((f) => f.startsWith('berth-ssh-') && !tmpBefore.has(f));
     expect(tmpAfter).toEqual([]);
     // A host whose key changed is refused from then on.
-    const other = sshKeyPair(dir).pub.split(' ').slice(0, 2).join(' ');
+    const other = sshKeyPair(tempDir('berth-keys-')).pub.split(' ').slice(0, 2).join(' ');
     writeFileSync(join(core.config.home, 'known_hosts'), `[127.0.0.1]:${sshd.port} ${other}\n`);
     const spoofed = await core.service
       .create({ name: 'spoofed', repo: url, sshKey: sshd.clientKey })

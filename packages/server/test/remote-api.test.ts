@@ -1,16 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { openCore } from '@berth/core';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { git, SESSION_IMAGE, testConfig } from '../../core/test/fixtures.js';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { git, SESSION_IMAGE, tempDir, testConfig } from '../../core/test/fixtures.js';
 import {
   makeBareRemote,
+  sshdForSuite,
   sshdMissing,
   sshKeyPair,
-  startSshd,
   type TestSshd,
 } from '../../core/test/remote-fixtures.js';
 import { buildServer } from '../src/index.js';
@@ -20,15 +17,10 @@ const sshSkip = sshdMissing();
 if (sshSkip) console.warn(`skipping the remote API test: ${sshSkip}`);
 
 describe.skipIf(Boolean(sshSkip))('remote sessions over the API: the SSH key never comes back out', () => {
+  const suiteSshd = sshdForSuite();
   let sshd: TestSshd;
-  let dir: string;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'berth-sshd-'));
-    sshd = await startSshd(dir);
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    sshd = suiteSshd();
   });
 
   it('create, read, list, events, audit, finish --push and the logs at trace level: no key material', async () => {
@@ -84,7 +76,7 @@ describe.skipIf(Boolean(sshSkip))('remote sessions over the API: the SSH key nev
     const wrong = await call('POST', '/sessions', {
       name: 'w',
       repo: url,
-      sshKey: sshKeyPair(dir).priv,
+      sshKey: sshKeyPair(tempDir('berth-keys-')).priv,
     });
     expect(wrong.body).toContain('could not clone');
 
