@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     alias: {
       '@berth/core': src('core'),
+      // The dashboard's one runtime import from the api package (first: the next line is a prefix).
+      '@berth/api/api-error': fileURLToPath(new URL('./packages/api/src/api-error.ts', import.meta.url)),
       '@berth/api': src('api'),
       '@berth/server': src('server'),
     },

@@ -465,24 +465,7 @@ function rawContainerSpec(name, bindDir, user) {
 }
 
 async function rawExecTrue(container, user) {
-  const exec = await container.exec({
-    Cmd: ['true'],
-    User: user,
-    WorkingDir: '/workspace',
-    AttachStdout: true,
-    AttachStderr: true,
-    AttachStdin: false,
-    Tty: false,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-    stream.resume();
-  });
-  const info = await exec.inspect();
-  if (info.ExitCode !== 0) throw new Error(`raw exec of true exited ${info.ExitCode}`);
+  await rawExecOk(container, user, ['true']);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -752,11 +735,12 @@ async function createRemoteOps(client, repo, user) {
 // create_agent: a stand-in agent session, to its tmux session up
 
 /** Runs `cmd` in the container through the engine and fails unless it exits 0. */
+/** exec create + start + wait + inspect, as the engine's API does it; throws unless it exits 0. */
 async function rawExecOk(container, user, cmd, env = []) {
   const exec = await container.exec({
     Cmd: cmd,
     User: user,
-    Env: env,
+    ...(env.length > 0 ? { Env: env } : {}),
     WorkingDir: '/workspace',
     AttachStdout: true,
     AttachStderr: true,

@@ -9,6 +9,7 @@ import type { Team } from './teams.js';
 
 type TeamInfo = Static<typeof Team>;
 
+import { ApiError } from './api-error.js';
 import type {
   Capabilities,
   CreateProgressLine,
@@ -24,23 +25,6 @@ import type {
   Stats,
 } from './schemas.js';
 import { API_PREFIX } from './version.js';
-
-/** A problem+json answer from the server, thrown by the client. */
-export class ApiError extends Error {
-  constructor(
-    readonly problem: Problem,
-    readonly status: number,
-  ) {
-    super(problem.detail);
-    this.name = 'ApiError';
-  }
-  get code(): string {
-    return this.problem.code;
-  }
-  get hint(): string | undefined {
-    return this.problem.hint;
-  }
-}
 
 /** One request handed to a `dispatch` endpoint: the server answering in the same process. */
 export interface DispatchRequest {
@@ -122,7 +106,7 @@ export class BerthClient {
   ): Promise<T> {
     const res = await this.open(method, path, body, headers);
     const text = await this.readAll(res);
-    if (res.status >= 400) throw toApiError(res.status, text);
+    if (res.status >= 400) throw ApiError.fromText(res.status, text);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -136,7 +120,7 @@ export class BerthClient {
   ): Promise<{ cookie: string; csrfToken: string; user: User }> {
     const res = await this.open('POST', `${API_PREFIX}/auth/login`, { username, password });
     const text = await this.readAll(res);
-    if (res.status >= 400) throw toApiError(res.status, text);
+    if (res.status >= 400) throw ApiError.fromText(res.status, text);
     const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0] ?? '';
     const body = JSON.parse(text) as { csrfToken: string; user: User };
     return { cookie, csrfToken: body.csrfToken, user: body.user };
@@ -211,7 +195,7 @@ export class BerthClient {
   /** Creates a session, reporting each step to `onProgress` as the server makes it. */
   async createSession(req: CreateSessionRequest, onProgress?: (step: string) => void): Promise<Session> {
     const res = await this.open('POST', `${API_PREFIX}/sessions`, req, { accept: 'application/x-ndjson' });
-    if (res.status >= 400) throw toApiError(res.status, await this.readAll(res));
+    if (res.status >= 400) throw ApiError.fromText(res.status, await this.readAll(res));
     let buf = '';
     for await (const chunk of res.body) {
       buf += (chunk as Buffer).toString('utf8');
@@ -280,7 +264,7 @@ export class BerthClient {
     if (opts.tail !== undefined) q.set('tail', String(opts.tail));
     if (opts.follow) q.set('follow', 'true');
     const res = await this.open('GET', `${API_PREFIX}/sessions/${enc(name)}/logs?${q}`);
-    if (res.status >= 400) throw toApiError(res.status, await this.readAll(res));
+    if (res.status >= 400) throw ApiError.fromText(res.status, await this.readAll(res));
     return res.body;
   }
 
@@ -340,23 +324,4 @@ export class BerthClient {
 
 function cookieHeaders(auth: { cookie: string; csrfToken: string }): Record<string, string> {
   return { cookie: auth.cookie, 'x-berth-csrf': auth.csrfToken };
-}
-
-function toApiError(status: number, text: string): ApiError {
-  try {
-    const p = JSON.parse(text) as Problem;
-    if (p && typeof p.detail === 'string') return new ApiError(p, status);
-  } catch {
-    // not problem+json: fall through
-  }
-  return new ApiError(
-    {
-      type: 'about:blank',
-      title: 'error',
-      status,
-      detail: text.slice(0, 500) || `HTTP ${status}`,
-      code: 'internal',
-    },
-    status,
-  );
 }

@@ -1,7 +1,7 @@
 export * as AgentSchemas from './agents.js';
+export { ApiError } from './api-error.js';
 export * as AuthSchemas from './auth.js';
 export {
-  ApiError,
   BerthClient,
   type Dispatch,
   type DispatchRequest,

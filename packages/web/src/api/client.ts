@@ -1,4 +1,4 @@
-import { ApiError } from './api-error';
+import { ApiError, apiErrorFrom } from './api-error';
 import type { CsrfToken } from './csrf-token';
 import { readNdjson } from './ndjson';
 import {
@@ -87,7 +87,7 @@ export class ApiClient {
       throw ApiError.unreachable(err);
     }
     if (res.ok) return res;
-    const err = await ApiError.from(res);
+    const err = await apiErrorFrom(res);
     if (res.status === 401 && !path.endsWith('/auth/login')) this.onUnauthorized?.(err);
     throw err;
   }
