@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 import type { AgentSchemas } from '@berth/api';
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { expandHome, packCredentialDir } from '../credential-dir.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson, table } from '../output.js';
 
@@ -90,6 +89,8 @@ export function register(program: Command): void {
     .option('--json', 'print what was set as JSON (names and sizes, never values)')
     .action(
       action(async (name: string, o: { from?: string; dir: boolean; key: string[]; json?: boolean }) => {
+        // tar-stream loads only for this command, not on every start of the CLI.
+        const { expandHome, packCredentialDir } = await import('../credential-dir.js');
         const profile = await findProfile(name);
         for (const k of o.key)
           if (!KEY_RE.test(k)) throw new CliError(`--key ${k}: not a variable name`, EXIT.usage);
