@@ -1,5 +1,5 @@
 import { PROBLEM_TYPE_PREFIX, type Problem } from '@berth/api';
-import { type ErrorCode, isBerthError, LimitReached, RateLimited } from '@berth/core';
+import { type ErrorCode, isBerthError, LimitReached, RateLimited, UpgradeRequired } from '@berth/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** The one place that maps berth's error codes to HTTP statuses. */
@@ -17,6 +17,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,
+  upgrade_required: 426,
   internal: 500,
 };
 
@@ -34,6 +35,7 @@ const TITLES: Record<ErrorCode, string> = {
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed',
   rate_limited: 'Too many attempts',
+  upgrade_required: 'Upgrade required',
   internal: 'Internal error',
 };
 
@@ -77,6 +79,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
     if (err instanceof LimitReached) reply.header('retry-after', '30');
     if (err instanceof RateLimited) reply.header('retry-after', '60');
     if (body.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="berth"');
+    // RFC 9110: a 426 names the protocol to switch to.
+    if (err instanceof UpgradeRequired) reply.header('upgrade', 'websocket').header('connection', 'Upgrade');
     reply.code(body.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((req, reply) => {

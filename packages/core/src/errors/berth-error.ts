@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'rate_limited',
+  'upgrade_required',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -102,6 +103,13 @@ export class Forbidden extends BerthError {
 export class RateLimited extends BerthError {
   constructor(message: string, opts?: ErrorOptions) {
     super('rate_limited', message, opts);
+  }
+}
+
+/** A WebSocket route asked for with a plain HTTP request: it answers only an upgrade. */
+export class UpgradeRequired extends BerthError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('upgrade_required', message, opts);
   }
 }
 

@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { SessionAccess } from '../auth/session-access.js';
 import { DEFAULT_EVENTS_LIMITS, EventConnection, type EventsLimits } from '../events/connection.js';
 import { Visibility } from '../events/visibility.js';
+import { requireUpgrade } from './websocket-only.js';
 
 /**
  * `GET /api/v1/events`: the real-time feed of session events from core's event bus (which also
@@ -33,7 +34,7 @@ export const eventRoutes: FastifyPluginAsync<{
       '`unsubscribe.logs`. Schemas: `ServerFrame` and `ClientMessage` in `@berth/api`.',
     response: { 101: Type.Null({ description: 'Switching Protocols: the event stream follows' }) },
   };
-  app.get(`${API_PREFIX}/events`, { websocket: true, schema }, (socket, req) => {
+  app.get(`${API_PREFIX}/events`, { websocket: true, preHandler: requireUpgrade, schema }, (socket, req) => {
     // Revoking the token that opened it closes it (where the server has auth: not in bare test apps).
     if (app.hasDecorator('liveSockets')) app.liveSockets.watch(req, socket);
     narrowInboundLimit(socket, EVENTS_MAX_PAYLOAD);

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SessionAccess } from '../auth/session-access.js';
 import { bridgeTerminal } from './terminal-bridge.js';
+import { requireUpgrade } from './websocket-only.js';
 
 const FRAMES =
   'Binary frames carry terminal bytes both ways. Text frames are JSON control messages: ' +
@@ -36,6 +37,11 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Ses
       `${API_PREFIX}/sessions/:name/${opts.path}`,
       {
         websocket: true,
+        // Without an upgrade the session is still looked up: absent is a 404, present a 426.
+        preHandler: async (req) => {
+          if (!req.ws) await core.service.get((req.params as { name: string }).name);
+          await requireUpgrade(req);
+        },
         schema: {
           tags: ['sessions'],
           operationId: opts.operationId,
