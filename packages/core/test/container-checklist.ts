@@ -3,8 +3,8 @@ import type Docker from 'dockerode';
 type Inspect = Awaited<ReturnType<Docker.Container['inspect']>>;
 
 /**
- * SECURITY.md's container checklist as code: every deviation, by name. An empty list means the
- * container is what berth promises.
+ * The container checklist of docs/security.md ("Containers") as code: every deviation, by name.
+ * An empty list means the container is what berth promises.
  */
 export function checklistDeviations(info: Inspect, opts: { workspaceTarget?: string } = {}): string[] {
   const out: string[] = [];

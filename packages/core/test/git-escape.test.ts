@@ -1,12 +1,13 @@
 /**
- * SECURITY.md, "Git and files: nothing written in a session runs on the host". A session plants
- * every config key and hook FIELD-NOTES names (plus committed attributes, an ext:: submodule,
- * husky hooks and a lazy-fetch trap); berth's diff, finish and cancel run, then the user's own git
- * in the repo. No payload may fire on the host and the repo's git directory must be untouched.
- * A positive control runs the host's git inside a copy of the same planted clone and sees the
- * payloads fire, so a regression would be caught. Two attacks on berth's own fetch follow: a
- * snapshot whose output is a `gitdir:` file instead of a bundle, and a bundle carrying a tree
- * with a `.git` entry (which `transfer.fsckObjects` must stop).
+ * docs/security.md, "Git working copies": nothing written in a session runs on the host. A
+ * session plants every config key and hook that makes the host's git run a program (plus
+ * committed attributes, an ext:: submodule, husky hooks and a lazy-fetch trap); berth's diff,
+ * finish and cancel run, then the user's own git in the repo. No payload may fire on the host
+ * and the repo's git directory must be untouched. A positive control runs the host's git inside a
+ * copy of the same planted clone and sees the payloads fire, so a regression would be caught.
+ * Two attacks on berth's own fetch follow: a snapshot whose output is a `gitdir:` file instead of
+ * a bundle, and a bundle carrying a tree with a `.git` entry (which `transfer.fsckObjects` must
+ * stop).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -105,7 +106,7 @@ async function plantedSession(core: Core, repo: string, t: Tripwire, name: strin
   return { session, report };
 }
 
-describe('nothing written in a session runs on the host (SECURITY.md, "Git and files")', () => {
+describe('nothing written in a session runs on the host (docs/security.md, "Git working copies")', () => {
   it(
     'planted config, hooks and committed traps never fire on the host through diff, finish, cancel and the user’s git',
     async () => {
@@ -300,8 +301,8 @@ describe('nothing written in a session runs on the host (SECURITY.md, "Git and f
         expect(fix.exitCode).toBe(0);
       }
 
-      // Berth normally runs as the repo's owner, and the session as the same uid (SECURITY.md), so
-      // git's safe.directory ownership check passes for the session's files. This test runs as
+      // Berth normally runs as the repo's owner, and the session as the same uid (docs/security.md),
+      // so git's safe.directory ownership check passes for the session's files. This test runs as
       // root with a fallback session uid; trust every directory to stand in for the same-uid case.
       const home = tempDir('berth-samuid-home-');
       writeFileSync(join(home, '.gitconfig'), '[safe]\n\tdirectory = *\n');

@@ -1,9 +1,10 @@
 /**
- * Payloads for git-escape.test.ts: everything FIELD-NOTES ("Git working copies") says makes the
- * host's git run a program, planted from inside a session. Every payload only touches a marker file
- * in a tripwire directory on the host; the container has no such directory, so a marker can only
- * appear if the host's git ran the payload (inside the container the payloads make their own
- * private copy of the directory, which is harmless and never visible on the host).
+ * Payloads for git-escape.test.ts: everything known to make the host's git run a program
+ * (docs/security.md, "Git working copies"), planted from inside a session. Every payload only
+ * touches a marker file in a tripwire directory on the host; the container has no such
+ * directory, so a marker can only appear if the host's git ran the payload (inside the container
+ * the payloads make their own private copy of the directory, which is harmless and never visible
+ * on the host).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';

@@ -109,7 +109,7 @@ describe('session lifecycle against the real engine', () => {
     expect((await state()).Running).toBe(true);
   });
 
-  it("every container berth makes passes SECURITY.md's container checklist", async () => {
+  it("every container berth makes passes docs/security.md's container checklist", async () => {
     const core = await testCore();
     const repo = makeRepo();
     await core.service.create({ name: 'plain', repo });

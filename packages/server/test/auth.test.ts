@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { BerthClient } from '@berth/api';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
@@ -42,6 +43,7 @@ describe('auth on TCP', () => {
   it('needs no token on the unix socket: its file mode is the auth', async () => {
     const t = await testServer();
     const socketPath = await listenLocal(t.app, t.core);
+    expect((statSync(socketPath).mode & 0o777).toString(8)).toBe('600');
     const local = new BerthClient({ socketPath });
     expect(await local.listSessions()).toEqual([]);
     expect(await local.daemonInfo()).toMatchObject({ pid: 1 });

@@ -26,12 +26,12 @@ function isInside(child: string, parent: string): boolean {
 export const STATE_VOLUME_RE = /^berth-state-[0-9a-f-]{36}$/;
 
 /**
- * SECURITY.md's mount checklist: only the workspace, read-only git objects, berth's own state
- * volume, read-only credentials and CA files. Never the Docker socket, a system directory
- * (/dev and /run included: a device or another daemon's socket), the host home itself or
- * berth's own data directory (except the session's own workspace inside it). `secretDirs` are
- * the session's credential directories, exactly: allowed read-only wherever they are (a tmpfs
- * such as /dev/shm or $XDG_RUNTIME_DIR, or under BERTH_HOME as a fallback).
+ * The mount checklist of docs/security.md ("Containers"): only the workspace, read-only git
+ * objects, berth's own state volume, read-only credentials and CA files. Never the Docker socket,
+ * a system directory (/dev and /run included: a device or another daemon's socket), the host home
+ * itself or berth's own data directory (except the session's own workspace inside it).
+ * `secretDirs` are the session's credential directories, exactly: allowed read-only wherever they
+ * are (a tmpfs such as /dev/shm or $XDG_RUNTIME_DIR, or under BERTH_HOME as a fallback).
  */
 export function assertSafeMounts(
   mounts: Mount[],

@@ -8,7 +8,7 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 
 /**
- * AES-256-GCM with one key per berth home (SECURITY.md, "Secrets"). A sealed value is
+ * AES-256-GCM with one key per berth home (docs/security.md, "Secrets"). A sealed value is
  * `v1.<iv>.<tag>.<ciphertext>` in base64url; the scope and name are bound in as associated data,
  * so a ciphertext moved to another secret's row does not open.
  */

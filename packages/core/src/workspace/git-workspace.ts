@@ -67,7 +67,7 @@ function isInside(child: string, parent: string): boolean {
 }
 
 /**
- * Makes and unmakes sessions' working copies (FIELD-NOTES, "Git working copies"): a
+ * Makes and unmakes sessions' working copies (docs/security.md, "Git working copies"): a
  * `clone --shared` per session whose objects come read-only from the user's repo. The host's git
  * runs in the user's repo only, and in a clone only before its container starts.
  */

@@ -2,13 +2,14 @@ import { posix } from 'node:path';
 import { InvalidInput, NotFound } from '@berth/core';
 
 /**
- * Reading, writing and listing files of a session's `/workspace` for the MCP tools (SECURITY.md,
- * "File APIs"). Everything runs INSIDE the container, as the session's user, through the same
- * exec as `berth exec`: the host never opens a path the session could swap for a symlink. The path
- * travels as an argument (`"$1"`), never spliced into the script; every path is resolved with all
- * symlinks followed (`readlink -f`, in busybox and coreutils alike) and the result must still be
- * under `/workspace`. This keeps the tools to the working copy; it is not a sandbox against the
- * session itself, which can run anything in its own container with `session_exec`.
+ * Reading, writing and listing files of a session's `/workspace` for the MCP tools
+ * (docs/security.md, "MCP tools"). Everything runs INSIDE the container, as the session's user,
+ * through the same exec as `berth exec`: the host never opens a path the session could swap for
+ * a symlink. The path travels as an argument (`"$1"`), never spliced into the script; every path
+ * is resolved with all symlinks followed (`readlink -f`, in busybox and coreutils alike) and the
+ * result must still be under `/workspace`. This keeps the tools to the working copy; it is not a
+ * sandbox against the session itself, which can run anything in its own container with
+ * `session_exec`.
  */
 
 export const WORKSPACE = '/workspace';
