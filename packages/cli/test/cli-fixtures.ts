@@ -19,6 +19,8 @@ export interface Berth {
   run(...args: string[]): Promise<Run>;
   /** Like run, with `input` on the command's stdin. */
   runWithInput(input: string, ...args: string[]): Promise<Run>;
+  /** Like run, from another working directory (where a relative `--repo` is meant). */
+  runIn(cwd: string, ...args: string[]): Promise<Run>;
   json<T = unknown>(...args: string[]): Promise<T>;
   daemonPid(): number | null;
 }
@@ -27,12 +29,12 @@ export interface Berth {
 export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
   const home = tempDir('berth-cli-');
   const fullEnv = { ...process.env, BERTH_HOME: home, BERTH_IMAGE: BUSYBOX_IMAGE, NO_COLOR: '1', ...env };
-  const runWithInput = (input: string | null, ...args: string[]) =>
+  const runFrom = (cwd: string | undefined, input: string | null, args: string[]) =>
     new Promise<Run>((resolve) => {
       const child = execFile(
         process.execPath,
         [BIN, ...args],
-        { env: fullEnv, maxBuffer: 64 * 1024 * 1024 },
+        { env: fullEnv, maxBuffer: 64 * 1024 * 1024, ...(cwd ? { cwd } : {}) },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
           resolve({ code, stdout, stderr });
@@ -40,10 +42,11 @@ export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
       );
       child.stdin?.end(input ?? '');
     });
-  const run = (...args: string[]) => runWithInput(null, ...args);
+  const run = (...args: string[]) => runFrom(undefined, null, args);
   const daemonPid = () => {
     try {
-      return Number(readFileSync(join(home, 'berth.pid'), 'utf8').trim()) || null;
+      // The pid is the file's first line (the process's start follows it).
+      return Number(readFileSync(join(home, 'berth.pid'), 'utf8').split('\n')[0]) || null;
     } catch {
       return null;
     }
@@ -63,7 +66,8 @@ export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
     home,
     env: fullEnv,
     run,
-    runWithInput: (input: string, ...args: string[]) => runWithInput(input, ...args),
+    runWithInput: (input: string, ...args: string[]) => runFrom(undefined, input, args),
+    runIn: (cwd: string, ...args: string[]) => runFrom(cwd, null, args),
     daemonPid,
     async json<T>(...args: string[]) {
       const r = await run(...args, '--json');

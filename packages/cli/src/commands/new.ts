@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson, progress } from '../output.js';
-import { readPrompt } from './dispatch.js';
+import { readPrompt, repoArgument } from './dispatch.js';
 
 function collectEnv(value: string, prev: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -100,7 +100,7 @@ export function register(program: Command): void {
         const session = await client.createSession(
           {
             name,
-            repo: String(o.repo),
+            repo: repoArgument(String(o.repo)),
             ...(o.branch ? { branch: String(o.branch) } : {}),
             ...(o.image ? { image: String(o.image) } : {}),
             ...(o.cpus !== undefined ? { cpus: o.cpus as number } : {}),

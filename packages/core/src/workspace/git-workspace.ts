@@ -79,6 +79,12 @@ export class GitWorkspaces implements WorkingCopies {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
       throw new InvalidInput('a repository path is required', { hint: 'pass --repo /path/to/a/git/repo' });
     }
+    // A relative path would be read from the daemon's working directory, not the caller's.
+    if (!isAbsolute(path)) {
+      throw new InvalidInput(`repository path ${JSON.stringify(path.slice(0, 200))} is relative`, {
+        hint: 'pass an absolute path (the berth CLI resolves `--repo .` against your directory for you)',
+      });
+    }
     let real: string;
     try {
       real = await realpath(resolve(path));
