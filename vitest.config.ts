@@ -1,17 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const pkgs = fileURLToPath(new URL('./packages', import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@berth/core': src('core'),
-      // The dashboard's one runtime import from the api package (first: the next line is a prefix).
-      '@berth/api/api-error': fileURLToPath(new URL('./packages/api/src/api-error.ts', import.meta.url)),
-      '@berth/api': src('api'),
-      '@berth/server': src('server'),
-    },
+    // Tests run the packages' sources: `@berth/x` is its index, `@berth/x/sub` the module it exports.
+    alias: [
+      { find: /^@berth\/core\/config$/, replacement: `${pkgs}/core/src/config/config.ts` },
+      { find: /^@berth\/(api|core|server)$/, replacement: `${pkgs}/$1/src/index.ts` },
+      { find: /^@berth\/(api|core|server)\/(.+)$/, replacement: `${pkgs}/$1/src/$2.ts` },
+    ],
   },
   test: {
     include: [

@@ -49,7 +49,7 @@ import {
   type SessionRuntime,
   type SessionStatus,
 } from './session.js';
-import { assertRunning, assertTransition } from './state-machine.js';
+import { assertRunning, assertTransition, assertVerb } from './state-machine.js';
 
 export interface CreateSessionInput {
   /** Optional for an agent session (`berth dispatch`): a free name is made up. */
@@ -531,8 +531,8 @@ export class SessionService {
   /** `opts` is for berth's own callers (the idle watcher): the reason to record, a last check under the lock. */
   pause(ref: string, opts: StatusChangeOptions = {}): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status === 'paused' || (opts.onlyIf && !opts.onlyIf(s))) return s;
-      assertTransition(s.name, s.status, 'paused', 'pause');
+      if (opts.onlyIf && !opts.onlyIf(s)) return s;
+      if (assertVerb(s.name, s.status, 'pause') === 'noop') return s;
       await this.deps.runtime.pause(s.containerId!);
       return this.transition(s, 'paused', opts.reason ?? null, 'pause');
     });
@@ -540,8 +540,7 @@ export class SessionService {
 
   resume(ref: string): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status === 'running') return s;
-      if (s.status !== 'paused') assertTransition(s.name, s.status, 'paused', 'resume');
+      if (assertVerb(s.name, s.status, 'resume') === 'noop') return s;
       await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.runtime.unpause(s.containerId!);
       return this.transition(s, 'running', null, 'resume');
@@ -550,8 +549,8 @@ export class SessionService {
 
   stop(ref: string, opts: StatusChangeOptions = {}): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status === 'stopped' || (opts.onlyIf && !opts.onlyIf(s))) return s;
-      assertTransition(s.name, s.status, 'stopped', 'stop');
+      if (opts.onlyIf && !opts.onlyIf(s)) return s;
+      if (assertVerb(s.name, s.status, 'stop') === 'noop') return s;
       if (s.status === 'paused') await this.deps.runtime.unpause(s.containerId!);
       await this.deps.runtime.stop(s.containerId!);
       await this.deps.previews?.release(s.id);
@@ -563,8 +562,7 @@ export class SessionService {
 
   start(ref: string): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status === 'running') return s;
-      if (s.status !== 'stopped') assertTransition(s.name, s.status, 'stopped', 'start');
+      if (assertVerb(s.name, s.status, 'start') === 'noop') return s;
       await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.start(s.containerId!);
@@ -574,12 +572,7 @@ export class SessionService {
 
   restart(ref: string): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status !== 'running' && s.status !== 'stopped') {
-        assertTransition(s.name, s.status, 'stopped', 'restart');
-        throw new IllegalTransition(`cannot restart session '${s.name}': it is ${s.status}`, {
-          hint: `resume it with \`berth resume ${s.name}\``,
-        });
-      }
+      assertVerb(s.name, s.status, 'restart');
       if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
       await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.restart(s.containerId!);
@@ -738,7 +731,7 @@ export class SessionService {
       );
     }
     return this.act(ref, async (s) => {
-      assertTransition(s.name, s.status, 'finished', 'finish');
+      assertVerb(s.name, s.status, 'finish');
       if (!s.containerId) throw new IllegalTransition(`session '${s.name}' has no container to finish from`);
       const remote = s.remote && this.deps.remotes ? parseRemote(s.remote) : null;
       if (opts.push && !remote) {
@@ -819,8 +812,7 @@ export class SessionService {
   /** Removes container, working copy and branch: the session's work is discarded. */
   cancel(ref: string): Promise<Session> {
     return this.act(ref, async (s) => {
-      if (s.status === 'cancelled') return s;
-      assertTransition(s.name, s.status, 'cancelled', 'cancel');
+      if (assertVerb(s.name, s.status, 'cancel') === 'noop') return s;
       await this.discard(s);
       return this.transition(s, 'cancelled', 'cancelled by request', 'cancel', {
         containerId: null,
@@ -835,7 +827,7 @@ export class SessionService {
     const found = await this.get(ref);
     await this.locks.run(found.id, async () => {
       const s = (await this.deps.store.get(found.id)) ?? found;
-      if (!isTerminal(s.status)) {
+      if (assertVerb(s.name, s.status, 'remove') === 'force') {
         if (!opts.force) {
           throw new IllegalTransition(
             `session '${s.name}' is ${s.status}: removing it would discard its work`,

@@ -1,6 +1,7 @@
+import { verbEffect, verbsFor } from '@berth/api/session-verbs';
 import { describe, expect, it } from 'vitest';
-import { parseSessionName, SESSION_STATUSES } from './session.js';
-import { assertTransition, canTransition } from './state-machine.js';
+import { parseSessionName, SESSION_STATUSES, type SessionStatus } from './session.js';
+import { assertTransition, assertVerb, canTransition } from './state-machine.js';
 
 describe('session names', () => {
   it.each(['a', 'fix-login', 'x1', 'a'.repeat(63)])('accepts the slug %s', (n) => {
@@ -56,5 +57,39 @@ describe('the session state machine', () => {
         hint: 'remove the record with `berth rm api`',
       }),
     );
+  });
+
+  it('every verb the verb table allows is a move the status graph allows', () => {
+    const target = {
+      pause: 'paused',
+      resume: 'running',
+      stop: 'stopped',
+      start: 'running',
+      restart: 'running',
+      finish: 'finished',
+      cancel: 'cancelled',
+    } as const;
+    for (const from of SESSION_STATUSES) {
+      for (const [verb, to] of Object.entries(target) as Array<[keyof typeof target, SessionStatus]>) {
+        if (verbEffect(verb, from) === 'act' && to !== from)
+          expect([verb, from, canTransition(from, to)]).toEqual([verb, from, true]);
+      }
+    }
+  });
+
+  it('from creating only cancel and a forced remove are taken (the create finishes first)', () => {
+    expect(verbsFor('creating')).toEqual(['cancel', 'remove']);
+    expect(verbEffect('remove', 'creating')).toBe('force');
+  });
+
+  it('start of a paused session is wrong-state with the resume hint, not a trip to the engine', () => {
+    expect(() => assertVerb(parseSessionName('api'), 'paused', 'start')).toThrowError(
+      expect.objectContaining({
+        code: 'illegal_transition',
+        message: "cannot start session 'api': it is paused",
+        hint: 'resume it with `berth resume api`',
+      }),
+    );
+    expect(assertVerb(parseSessionName('api'), 'running', 'start')).toBe('noop');
   });
 });

@@ -1,15 +1,9 @@
+import { SESSION_STATUSES, type SessionStatusName } from '@berth/api/session-verbs';
 import { InvalidInput } from '../errors/berth-error.js';
 
-export const SESSION_STATUSES = [
-  'creating',
-  'running',
-  'paused',
-  'stopped',
-  'finished',
-  'cancelled',
-  'failed',
-] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
+// One list of statuses, in the contract every client reads.
+export { SESSION_STATUSES };
+export type SessionStatus = SessionStatusName;
 
 declare const sessionNameBrand: unique symbol;
 /** A lowercase slug: safe as a branch suffix, a container name part and a URL segment. */

@@ -1,3 +1,4 @@
+import { type SessionVerb, type VerbEffect, verbEffect } from '@berth/api/session-verbs';
 import { IllegalTransition } from '../errors/berth-error.js';
 import type { SessionName, SessionStatus } from './session.js';
 
@@ -33,6 +34,17 @@ export function assertTransition(
   if (canTransition(from, to)) return;
   const hint = WAY_OUT[from]?.(name);
   throw new IllegalTransition(`cannot ${verb} session '${name}': it is ${from}`, hint ? { hint } : {});
+}
+
+/**
+ * What `verb` does from the session's status, from the one verb table (`act`, `noop`, `force`);
+ * a verb the status does not allow throws wrong-state with the way out.
+ */
+export function assertVerb(name: SessionName, status: SessionStatus, verb: SessionVerb): VerbEffect {
+  const effect = verbEffect(verb, status);
+  if (effect) return effect;
+  const hint = WAY_OUT[status]?.(name);
+  throw new IllegalTransition(`cannot ${verb} session '${name}': it is ${status}`, hint ? { hint } : {});
 }
 
 /** For operations that need a live container (exec, logs follow, shell). */

@@ -1,3 +1,4 @@
+import { verbsFor } from '@berth/api/session-verbs';
 import { useState } from 'react';
 import { useApi } from '../api/api-context';
 import type { Session, SessionAction, SessionStatus } from '../api/types';
@@ -7,16 +8,10 @@ import { ProblemMessage } from './problem-message';
 
 type Action = SessionAction | 'finish' | 'delete';
 
-/** What each status allows (core's state machine); the server checks again. */
-export const ACTIONS_BY_STATUS: Record<SessionStatus, readonly Action[]> = {
-  creating: ['cancel'],
-  running: ['pause', 'stop', 'restart', 'finish', 'cancel', 'delete'],
-  paused: ['resume', 'stop', 'finish', 'cancel', 'delete'],
-  stopped: ['start', 'finish', 'cancel', 'delete'],
-  failed: ['cancel', 'delete'],
-  finished: ['delete'],
-  cancelled: ['delete'],
-};
+/** The buttons a status offers: the API's verb table (what core enforces), remove shown as delete. */
+export function actionsFor(status: SessionStatus): Action[] {
+  return verbsFor(status).map((v) => (v === 'remove' ? 'delete' : v));
+}
 
 const LABELS: Record<Action, string> = {
   pause: 'Pause',
@@ -78,7 +73,7 @@ export function SessionActions({
   return (
     <div className="session-actions">
       <div className="button-row">
-        {ACTIONS_BY_STATUS[session.status].map((action) => (
+        {actionsFor(session.status).map((action) => (
           <button
             key={action}
             type="button"
