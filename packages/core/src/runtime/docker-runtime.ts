@@ -152,7 +152,9 @@ export class DockerRuntime implements ContainerRuntime {
     const existing = await this.engine('network.list', 'list networks', () =>
       this.docker.listNetworks({ filters: { name: [name] } }),
     );
-    if (existing.some((n) => n.Name === name)) return;
+    const found = existing.filter((n) => n.Name === name).length;
+    if (found > 1) await this.dropDuplicateNetworks(name);
+    if (found > 0) return;
     try {
       await this.timed('network.create', () =>
         this.docker.createNetwork({
@@ -170,6 +172,29 @@ export class DockerRuntime implements ContainerRuntime {
       );
       if (!again.some((n) => n.Name === name)) throw toBerthError(err, `create network ${name}`);
     }
+    await this.dropDuplicateNetworks(name);
+  }
+
+  /**
+   * The engine's duplicate check is best effort: two creates at once can both succeed, and then
+   * every container naming the network fails as "ambiguous". Every racer keeps the same one (the
+   * lowest id) and removes the rest, which nothing can have joined yet.
+   */
+  private async dropDuplicateNetworks(name: string): Promise<void> {
+    const all = await this.timed('network.list', () =>
+      this.docker.listNetworks({ filters: { name: [name] } }),
+    );
+    const same = all.filter((n) => n.Name === name && n.Labels?.[LABEL_MANAGED] === 'true');
+    if (same.length < 2) return;
+    const [, ...extra] = same.map((n) => n.Id).sort();
+    await Promise.all(
+      extra.map((id) =>
+        this.docker
+          .getNetwork(id)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
   }
 
   async create(spec: ContainerSpec): Promise<string> {
