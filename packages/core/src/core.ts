@@ -19,6 +19,7 @@ import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { GitWorkspaces } from './workspace/git-workspace.js';
 import { RemoteRepos } from './workspace/remote-repos.js';
+import { WorkCollector } from './workspace/work-collector.js';
 
 export interface Core {
   config: BerthConfig;
@@ -78,11 +79,13 @@ export async function openCore(
     logger,
   });
   const agents = new AgentSessions({ config, runtime, credentials, logger });
+  const collector = new WorkCollector({ runtime, config, logger });
   const service = new SessionService({
     config,
     store,
     runtime,
     workspaces,
+    collector,
     events,
     clock: systemClock,
     logger,
@@ -96,7 +99,7 @@ export async function openCore(
   };
   previews.withSessionLock = (id, work) => service.withSessionLock(id, work);
   const unwatchPreviews = previews.watch();
-  const reconciler = new Reconciler({ service, store, runtime, logger, events, agents });
+  const reconciler = new Reconciler({ service, store, runtime, logger, events, agents, collector });
   const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;

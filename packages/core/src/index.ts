@@ -81,7 +81,14 @@ export {
   type Isolation,
   resolveIsolation,
 } from './runtime/isolation.js';
-export { LABEL_HOME, LABEL_MANAGED, LABEL_SESSION_ID, LABEL_SESSION_NAME } from './runtime/labels.js';
+export {
+  LABEL_HOME,
+  LABEL_MANAGED,
+  LABEL_ROLE,
+  LABEL_SESSION_ID,
+  LABEL_SESSION_NAME,
+  ROLE_COLLECTOR,
+} from './runtime/labels.js';
 export type {
   ContainerRuntime,
   ContainerSpec,

@@ -3,6 +3,9 @@ export const LABEL_MANAGED = 'dev.berth.managed';
 export const LABEL_SESSION_ID = 'dev.berth.session.id';
 export const LABEL_SESSION_NAME = 'dev.berth.session.name';
 export const LABEL_HOME = 'dev.berth.home';
+/** Set on containers that are not a session's own: `collector`, a short-lived work collector. */
+export const LABEL_ROLE = 'dev.berth.role';
+export const ROLE_COLLECTOR = 'collector';
 
 export function sessionLabels(opts: {
   sessionId: string;
@@ -15,6 +18,11 @@ export function sessionLabels(opts: {
     [LABEL_SESSION_NAME]: opts.sessionName,
     [LABEL_HOME]: opts.home,
   };
+}
+
+/** A session's work collector: its session's labels, marked so nothing takes it for the session's container. */
+export function collectorLabels(opts: Parameters<typeof sessionLabels>[0]): Record<string, string> {
+  return { ...sessionLabels(opts), [LABEL_ROLE]: ROLE_COLLECTOR };
 }
 
 /** Engine filter for "berth's containers of this BERTH_HOME". */

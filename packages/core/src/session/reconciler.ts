@@ -1,9 +1,10 @@
 import type { AgentSessions } from '../agents/agent-sessions.js';
 import type { ContainerHealth, EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import { LABEL_SESSION_ID } from '../runtime/labels.js';
+import { LABEL_ROLE, LABEL_SESSION_ID, ROLE_COLLECTOR } from '../runtime/labels.js';
 import type { ContainerRuntime, ContainerState, RuntimeEvent } from '../runtime/runtime.js';
 import type { SessionStore } from '../store/store.js';
+import type { WorkCollector } from '../workspace/work-collector.js';
 import { isTerminal, type Session } from './session.js';
 import type { SessionService } from './session-service.js';
 
@@ -22,6 +23,8 @@ export class Reconciler {
       events?: EventBus;
       /** Sweeps state volumes and host credentials no live session owns. */
       agents?: AgentSessions;
+      /** Says which work collectors are in use; the others are leftovers of a killed daemon. */
+      collector?: Pick<WorkCollector, 'isActive'>;
     },
   ) {}
 
@@ -47,6 +50,13 @@ export class Reconciler {
 
     const containers = await runtime.listManaged();
     for (const c of containers) {
+      if (c.labels[LABEL_ROLE] === ROLE_COLLECTOR) {
+        if (!this.deps.collector?.isActive(c.id)) {
+          await runtime.remove(c.id);
+          removedContainers++;
+        }
+        continue;
+      }
       const owner = byId.get(c.labels[LABEL_SESSION_ID] ?? '');
       const live = owner && !isTerminal(owner.status) && owner.status !== 'creating';
       const ownedByCreate = owner?.status === 'creating' && service.isInFlight(owner.id);
@@ -77,7 +87,8 @@ export class Reconciler {
 
   async onEvent(e: RuntimeEvent): Promise<void> {
     const id = e.labels[LABEL_SESSION_ID];
-    if (!id) return;
+    // A work collector's life is its collect's own, which removes it; not the session's container.
+    if (!id || e.labels[LABEL_ROLE] === ROLE_COLLECTOR) return;
     const found = await this.deps.store.get(id);
     if (!found) {
       if (e.kind !== 'destroy') await this.deps.runtime.remove(e.containerId);

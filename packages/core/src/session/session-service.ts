@@ -32,8 +32,9 @@ import type { SessionPatch, SessionStore } from '../store/store.js';
 import { CONTAINER_OBJECTS_DIR, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
 import { applyMerge, type MergePlan, planMerge } from '../workspace/merge.js';
 import { parseRemote, type RemoteRepos } from '../workspace/remote-repos.js';
-import { parseSnapshotOutput, SNAPSHOT_REF, SNAPSHOT_SCRIPT } from '../workspace/snapshot-script.js';
+import { parseSnapshotOutput, SNAPSHOT_REF } from '../workspace/snapshot-script.js';
 import { parseSshKey } from '../workspace/ssh-key.js';
+import type { WorkCollector } from '../workspace/work-collector.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';
 import { checkGitUser } from './git-identity.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -116,6 +117,8 @@ export interface SessionServiceDeps {
   store: SessionStore;
   runtime: ContainerRuntime;
   workspaces: WorkingCopies;
+  /** Turns the working copy into a commit and a bundle, whether or not the image has git. */
+  collector: Pick<WorkCollector, 'collect'>;
   events: EventBus;
   clock: Clock;
   logger: Logger;
@@ -924,19 +927,14 @@ export class SessionService {
 
   /** Runs the snapshot script in the container and fetches its bundle; returns the commit. */
   private async snapshot(s: Session, repo: RepoInfo, message: string): Promise<string> {
-    const res = await this.deps.runtime.exec(s.containerId!, {
-      cmd: ['sh', '-c', SNAPSHOT_SCRIPT, 'berth-snapshot', message, s.baseCommit],
-      user: s.user,
-      workingDir: '/workspace',
-      env: { GIT_TERMINAL_PROMPT: '0' },
-    });
+    const res = await this.deps.collector.collect({ ...s, containerId: s.containerId! }, repo, message);
     const parsed = res.exitCode === 0 ? parseSnapshotOutput(res.stdout) : null;
     if (!parsed) {
       const why = res.stderr.toString('utf8').trim().split('\n').slice(-1)[0] ?? '';
       throw new GitError(
         `could not collect the session's work (exit ${res.exitCode}): ${why.slice(0, 300)}`,
         {
-          hint: `look at its git with \`berth exec ${s.name} -- git status\` (the image needs git)`,
+          hint: `look at its git with \`berth exec ${s.name} -- git status\``,
         },
       );
     }

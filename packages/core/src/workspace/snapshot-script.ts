@@ -5,9 +5,10 @@ import { isSha } from './git-workspace.js';
  * (tracked, untracked, already-committed) onto HEAD without touching the session's own index,
  * prints the commit id on the first line, then a bundle of it against the base. The host never
  * runs git in the session's clone; it only reads this output.
- * $1: commit message, $2: base commit.
+ * $1: commit message, $2: base commit. Exits NO_GIT_EXIT when the image has no git.
  */
 export const SNAPSHOT_SCRIPT = `set -eu
+command -v git >/dev/null 2>&1 || { echo 'berth: this image has no git' >&2; exit 97; }
 cd /workspace
 idx=$(mktemp)
 trap 'rm -f "$idx"' EXIT
@@ -26,6 +27,8 @@ fi
 `;
 
 export const SNAPSHOT_REF = 'refs/berth/snapshot';
+/** The script's exit code when the image it runs in has no git. */
+export const NO_GIT_EXIT = 97;
 
 /** Splits the script's stdout into the commit id and the bundle bytes (untrusted: validated). */
 export function parseSnapshotOutput(stdout: Buffer): { commit: string; bundle: Buffer } | null {

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import type { BerthConfig } from '../config/config.js';
+import { DEFAULT_IMAGE } from '../config/config.js';
+import { GitError } from '../errors/berth-error.js';
+import type { Logger } from '../logger.js';
+import { GVISOR_PIDS_HEADROOM } from '../runtime/isolation.js';
+import { collectorLabels } from '../runtime/labels.js';
+import { assertSafeMounts } from '../runtime/mount-policy.js';
+import type { ContainerRuntime, ExecResult } from '../runtime/runtime.js';
+import type { Session } from '../session/session.js';
+import { CONTAINER_OBJECTS_DIR, type RepoInfo } from './git-workspace.js';
+import { NO_GIT_EXIT, SNAPSHOT_SCRIPT } from './snapshot-script.js';
+
+/** berth's own session image carries the git the helper runs; `berth image build` makes it. */
+export const COLLECTOR_IMAGE = DEFAULT_IMAGE;
+
+/** What the collector needs of a session: who runs, where its working copy is, how it is isolated. */
+export type CollectedSession = Pick<
+  Session,
+  'id' | 'name' | 'user' | 'baseCommit' | 'workspacePath' | 'runtime' | 'limits'
+> & { containerId: string };
+
+/**
+ * Runs the snapshot script that turns a session's working copy into a commit and a bundle. In the
+ * session's own container when its image has git (a plain exec); otherwise in a short-lived helper
+ * container from berth's session image that is given exactly what the session has of its work —
+ * the same working copy and the repository's objects read-only — and less of everything else: no
+ * network, the session's user, its limits and runtime, every capability dropped. The helper runs
+ * git on files the session wrote, so it is as untrusted as the session; the host still never does.
+ */
+export class WorkCollector {
+  /** Helper containers alive right now: the reconciler leaves them be. */
+  private readonly active = new Set<string>();
+
+  constructor(
+    private readonly deps: {
+      runtime: ContainerRuntime;
+      config: Pick<BerthConfig, 'home' | 'isolation'>;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Whether this helper container is one a collect is using now. */
+  isActive(containerId: string): boolean {
+    return this.active.has(containerId);
+  }
+
+  /** The script's output (commit id line, then bundle bytes; untrusted) and its exit code. */
+  async collect(s: CollectedSession, repo: RepoInfo, message: string): Promise<ExecResult> {
+    const cmd = ['sh', '-c', SNAPSHOT_SCRIPT, 'berth-snapshot', message, s.baseCommit];
+    const inSession = await this.deps.runtime.exec(s.containerId, {
+      cmd,
+      user: s.user,
+      workingDir: '/workspace',
+      env: { GIT_TERMINAL_PROMPT: '0' },
+    });
+    // 127: no sh either (or no git past the check); either way the image cannot do it itself.
+    if (inSession.exitCode !== NO_GIT_EXIT && inSession.exitCode !== 127) return inSession;
+    return this.inHelper(s, repo, cmd);
+  }
+
+  private async inHelper(s: CollectedSession, repo: RepoInfo, cmd: string[]): Promise<ExecResult> {
+    const { runtime, config, logger } = this.deps;
+    if (!s.workspacePath) throw new GitError(`session '${s.name}' has no working copy to collect`);
+    if (!(await runtime.imageExists(COLLECTOR_IMAGE))) {
+      throw new GitError(
+        `session '${s.name}' runs an image without git, and berth's own image ${COLLECTOR_IMAGE}, which collects the work then, is not on the engine`,
+        { hint: 'build it with `berth image build`, then run this again: the session is unchanged' },
+      );
+    }
+    const mounts = [
+      { source: s.workspacePath, target: '/workspace', readOnly: false },
+      { source: repo.objectsDir, target: CONTAINER_OBJECTS_DIR, readOnly: true },
+    ];
+    assertSafeMounts(mounts, { berthHome: config.home, allowedInHome: [s.workspacePath, repo.objectsDir] });
+    const gvisor = s.runtime === 'gvisor';
+    const id = await runtime.create({
+      name: `berth-${s.name}-${s.id.slice(0, 8)}-collect-${randomBytes(3).toString('hex')}`,
+      image: COLLECTOR_IMAGE,
+      command: ['sleep', 'infinity'],
+      user: s.user,
+      env: { HOME: '/tmp' },
+      workingDir: '/workspace',
+      labels: collectorLabels({ sessionId: s.id, sessionName: s.name, home: config.home }),
+      mounts,
+      cpus: s.limits.cpus,
+      memoryBytes: s.limits.memoryBytes,
+      pids: s.limits.pids + (gvisor ? GVISOR_PIDS_HEADROOM : 0),
+      network: 'none',
+      ...(gvisor ? { runtime: config.isolation.gvisorRuntime } : {}),
+    });
+    this.active.add(id);
+    try {
+      await runtime.start(id);
+      return await runtime.exec(id, {
+        cmd,
+        user: s.user,
+        workingDir: '/workspace',
+        env: { GIT_TERMINAL_PROMPT: '0' },
+      });
+    } finally {
+      await runtime
+        .remove(id)
+        .catch((err) => logger.warn({ err, container: id }, 'could not remove a work collector'));
+      this.active.delete(id);
+    }
+  }
+}
