@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: the daemon up, a demo session on a sample repo, and what to try next.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,15 +40,21 @@ const exists = spawnSync(process.execPath, [cli, 'show', 'demo', '--json'], { st
 const preview = existsSync(join(repo, 'index.html')) ? ['--preview'] : [];
 if (!exists && berth('new', 'demo', '--repo', repo, ...preview) !== 0) process.exit(1);
 berth('ls');
+// Setup links `berth` onto PATH; where it could not, the checkout's own runs it.
+const found = spawnSync('sh', ['-c', 'command -v berth'], { encoding: 'utf8' }).stdout.trim();
+const linked = found !== '' && realpathSync(found) === realpathSync(cli);
+const b = linked ? 'berth' : `node ${cli}`;
+const pad = (cmd) => `  ${cmd.padEnd(44)}`;
 process.stdout.write(`
 The daemon is up and session "demo" is running on branch berth/demo of ${repo}.
 Next:
-  npx berth exec demo -- ./hello.sh           run a command in the session
-  npx berth preview demo --open               the session's web page (edit index.html, reload)
-  npx berth shell demo                        open a shell in /workspace
-  npx berth exec demo -- sh -c 'echo hi > notes.txt'
-  npx berth diff demo                         see the change against main
-  npx berth finish demo -m "Add notes"        commit it onto berth/demo
+${pad(`${b} exec demo -- ./hello.sh`)}run a command in the session
+${pad(`${b} preview demo --open`)}the session's web page (edit index.html, reload)
+${pad(`${b} shell demo`)}open a shell in /workspace
+${pad(`${b} exec demo -- sh -c 'echo hi > notes.txt'`)}
+${pad(`${b} diff demo`)}see the change against main
+${pad(`${b} finish demo -m "Add notes"`)}commit it onto berth/demo
   git -C ${repo} log --oneline berth/demo
-  npx berth daemon stop                       stop the daemon (sessions keep running)
+${pad(`cd ~/src/your-app && ${b} new try --repo .`)}a session on your own repository
+${pad(`${b} daemon stop`)}stop the daemon (sessions keep running)
 `);

@@ -7,13 +7,16 @@ import { randomBytes } from 'node:crypto';
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -80,15 +83,83 @@ function ensureEngine() {
     aptInstall(['docker.io']);
   }
   if (engineAnswers()) return;
+  // An engine setup starts itself gets gVisor too, so `--runtime gvisor` works from the start.
+  registerGvisor();
   step('starting dockerd in the background (log: /var/log/berth-dockerd.log)');
   const log = openSync('/var/log/berth-dockerd.log', 'a');
-  spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
+  const dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] });
+  dockerd.unref();
+  writeFileSync(DOCKERD_PID_FILE, `${dockerd.pid}\n`);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (engineAnswers()) return;
     spawnSync('sleep', ['0.5']);
   }
   fail('dockerd did not answer within 60 s.', 'read /var/log/berth-dockerd.log for the reason.');
+}
+
+// Where setup notes the dockerd it started: only that engine's config is setup's to change.
+const DOCKERD_PID_FILE = '/run/berth-dockerd.pid';
+const DOCKER_DAEMON_JSON = '/etc/docker/daemon.json';
+// Debian's runsc (a 2022 build) runs only with its own network off or on the host's: with
+// --network=host a container still gets Docker's bridge, as under runc.
+const RUNSC_RUNTIME = { path: '/usr/bin/runsc', runtimeArgs: ['--network=host'] };
+
+/** Installs Debian's runsc and registers it as `runsc` in daemon.json; true when it changed the file. */
+function registerGvisor() {
+  if (!has('runsc')) {
+    step("installing Debian's runsc (gVisor) for --runtime gvisor");
+    aptInstall(['runsc']);
+  }
+  let config = {};
+  if (existsSync(DOCKER_DAEMON_JSON)) {
+    try {
+      config = JSON.parse(readFileSync(DOCKER_DAEMON_JSON, 'utf8'));
+    } catch {
+      step(`${DOCKER_DAEMON_JSON} is not JSON: gVisor left unregistered`);
+      return false;
+    }
+  }
+  if (config.runtimes?.runsc) return false;
+  config.runtimes = { ...config.runtimes, runsc: RUNSC_RUNTIME };
+  mkdirSync(dirname(DOCKER_DAEMON_JSON), { recursive: true });
+  writeFileSync(DOCKER_DAEMON_JSON, `${JSON.stringify(config, null, 2)}\n`);
+  step(`registered gVisor's runsc with the Docker Engine (${DOCKER_DAEMON_JSON})`);
+  return true;
+}
+
+function engineRuntimes() {
+  const r = spawnSync('docker', ['info', '--format', '{{json .Runtimes}}'], { encoding: 'utf8' });
+  try {
+    return Object.keys(JSON.parse(r.stdout || '{}'));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The dockerd that an earlier setup started may predate gVisor: register runsc and have it reload
+ * its config (SIGHUP reloads `runtimes`; nothing restarts). Any other engine is the user's: doctor
+ * says how to register it there.
+ */
+function ensureGvisorOnSetupsEngine() {
+  if (!isRoot || !isDebian || engineRuntimes().includes('runsc')) return;
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(DOCKERD_PID_FILE, 'utf8').trim());
+  } catch {
+    return;
+  }
+  let comm = '';
+  try {
+    comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {}
+  if (comm !== 'dockerd') return;
+  registerGvisor();
+  process.kill(pid, 'SIGHUP');
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !engineRuntimes().includes('runsc')) spawnSync('sleep', ['0.3']);
+  if (!engineRuntimes().includes('runsc')) step('dockerd did not pick up runsc: `--runtime gvisor` stays off');
 }
 
 function imageExists(name) {
@@ -547,11 +618,51 @@ async function ensureTestDatabase() {
   step(`PostgreSQL for the tests answers (${url.replace(/:[^:@/]*@/, ':***@')})`);
 }
 
+/**
+ * Puts `berth` on PATH: a link in npm's global bin directory to this checkout's CLI, as `npm link`
+ * makes, so it runs from any directory (`berth dispatch` works on the one you are in). A link that
+ * another berth checkout's setup made is pointed here; anything else named berth is left alone.
+ */
+function linkCli() {
+  if (process.argv.includes('--no-link')) return;
+  const target = join(root, 'packages/cli/bin/berth.js');
+  const prefix = spawnSync('npm', ['prefix', '-g'], { encoding: 'utf8' }).stdout?.trim();
+  if (!prefix) return step('berth is not linked onto your PATH (`npm prefix -g` said nothing)');
+  const binDir = join(prefix, 'bin');
+  const link = join(binDir, 'berth');
+  const manual = `run it as \`node ${target}\`, or link it yourself: \`ln -s ${target} ~/.local/bin/berth\``;
+  let existing = null;
+  try {
+    existing = lstatSync(link);
+  } catch {}
+  if (existing) {
+    const to = existing.isSymbolicLink() ? readlinkSync(link) : '';
+    if (to === target) return;
+    if (!to.endsWith('/packages/cli/bin/berth.js')) {
+      return step(`${link} is not a berth that setup linked: left as it is; ${manual}`);
+    }
+    rmSync(link);
+  }
+  try {
+    mkdirSync(binDir, { recursive: true });
+    symlinkSync(target, link);
+  } catch (err) {
+    return step(`could not link berth into ${binDir} (${err.code}); ${manual}`);
+  }
+  const onPath = (process.env.PATH ?? '').split(':').includes(binDir);
+  step(
+    `berth is installed: ${link} -> ${target}` +
+      (onPath ? '' : `\n  -> add ${binDir} to your PATH to run it as \`berth\``),
+  );
+}
+
 ensureDependencies();
 ensureEngine();
+ensureGvisorOnSetupsEngine();
 if (forTests || process.argv.includes('--images')) {
   step('building berth');
   run('npm', ['run', '-s', 'build']);
+  linkCli();
   ensureBusyboxImage();
   ensureSessionImage();
   if (forTests) {
