@@ -30,12 +30,13 @@ export async function gvisorCapability(
   return { available: info.runtimes.includes(name), runtime: name };
 }
 
-/** How to get gVisor onto this engine: the Debian package, then register it and restart dockerd. */
+/** How to get gVisor onto this engine: the Debian package, then register it and have dockerd reload. */
 export function gvisorInstallHint(name: string): string {
   return (
     `install gVisor (\`sudo apt-get install runsc\` on Debian), register it in /etc/docker/daemon.json as ` +
-    `{"runtimes":{"${name}":{"path":"/usr/bin/runsc","runtimeArgs":["--network=host"]}}}, restart dockerd ` +
-    '(`sudo systemctl restart docker`) and check `berth doctor`; or leave out --runtime gvisor'
+    `{"runtimes":{"${name}":{"path":"/usr/bin/runsc","runtimeArgs":["--network=host"]}}}, have dockerd reload ` +
+    'it (`sudo systemctl reload docker`, or `sudo kill -HUP $(pidof dockerd)`: nothing restarts) and check ' +
+    '`berth doctor`; or leave out --runtime gvisor'
   );
 }
 
