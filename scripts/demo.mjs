@@ -55,6 +55,6 @@ ${pad(`${b} exec demo -- sh -c 'echo hi > notes.txt'`)}
 ${pad(`${b} diff demo`)}see the change against main
 ${pad(`${b} finish demo -m "Add notes"`)}commit it onto berth/demo
   git -C ${repo} log --oneline berth/demo
-${pad(`cd ~/src/your-app && ${b} new try --repo .`)}a session on your own repository
+${pad(`cd ~/src/app && ${b} new try --repo .`)}a session on your own repository
 ${pad(`${b} daemon stop`)}stop the daemon (sessions keep running)
 `);
