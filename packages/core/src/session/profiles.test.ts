@@ -53,7 +53,16 @@ describe('idle policy', () => {
     expect(parseDuration('1h30m')).toBe(5400);
     expect(parseDuration('2d')).toBe(172_800);
     expect(parseDuration('never')).toBe(0);
-    expect(() => parseDuration('5 minutes')).toThrow(/not a duration/);
+    expect(parseDuration('5 minutes')).toBe(300);
+    expect(() => parseDuration('1.5h')).toThrow(/not a duration/);
+    // The api's grammar, refused as core's InvalidInput with the hint the CLI prints.
+    expect(() => parseDuration('soon', '--idle-timeout')).toThrow(
+      expect.objectContaining({
+        code: 'invalid_input',
+        message: '--idle-timeout "soon" is not a duration',
+        hint: expect.stringContaining('1h30m'),
+      }),
+    );
     expect(() => parseDuration('31d')).toThrow(/30 days/);
     expect(() => parseDuration('')).toThrow(/not a duration/);
     expect(formatDuration(300)).toBe('5m');

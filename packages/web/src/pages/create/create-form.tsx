@@ -5,6 +5,7 @@ import type { AgentList, CreateSessionRequest, ServerConfig, Session, Team } fro
 import { ProblemMessage } from '../../components/problem-message';
 import { RichText } from '../../components/rich-text';
 import { formatBytes, parseBytes } from '../../format/bytes';
+import { idleTimeoutOf } from '../../format/duration';
 import { CreateProgress } from './create-progress';
 import { EnvEditor, type EnvRow, envFromRows } from './env-editor';
 import { type CreateField, fieldOfProblem } from './problem-field';
@@ -51,14 +52,6 @@ const EMPTY: Values = {
   previewPort: '',
 };
 
-/** `90`, `90s`, `10m`, `1h` → seconds; null when it is none of those. */
-export function parseIdleTimeout(raw: string): number | null {
-  const m = /^(\d{1,7})\s*(s|m|min|h)?$/i.exec(raw.trim());
-  if (!m) return null;
-  const unit = (m[2] ?? 's').toLowerCase();
-  return Number(m[1]) * (unit === 'h' ? 3600 : unit === 's' ? 1 : 60);
-}
-
 /** A repository given as a URL rather than a path on the server's machine. */
 export function isRemoteRepo(repo: string): boolean {
   return /^(?:https|ssh|file):\/\//i.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
@@ -92,8 +85,9 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
   if (cpus !== undefined && !(cpus > 0 && cpus <= 256)) errors.cpus = 'a number of CPUs between 0.01 and 256';
   const memoryBytes = v.memory.trim() ? parseBytes(v.memory) : undefined;
   if (memoryBytes === null) errors.memory = 'a size such as 512m or 2g';
-  const idleTimeoutSeconds = v.idleTimeout.trim() ? parseIdleTimeout(v.idleTimeout) : undefined;
-  if (idleTimeoutSeconds === null) errors.idleTimeout = 'a time such as 300, 10m or 1h (0: never)';
+  const idle = v.idleTimeout.trim() ? idleTimeoutOf(v.idleTimeout) : undefined;
+  if (idle && 'error' in idle) errors.idleTimeout = idle.error;
+  const idleTimeoutSeconds = idle && 'seconds' in idle ? idle.seconds : undefined;
   if (v.prompt.trim() && !v.agent) errors.prompt = 'a prompt is for an agent: choose one above';
   const previewPort = v.preview && v.previewPort.trim() ? Number(v.previewPort) : undefined;
   if (
