@@ -63,6 +63,18 @@ export const VERB_TABLE: Readonly<
   },
 };
 
+/** Where a verb that acts leaves the session; `gone`: its record is deleted. */
+export const VERB_TARGET: Readonly<Record<SessionVerb, SessionStatusName | 'gone'>> = {
+  pause: 'paused',
+  resume: 'running',
+  stop: 'stopped',
+  start: 'running',
+  restart: 'running',
+  finish: 'finished',
+  cancel: 'cancelled',
+  remove: 'gone',
+};
+
 /** What `verb` does from `status`; null: refused. */
 export function verbEffect(verb: SessionVerb, status: SessionStatusName): VerbEffect | null {
   return VERB_TABLE[verb][status] ?? null;

@@ -4,23 +4,12 @@ import {
   SESSION_VERBS,
   type SessionStatusName,
   type SessionVerb,
+  VERB_TARGET,
   verbEffect,
 } from '@berth/api/session-verbs';
 import { describe, expect, it } from 'vitest';
 import { docker, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
 import { type Berth, berthCli } from './cli-fixtures.js';
-
-/** Where an allowed verb leaves a session; `gone`: its record is deleted. */
-const TARGET: Record<SessionVerb, SessionStatusName | 'gone'> = {
-  pause: 'paused',
-  resume: 'running',
-  stop: 'stopped',
-  start: 'running',
-  restart: 'running',
-  finish: 'finished',
-  cancel: 'cancelled',
-  remove: 'gone',
-};
 
 // A session is 'creating' only while its create holds the session's lock, and every verb waits
 // for that lock: what a verb does from 'creating' is checked on the table by core's unit test.
@@ -114,7 +103,8 @@ describe('every lifecycle verb against every status answers as the verb table sa
           const where = `${channel.name} ${verb} from ${status}`;
           if (effect === 'act') {
             if (!out.ok) mismatches.push(`${where}: refused (${JSON.stringify(out)})`);
-            if (after !== TARGET[verb]) mismatches.push(`${where}: left it ${after}, not ${TARGET[verb]}`);
+            if (after !== VERB_TARGET[verb])
+              mismatches.push(`${where}: left it ${after}, not ${VERB_TARGET[verb]}`);
           } else if (effect === 'noop') {
             if (!out.ok) mismatches.push(`${where}: refused a no-op (${JSON.stringify(out)})`);
             if (after !== status) mismatches.push(`${where}: moved it to ${after}`);
