@@ -20,15 +20,6 @@ export async function daemonAnswers(client: BerthClient): Promise<boolean> {
   }
 }
 
-export function readPid(cfg: BerthConfig): number | null {
-  try {
-    const pid = Number(readFileSync(join(cfg.home, 'berth.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * A remote server when BERTH_URL is set (token from BERTH_TOKEN or `berth login`); otherwise the
  * daemon at $BERTH_HOME, started in the background when none answers (and saying so).

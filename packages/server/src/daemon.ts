@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { BERTH_VERSION, BerthClient, type DaemonInfo } from '@berth/api';
-import { type AccountStore, type BerthConfig, type Logger, openCore, parseUsername } from '@berth/core';
+import {
+  type AccountStore,
+  type BerthConfig,
+  type Core,
+  InvalidInput,
+  type Logger,
+  openCore,
+  parseUsername,
+} from '@berth/core';
 import pino from 'pino';
 import { buildServer } from './app.js';
 import { hashPassword } from './auth/credentials.js';
 import { createMetrics } from './metrics.js';
+import { releasePidFile, takePidFile } from './pid-file.js';
 import { closeUnixListener, listenOnUnixSocket } from './unix-listener.js';
-
-export function pidFile(config: BerthConfig): string {
-  return join(config.home, 'berth.pid');
-}
 
 /**
  * The first admin comes from the host, never from the network: `berth user add --admin` over the
@@ -32,60 +36,38 @@ async function bootstrapAdmin(accounts: AccountStore, env: NodeJS.ProcessEnv, lo
   logger.info({ username }, 'created the first admin from BERTH_ADMIN_USERNAME');
 }
 
-function alive(pid: number): boolean {
+async function makePrivate(home: string): Promise<void> {
   try {
-    process.kill(pid, 0);
+    await chmod(home, 0o700);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A killed daemon nobody has reaped yet (a zombie) still answers kill(0): it is not running.
-  // Without /proc (not Linux) kill(0) is all there is to go on.
-  try {
-    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return !existsSync('/proc/self');
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    const owner = await stat(home);
+    const uid = process.getuid?.() ?? -1;
+    throw new InvalidInput(`BERTH_HOME ${home} belongs to uid ${owner.uid}, and berth runs as uid ${uid}`, {
+      hint: `run berth as its owner (in berth's container: --user ${owner.uid}:${owner.gid}), or \`chown ${uid} ${home}\` on the host`,
+      cause: err,
+    });
   }
 }
 
-async function takePidFile(config: BerthConfig): Promise<void> {
-  const file = pidFile(config);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(file, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw new Error(`a berth daemon already runs for ${config.home} (pid ${owner})`);
-      }
-      await rm(file, { force: true }); // stale: its daemon is gone
-    }
-  }
-  throw new Error(`could not take ${file}; another daemon is starting`);
+interface Started {
+  core: Core;
+  app: Awaited<ReturnType<typeof buildServer>>;
+  unix: Server;
 }
 
-/**
- * `berth serve`: open the core, reconcile with the engine, listen on the unix socket (its mode is
- * the auth) and optionally TCP, and drain on SIGTERM/SIGINT.
- */
-export async function runDaemon(config: BerthConfig, opts: { logLevel?: string } = {}): Promise<void> {
-  const logger = pino({
-    level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info',
-    redact: {
-      paths: ['*.env', '*.password', '*.token', '*.sshKey', '*.keys', '*.dir', 'req.headers.authorization'],
-      censor: '[redacted]',
-    },
-  });
-  // One daemon per BERTH_HOME, settled before anything reconciles (a second daemon would undo the
-  // first one's in-flight creates): the pid file is taken exclusively; a dead owner's is stale.
-  await mkdir(config.home, { recursive: true, mode: 0o700 });
-  await takePidFile(config);
-  const running = await new BerthClient({ socketPath: config.socketPath }).daemonInfo().catch(() => null);
+/** Opens the core, reconciles and listens; each finished step leaves its undoing in `undo`. */
+async function start(
+  config: BerthConfig,
+  logger: pino.Logger,
+  undo: (() => Promise<unknown>)[],
+): Promise<Started> {
+  const running = await daemonAnswering(config);
   if (running) throw new Error(`a berth daemon already runs for ${config.home} (pid ${running.pid})`);
   // Made before the core so its engine calls are timed from the first one.
   const metrics = createMetrics({ processMetrics: true });
   const core = await openCore(config, logger, { observeEngine: metrics.observeEngine });
+  undo.push(() => core.close());
   const startedAt = new Date().toISOString();
   const daemon = (): DaemonInfo => ({
     pid: process.pid,
@@ -103,14 +85,59 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
     metrics,
     logger: logger.child({ component: 'http' }, { level: process.env.BERTH_HTTP_LOG_LEVEL ?? 'warn' }),
   });
+  undo.push(() => app.close());
   await bootstrapAdmin(core.store.accounts, process.env, logger);
   await core.startWatching();
 
   // The unix socket gets its own listener whose connections are marked local: its file mode
   // (0600 in a 0700 directory) is the auth. TCP, when configured, is Fastify's own listener.
-  await chmod(config.home, 0o700);
   const unix = await listenOnUnixSocket(app, config.socketPath);
+  undo.push(async () => {
+    await closeUnixListener(unix, 0);
+    await rm(config.socketPath, { force: true });
+  });
   if (config.tcp) await app.listen({ host: config.tcp.host, port: config.tcp.port });
+  return { core, app, unix };
+}
+
+const daemonAnswering = (config: BerthConfig) =>
+  new BerthClient({ socketPath: config.socketPath }).daemonInfo().catch(() => null);
+
+/**
+ * `berth serve`: open the core, reconcile with the engine, listen on the unix socket (its mode is
+ * the auth) and optionally TCP, and drain on SIGTERM/SIGINT.
+ */
+export async function runDaemon(config: BerthConfig, opts: { logLevel?: string } = {}): Promise<void> {
+  const logger = pino({
+    level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info',
+    redact: {
+      paths: ['*.env', '*.password', '*.token', '*.sshKey', '*.keys', '*.dir', 'req.headers.authorization'],
+      censor: '[redacted]',
+    },
+  });
+  // The home is made private first (the socket's mode is its auth): only its owner may, so a home
+  // that is someone else's (root's, mounted into berth's container) stops here, saying so.
+  await mkdir(config.home, { recursive: true, mode: 0o700 });
+  await makePrivate(config.home);
+  // One daemon per BERTH_HOME, settled before anything reconciles (a second daemon would undo the
+  // first one's in-flight creates): the pid file is taken exclusively (one naming a process that
+  // is gone, or is another process now, is stale), and no daemon may answer on the socket (one in
+  // another pid namespace, e.g. a container sharing this BERTH_HOME, has a pid file but no process
+  // here).
+  const before = await daemonAnswering(config);
+  if (before) throw new Error(`a berth daemon already runs for ${config.home} (pid ${before.pid})`);
+  await takePidFile(config.home);
+  // A start that fails part-way undoes what it did, in reverse, so the process exits instead of
+  // lingering on open handles without answering.
+  const undo: (() => Promise<unknown>)[] = [() => releasePidFile(config.home)];
+  let started: Started;
+  try {
+    started = await start(config, logger, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw err;
+  }
+  const { core, app, unix } = started;
   logger.info({ socket: config.socketPath, tcp: config.tcp, pid: process.pid }, 'berth daemon listening');
 
   let closing = false;
@@ -124,7 +151,7 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
       await Promise.all([closeUnixListener(unix), app.close()]);
       await core.close();
     } finally {
-      await rm(pidFile(config), { force: true });
+      await releasePidFile(config.home);
       await rm(config.socketPath, { force: true });
       clearTimeout(force);
       process.exit(0);

@@ -1,8 +1,9 @@
 import { BERTH_VERSION, BerthClient } from '@berth/api';
+import { readDaemonProcess, stillRunning } from '@berth/server/pid-file';
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { config, readPid } from '../daemon-client.js';
-import { printJson } from '../output.js';
+import { config } from '../daemon-client.js';
+import { CliError, EXIT, printJson } from '../output.js';
 
 export function register(program: Command): void {
   const daemon = program.command('daemon').description('the background daemon that owns every session');
@@ -48,19 +49,37 @@ export function register(program: Command): void {
       action(async (o: { json?: boolean }) => {
         const cfg = config();
         const info = await new BerthClient({ socketPath: cfg.socketPath }).daemonInfo().catch(() => null);
-        const pid = info?.pid ?? readPid(cfg);
+        // Only a process the pid file identifies for real is signalled: a stale file's pid may be
+        // anyone's now, and a daemon answering from another pid namespace (a container sharing
+        // this BERTH_HOME) has no process here to signal.
+        const daemonProcess = readDaemonProcess(cfg.home);
+        if (info && daemonProcess?.pid !== info.pid) {
+          throw new CliError(
+            `the daemon answering at ${cfg.socketPath} (pid ${info.pid}) is not the process ${cfg.home}/berth.pid identifies here`,
+            EXIT.daemon,
+            'it runs in another container or pid namespace: stop it where it runs (e.g. `docker stop` its container)',
+          );
+        }
+        const pid = daemonProcess?.pid ?? null;
         let stopped = false;
-        if (pid) {
+        if (daemonProcess) {
           try {
-            process.kill(pid, 'SIGTERM');
-            const deadline = Date.now() + 15_000;
-            while (Date.now() < deadline) {
-              process.kill(pid, 0);
-              await new Promise((r) => setTimeout(r, 100));
-            }
+            process.kill(daemonProcess.pid, 'SIGTERM');
           } catch {
-            stopped = true; // kill(pid, 0) throws once it is gone
+            // gone meanwhile
           }
+          const deadline = Date.now() + 15_000;
+          while (stillRunning(daemonProcess)) {
+            if (Date.now() > deadline) {
+              throw new CliError(
+                `the daemon (pid ${daemonProcess.pid}) did not stop within 15 s`,
+                EXIT.daemon,
+                `read ${cfg.home}/daemon.log; \`kill -9 ${daemonProcess.pid}\` ends it (sessions keep running)`,
+              );
+            }
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          stopped = true;
         }
         if (o.json) printJson({ stopped, pid: pid ?? null });
         else process.stdout.write(stopped ? `daemon stopped (pid ${pid})\n` : 'no daemon was running\n');
