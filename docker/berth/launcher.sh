@@ -95,6 +95,14 @@ check_home() {
     die "BERTH_HOME=$BERTH_HOME is not a directory mounted from the host" \
       'mount a host directory at the same path and name it: -v "$HOME/.berth:$HOME/.berth" -e BERTH_HOME="$HOME/.berth"'
   fi
+  # berth makes its state private (0700; the socket's mode is its auth), which only the owner
+  # may: a directory that is someone else's, however writable, would fail it part-way.
+  local owner
+  owner="$(stat -c %u "$BERTH_HOME")"
+  if [ "$owner" != "$(id -u)" ] && [ "$(id -u)" != 0 ]; then
+    die "BERTH_HOME=$BERTH_HOME belongs to uid $owner, but berth runs as uid $(id -u) here and must own its state" \
+      "make it yours on the host (sudo chown -R \"\$(id -u):\$(id -g)\" $BERTH_HOME) and run with --user \"\$(id -u):\$(id -g)\"; or run with --user 0: berth then runs as its owner"
+  fi
   [ -w "$BERTH_HOME" ] || die "user $(id -u) may not write to BERTH_HOME=$BERTH_HOME" \
     'run as its owner (--user "$(id -u):$(id -g)") or chown it on the host'
 }
@@ -111,7 +119,9 @@ start_daemon() {
   if daemon_answers; then return 0; fi
   berth serve --log-level "${BERTH_LOG_LEVEL:-info}" >>"$BERTH_HOME/daemon.log" 2>&1 &
   daemon_pid=$!
-  for _ in $(seq 1 300); do
+  # By the clock, not by tries: each `berth daemon status` is a Node start of its own.
+  local deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if daemon_answers; then return 0; fi
     if ! kill -0 "$daemon_pid" 2>/dev/null; then
       tail -n 5 "$BERTH_HOME/daemon.log" >&2 || true
@@ -119,6 +129,7 @@ start_daemon() {
     fi
     sleep 0.1
   done
+  stop_daemon
   die 'the berth daemon did not answer within 30 s' "read $BERTH_HOME/daemon.log" 1
 }
 
@@ -145,6 +156,8 @@ case "$mode" in
     ;;
   cli)
     [ $# -gt 0 ] || die 'cli needs a berth command, e.g. `cli doctor`'
+    # What berth answers by itself needs neither the engine nor the state nor a daemon.
+    case "$1" in -V | --version | -h | --help | help) exec berth "$@" ;; esac
     check_engine
     check_home
     trap 'stop_daemon; exit 130' INT

@@ -4,9 +4,9 @@
  * and the repository mounted at their own paths, the host user's uid with the socket's group.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { BerthClient } from '@berth/api';
+import { BERTH_VERSION, BerthClient } from '@berth/api';
 import { LABEL_HOME } from '@berth/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BUSYBOX_IMAGE, docker, makeRepo, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
@@ -27,9 +27,19 @@ interface Run {
 }
 
 function dockerCli(...args: string[]): Promise<Run> {
+  return dockerWithin(0, ...args);
+}
+
+/** The docker CLI, ended after `ms` (0: never) should it hang; its container goes with the test's. */
+function dockerWithin(ms: number, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('docker', args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    execFile('docker', args, { maxBuffer: 16 * 1024 * 1024, timeout: ms }, (err, stdout, stderr) => {
+      const hung = err?.killed ? `\n(still running after ${ms} ms: killed)` : '';
+      resolve({
+        code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
+        stdout,
+        stderr: stderr + hung,
+      });
     });
   });
 }
@@ -127,6 +137,59 @@ describe.skipIf(noSocket)(`berth in a container (${IMAGE})`, () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('BERTH_HOME=/tmp/not-mounted is not a directory mounted from the host');
     expect(r.stderr).toContain('-v "$HOME/.berth:$HOME/.berth"');
+  });
+
+  it('a daemon container removed with `docker rm -f` leaves a pid file that does not block the next `cli` run', async () => {
+    const c = berthContainer();
+    const started = await dockerCli('run', '-d', ...c.args(), IMAGE, 'daemon');
+    expect(started.code, started.stderr).toBe(0);
+    const client = new BerthClient({ socketPath: `${c.state}/berth.sock` });
+    const running = await until('the daemon to answer', () => client.daemonInfo());
+    expect((await dockerCli('rm', '-f', started.stdout.trim())).code).toBe(0);
+    // Killed, it removed nothing: its pid file names a pid that the next container reuses.
+    const stale = readFileSync(`${c.state}/berth.pid`, 'utf8');
+    expect(stale.split('\n')[0]).toBe(String(running.pid));
+
+    const r = await dockerCli('run', '--rm', ...c.args(), IMAGE, 'cli', 'daemon', 'status', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ running: true, home: c.state });
+    expect(existsSync(`${c.state}/berth.pid`)).toBe(false);
+  });
+
+  it('a pid file naming a live process of the next container (its pid 1) is stale, not a daemon', async () => {
+    const c = berthContainer();
+    // pid 1 (tini) runs in every container: a pid alone, as a daemon killed before berth recorded
+    // its start left it, says nothing about the process that has that pid now.
+    writeFileSync(`${c.state}/berth.pid`, '1\n');
+    const r = await dockerCli('run', '--rm', ...c.args(), IMAGE, 'cli', 'ls', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('already runs');
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
+  it('a state directory that is not its user’s exits at once naming the fix; `cli --version` needs no daemon', async () => {
+    const c = berthContainer();
+    // Writable by anyone but owned by another uid: berth could write but not make it private.
+    chmodSync(c.state, 0o777);
+    const stranger = String((process.getuid?.() ?? 0) + 4242);
+    const as = [...c.args(), '--user', `${stranger}:${stranger}`];
+    const version = await dockerWithin(30_000, 'run', '--rm', ...as, IMAGE, 'cli', '--version');
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe(BERTH_VERSION);
+    expect(existsSync(`${c.state}/berth.pid`)).toBe(false); // no daemon was started for it
+
+    const ls = await dockerWithin(30_000, 'run', '--rm', ...as, IMAGE, 'cli', 'ls');
+    expect(ls.code).toBe(2);
+    expect(ls.stderr).toContain(`BERTH_HOME=${c.state} belongs to uid ${process.getuid?.() ?? 0}`);
+    expect(ls.stderr).toContain('--user "$(id -u):$(id -g)"');
+    expect(ls.stderr).toContain('sudo chown -R');
+
+    // The daemon itself says the same, and exits, when started past the launcher.
+    const serve = await dockerWithin(30_000, 'run', '--rm', ...as, IMAGE, 'shell', '-c', 'berth serve');
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain(
+      `belongs to uid ${process.getuid?.() ?? 0}, and berth runs as uid ${stranger}`,
+    );
   });
 
   // Needs root on the host to hand the state directory to another user.
