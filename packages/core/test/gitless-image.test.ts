@@ -1,6 +1,19 @@
+import { execSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID, ROLE_COLLECTOR } from '../src/index.js';
-import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, testCore } from './fixtures.js';
+import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, tempDir, testCore } from './fixtures.js';
+
+/** An image with no shell at all: only `sleep` (busybox under that name), as distroless ones are. */
+function noShellImage(): string {
+  const ref = 'berth-test/no-shell:1';
+  if (execSync(`docker images -q ${ref}`).toString().trim()) return ref;
+  const root = tempDir('berth-noshell-');
+  execSync(
+    `mkdir -p bin etc tmp workspace && cp /bin/busybox bin/sleep && tar -c . | docker import - ${ref}`,
+    { cwd: root, stdio: 'ignore' },
+  );
+  return ref;
+}
 
 /** Every container of this home, by role: the session's own, or a work collector. */
 async function collectorsOf(home: string): Promise<number> {
@@ -40,6 +53,19 @@ describe('a session on an image without git still hands its work back', () => {
     expect(git(repo, 'show', 'berth/nogit:README.md')).toBe('# demo\nmore');
     expect(await containersOf(core.config.home)).toHaveLength(0);
     expect(s.image).toBe(BUSYBOX_IMAGE);
+  });
+
+  it('an image with no shell at all: finish still collects the work (written through the working copy)', async () => {
+    const core = await testCore();
+    const repo = makeRepo();
+    const s = await core.service.create({ name: 'noshell', repo, image: noShellImage() });
+    // Nothing can run in it but sleep; the work arrives as a user's editor would leave it.
+    expect((await core.service.exec('noshell', ['sh', '-c', 'true'])).exitCode).toBe(126);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${s.workspacePath}/edited.txt`, 'edited\n');
+    const done = await core.service.finish('noshell', 'Edited without a shell');
+    expect(done.status).toBe('finished');
+    expect(git(repo, 'show', 'berth/noshell:edited.txt')).toBe('edited');
   });
 
   it('diff of a paused session on busybox leaves it paused', async () => {

@@ -54,8 +54,8 @@ export class WorkCollector {
       workingDir: '/workspace',
       env: { GIT_TERMINAL_PROMPT: '0' },
     });
-    // 127: no sh either (or no git past the check); either way the image cannot do it itself.
-    if (inSession.exitCode !== NO_GIT_EXIT && inSession.exitCode !== 127) return inSession;
+    // 126/127: no runnable sh either; whatever the reason, the image cannot do it itself.
+    if (![NO_GIT_EXIT, 126, 127].includes(inSession.exitCode)) return inSession;
     return this.inHelper(s, repo, cmd);
   }
 
