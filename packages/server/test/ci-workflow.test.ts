@@ -22,7 +22,13 @@ const lint = (...files: string[]) =>
   spawnSync(process.execPath, [LINT, ...files], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
-type Job = { 'runs-on': string; needs?: string[]; permissions?: Record<string, string>; steps: Step[] };
+type Job = {
+  'runs-on': string;
+  needs?: string[];
+  permissions?: Record<string, string>;
+  strategy?: { 'fail-fast'?: boolean; matrix?: Record<string, unknown[]> };
+  steps: Step[];
+};
 const workflow = parse(text) as {
   on: { push: { branches: string[]; tags: string[] }; pull_request: unknown };
   permissions: Record<string, string>;
@@ -59,15 +65,17 @@ describe('the CI workflow', () => {
     }
   });
 
-  it('lints, typechecks and tests on pushes and pull requests, with Node 20', () => {
+  it('lints and typechecks on the newest LTS and tests on Node 20, 22 and 24, on pushes and pull requests', () => {
     expect(workflow.on.push.branches).toEqual(['**']);
     expect(workflow.on.push.tags).toEqual(['v*']);
     expect(workflow.on).toHaveProperty('pull_request');
     expect(workflow.permissions).toEqual({ contents: 'read' });
     const runs = allSteps.map((s) => s.run ?? '').join('\n');
     for (const cmd of ['npm run lint', 'npm run typecheck', 'npm test']) expect(runs).toContain(cmd);
-    expect(step('lint', 'actions/setup-node')?.with).toMatchObject({ 'node-version': 20 });
-    expect(step('test', 'actions/setup-node')?.with).toMatchObject({ 'node-version': 20 });
+    expect(step('lint', 'actions/setup-node')?.with).toMatchObject({ 'node-version': 24 });
+    const test = workflow.jobs.test!;
+    expect(test.strategy).toEqual({ 'fail-fast': false, matrix: { node: [20, 22, 24] } });
+    expect(step('test', 'actions/setup-node')?.with).toMatchObject({ 'node-version': gh('matrix.node') });
   });
 
   it('publishes the image for amd64 and arm64 on tags only, with metadata tags and the gha cache', () => {
