@@ -447,6 +447,132 @@ function ensureDockerCompose() {
   aptInstall(['docker-compose']);
 }
 
+// --- Node 22 and 24 for the Node versions test (packages/cli/test/node-versions.test.ts) -------
+
+// The official Linux builds as the npm registry publishes them (node-linux-<arch>: package/bin/node
+// and the headers, no npm), each pinned to its `dist.integrity` (`npm view PKG@V dist.integrity`).
+const OTHER_NODES = {
+  '22.23.5': {
+    x64: 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==',
+    arm64: 'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==',
+  },
+  '24.22.3': {
+    x64: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==',
+    arm64: 'sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==',
+  },
+};
+
+// Each Node but the one running this, fetched once into node_modules/.cache/berth/node-VERSION/
+// (bin/node, include/node) with `npm pack` and checked against its pin, and better-sqlite3 built
+// for its ABI beside it (better-sqlite3-VERSION/, a copy of the installed package: node_modules
+// stays as it is). The build is what costs: about 100 s per Node on two cores, once per Node and
+// better-sqlite3 version. node-versions.json there says what the test finds.
+function ensureOtherNodes() {
+  const cache = join(root, 'node_modules/.cache/berth');
+  const manifestFile = join(cache, 'node-versions.json');
+  mkdirSync(cache, { recursive: true });
+  const writeManifest = (m) => writeFileSync(manifestFile, `${JSON.stringify(m, null, 2)}\n`);
+  if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) {
+    const why = `no Node builds are pinned for ${process.platform}-${process.arch}`;
+    step(`${why}: the Node versions test skips`);
+    return writeManifest({ skipped: why, nodes: [] });
+  }
+  const sqlitePackage = join(root, 'node_modules/better-sqlite3');
+  const sqliteVersion = JSON.parse(readFileSync(join(sqlitePackage, 'package.json'), 'utf8')).version;
+  const sh = (script) => execFileSync('sh', ['-c', script], { encoding: 'utf8' }).trim();
+  const nodes = [];
+  for (const [version, pins] of Object.entries(OTHER_NODES)) {
+    if (version.split('.')[0] === process.versions.node.split('.')[0]) continue; // the tests' own
+    const dir = join(cache, `node-${version}`);
+    const node = join(dir, 'bin/node');
+    const integrity = pins[process.arch];
+    const stamp = join(dir, '.integrity');
+    if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== integrity) {
+      const started = Date.now();
+      const spec = `node-linux-${process.arch}@${version}`;
+      const tmp = mkdtempSync(join(cache, `.node-${version}-`));
+      try {
+        run('npm', ['pack', spec, '--pack-destination', tmp, '--silent'], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        const tgz = join(tmp, `node-linux-${process.arch}-${version}.tgz`);
+        const hex = sh(`sha512sum "${tgz}"`).split(' ')[0];
+        const got = `sha512-${Buffer.from(hex, 'hex').toString('base64')}`;
+        if (got !== integrity)
+          fail(`${spec} is not the pinned build: its integrity is ${got}, not ${integrity}`);
+        const out = join(tmp, 'node');
+        mkdirSync(out);
+        execFileSync('tar', [
+          '-xzf',
+          tgz,
+          '-C',
+          out,
+          '--strip-components=1',
+          'package/bin/node',
+          'package/include/node',
+        ]);
+        writeFileSync(join(out, '.integrity'), `${integrity}\n`);
+        rmSync(dir, { recursive: true, force: true });
+        if (!quiet('mv', ['-T', out, dir]) && !existsSync(stamp))
+          fail(`could not move Node ${version} into ${dir}`);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      step(
+        `fetched Node ${version} (${spec}, integrity checked) in ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+    }
+    const sqliteDir = join(dir, `better-sqlite3-${sqliteVersion}`);
+    const binding = join(sqliteDir, 'build/Release/better_sqlite3.node');
+    const opens = () =>
+      quiet(node, [
+        '-e',
+        `const D = require(${JSON.stringify(sqlitePackage)}); new D(':memory:', { nativeBinding: ${JSON.stringify(binding)} }).prepare('select 1').get()`,
+      ]);
+    if (!existsSync(binding) || !opens()) {
+      const npmCli = sh('readlink -f "$(command -v npm)"');
+      const nodeGyp = join(dirname(dirname(npmCli)), 'node_modules/node-gyp/bin/node-gyp.js');
+      if (!existsSync(nodeGyp))
+        fail(`building better-sqlite3 for Node ${version} needs npm's node-gyp at ${nodeGyp}`);
+      step(`building better-sqlite3 ${sqliteVersion} for Node ${version} (once; about 100 s on two cores)`);
+      const started = Date.now();
+      const tmp = mkdtempSync(join(dir, '.better-sqlite3-'));
+      try {
+        const builtFor20 = join(sqlitePackage, 'build');
+        cpSync(sqlitePackage, tmp, {
+          recursive: true,
+          filter: (src) => src !== builtFor20 && !src.startsWith(`${builtFor20}/`),
+        });
+        const log = join(tmp, 'build.log');
+        const r = spawnSync(
+          process.execPath,
+          [nodeGyp, 'rebuild', '--release', `--nodedir=${dir}`, '-j', '2'],
+          {
+            cwd: tmp,
+            stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
+          },
+        );
+        if (r.status !== 0) {
+          process.stderr.write(readFileSync(log, 'utf8').split('\n').slice(-30).join('\n'));
+          fail(
+            `building better-sqlite3 for Node ${version} failed`,
+            'it needs python3, make and a C++ compiler',
+          );
+        }
+        rmSync(sqliteDir, { recursive: true, force: true });
+        if (!quiet('mv', ['-T', tmp, sqliteDir]) && !existsSync(binding))
+          fail(`could not move better-sqlite3 into ${sqliteDir}`);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      if (!opens()) fail(`better-sqlite3 built for Node ${version} does not open a database under it`);
+      step(`built better-sqlite3 for Node ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
+    }
+    nodes.push({ version, node, sqliteBinding: binding });
+  }
+  writeManifest({ nodes });
+}
+
 // --- PostgreSQL for the tests ---------------------------------------------------------------
 
 const TEST_DATABASE_HOW =
@@ -678,5 +804,6 @@ if (forTests) {
   ensureDockerCompose();
   ensureLocalPostgresImage();
   await ensureTestDatabase();
+  ensureOtherNodes();
 }
 step('ready');

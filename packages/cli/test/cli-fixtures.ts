@@ -25,14 +25,17 @@ export interface Berth {
   daemonPid(): number | null;
 }
 
-/** A CLI with its own BERTH_HOME; the daemon it auto-starts is stopped after the test. */
-export function berthCli(env: NodeJS.ProcessEnv = {}): Berth {
+/**
+ * A CLI with its own BERTH_HOME; the daemon it auto-starts is stopped after the test. `node` runs
+ * it (and so the daemon it starts) under another Node binary than the tests' own.
+ */
+export function berthCli(env: NodeJS.ProcessEnv = {}, opts: { node?: string } = {}): Berth {
   const home = tempDir('berth-cli-');
   const fullEnv = { ...process.env, BERTH_HOME: home, BERTH_IMAGE: BUSYBOX_IMAGE, NO_COLOR: '1', ...env };
   const runFrom = (cwd: string | undefined, input: string | null, args: string[]) =>
     new Promise<Run>((resolve) => {
       const child = execFile(
-        process.execPath,
+        opts.node ?? process.execPath,
         [BIN, ...args],
         { env: fullEnv, maxBuffer: 64 * 1024 * 1024, ...(cwd ? { cwd } : {}) },
         (err, stdout, stderr) => {
