@@ -16,6 +16,7 @@ import {
   imageExists,
   sessionImageStatus,
 } from '../src/images/session-image.js';
+import { SESSION_NODE_VERSION } from '../src/images/session-node.js';
 
 const docker = new Docker();
 
@@ -51,7 +52,9 @@ async function runIn(image: string, cmd: string[]): Promise<{ code: number; outp
 }
 
 describe('session image', () => {
-  it('builds an image with git, tmux and a uid-1000 user', { timeout: 240_000 }, async () => {
+  it('builds an image with git, tmux, Node.js, npm, Python 3 and a uid-1000 user', {
+    timeout: 240_000,
+  }, async () => {
     const tag = testTag();
     removeImageAfterTest(tag);
     const lines: string[] = [];
@@ -72,7 +75,8 @@ describe('session image', () => {
     const { code, output } = await runIn(tag, [
       'sh',
       '-c',
-      'git --version && tmux -V && id -u && pwd && busybox httpd --help 2>&1 | head -1',
+      'git --version && tmux -V && id -u && pwd && busybox httpd --help 2>&1 | head -1 && ' +
+        'node --version && npm --version && python3 --version',
     ]);
     expect(code).toBe(0);
     const out = output.split('\n');
@@ -82,6 +86,10 @@ describe('session image', () => {
     expect(out[3]).toBe('/workspace');
     // Static previews fall back on busybox httpd.
     expect(out[4]).toMatch(/^BusyBox v\d/);
+    // What --preview detects runs on it (no network here: Node came in the build context).
+    expect(out[5]).toBe(`v${SESSION_NODE_VERSION}`);
+    expect(out[6]).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(out[7]).toMatch(/^Python 3\./);
   });
 
   it('rejects with an ImageError naming a missing base and leaves no image', {

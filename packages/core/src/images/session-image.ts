@@ -3,13 +3,14 @@
  *
  * No registry is assumed. `bootstrapBaseImage` makes a Debian base locally with mmdebstrap and
  * imports it into the engine; `buildSessionImage` builds docker/session/Dockerfile on top of that
- * base (or on a registry base such as debian:bookworm-slim where one is reachable).
+ * base (or on a registry base such as debian:bookworm-slim where one is reachable), with Node.js
+ * fetched on the host into the build context (session-node.ts).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
@@ -21,6 +22,7 @@ import {
   InvalidInput,
 } from '../errors/berth-error.js';
 import { LABEL_MANAGED } from '../runtime/labels.js';
+import { addNodeTarballs, isNodeTarballName } from './session-node.js';
 
 export const DEFAULT_SESSION_IMAGE = 'berth/session:bookworm';
 export const BOOTSTRAP_BASE_IMAGE = 'berth/base:bookworm';
@@ -216,16 +218,24 @@ export async function buildSessionImage(opts: {
     ((await imageExists(docker, BOOTSTRAP_BASE_IMAGE)) ? BOOTSTRAP_BASE_IMAGE : REGISTRY_BASE_IMAGE);
   progress(`building ${tag} from ${base}`);
 
-  // Extra certificates go into a copy of the context so that the repo's directory stays clean.
-  let contextDir = dockerfileDir;
-  let tempDir: string | undefined;
+  const engineArch = await docker.version().then(
+    (v) => String(v.Arch ?? ''),
+    (err: unknown) => {
+      throw engineFailure(err, 'asking the engine its architecture');
+    },
+  );
+
+  // Node and extra certificates go into a copy of the context so that the repo's directory stays
+  // clean; tarballs of other versions lying in it stay out.
+  const contextDir = await mkdtemp(join(tmpdir(), 'berth-build-'));
   try {
-    if (certs.length > 0) {
-      tempDir = await mkdtemp(join(tmpdir(), 'berth-build-'));
-      await cp(dockerfileDir, tempDir, { recursive: true });
-      await Promise.all(certs.map((pem, i) => writeFile(join(tempDir!, `berth-ca-${i}.crt`), pem)));
-      contextDir = tempDir;
-    }
+    await cp(dockerfileDir, contextDir, {
+      recursive: true,
+      filter: (src) =>
+        !(resolve(dirname(src)) === resolve(dockerfileDir) && isNodeTarballName(basename(src))),
+    });
+    await addNodeTarballs({ contextDir, engineArch, localDir: dockerfileDir, progress });
+    await Promise.all(certs.map((pem, i) => writeFile(join(contextDir, `berth-ca-${i}.crt`), pem)));
 
     let stream: NodeJS.ReadableStream;
     try {
@@ -252,7 +262,7 @@ export async function buildSessionImage(opts: {
       });
     }
   } finally {
-    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+    await rm(contextDir, { recursive: true, force: true });
   }
 
   const status = await sessionImageStatus(docker, tag);
