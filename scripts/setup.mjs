@@ -209,42 +209,45 @@ function ensureBusyboxImage() {
   }
 }
 
-// The session image plus the host's Node and npm (Debian 12 like the image, so the binary runs):
-// the preview tests run a real dev server and `npm install` inside a session.
+const SESSION_IMAGE = 'berth/session:bookworm';
+
+// The session image carries Node.js itself (docker/session/Dockerfile): the preview tests' name for it.
 function ensureNodeImage() {
-  if (imageExists(TEST_NODE_IMAGE)) return;
-  const node = execFileSync('sh', ['-c', 'readlink -f "$(command -v node)"']).toString().trim();
-  const npmDir = join(dirname(dirname(node)), 'lib/node_modules/npm');
-  if (!existsSync(npmDir)) fail(`the node test image needs npm at ${npmDir}`);
-  step(`building ${TEST_NODE_IMAGE} from the session image and the host's Node`);
-  const dir = mkdtempSync(join(tmpdir(), 'berth-node-image-'));
-  try {
-    execFileSync('cp', [node, join(dir, 'node')]);
-    execFileSync('cp', ['-r', npmDir, join(dir, 'npm')]);
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      [
-        'FROM berth/session:bookworm',
-        'COPY node /usr/local/bin/node',
-        'COPY npm /usr/local/lib/node_modules/npm',
-        'USER root',
-        'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version && npm --version',
-        'USER 1000:1000',
-        'LABEL dev.berth.image=test-node',
-        '',
-      ].join('\n'),
-    );
-    run('docker', ['build', '-q', '-t', TEST_NODE_IMAGE, dir]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  if (imageExists(TEST_NODE_IMAGE) && builtOnSessionImage(TEST_NODE_IMAGE)) return;
+  step(`building ${TEST_NODE_IMAGE} from the session image`);
+  run('docker', ['build', '-q', '-t', TEST_NODE_IMAGE, '-'], {
+    input: `FROM ${SESSION_IMAGE}\nLABEL dev.berth.image=test-node\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+}
+
+/** Whether an image was built on the session image as it is now (its layers start with the session image's). */
+function builtOnSessionImage(image) {
+  const layers = (ref) => {
+    const r = spawnSync('docker', ['image', 'inspect', '-f', '{{json .RootFS.Layers}}', ref], {
+      encoding: 'utf8',
+    });
+    return r.status === 0 ? JSON.parse(r.stdout) : null;
+  };
+  const base = layers(SESSION_IMAGE);
+  const mine = layers(image);
+  return base !== null && mine !== null && base.every((layer, i) => mine[i] === layer);
 }
 
 // The real session image, made the way a user makes it: `berth image bootstrap` (offline base)
-// then `berth image build` (berth's Dockerfile).
+// then `berth image build` (berth's Dockerfile). One without the Node.js berth pins now (an image
+// built before it carried Node, or an older pin) is built again.
 function ensureSessionImage() {
   const cli = join(root, 'packages/cli/dist/bin.js');
-  if (quiet('node', [cli, 'image', 'status', '--quiet'])) return;
+  const pinned = readFileSync(join(root, 'packages/core/src/images/session-node.ts'), 'utf8').match(
+    /SESSION_NODE_VERSION = '([^']+)'/,
+  )?.[1];
+  if (quiet('node', [cli, 'image', 'status', '--quiet'])) {
+    const version = ['run', '--rm', '--network', 'none', SESSION_IMAGE, 'node', '--version'];
+    const node = spawnSync('docker', version, { encoding: 'utf8' });
+    if (node.status === 0 && node.stdout.trim() === `v${pinned}`) return;
+    step(`${SESSION_IMAGE} does not have Node.js ${pinned}: building it again`);
+  }
   if (!has('mmdebstrap') && isRoot && isDebian) aptInstall(['mmdebstrap']);
   run('node', [cli, 'image', 'bootstrap', '--if-missing']);
   run('node', [cli, 'image', 'build']);
@@ -252,7 +255,7 @@ function ensureSessionImage() {
 
 // The session image plus a stand-in agent (docker/test-agent): the agent tests' profile runs it.
 function ensureAgentTestImage() {
-  if (imageExists(TEST_AGENT_IMAGE)) return;
+  if (imageExists(TEST_AGENT_IMAGE) && builtOnSessionImage(TEST_AGENT_IMAGE)) return;
   step(`building ${TEST_AGENT_IMAGE}`);
   run('docker', ['build', '-q', '-t', TEST_AGENT_IMAGE, join(root, 'docker/test-agent')]);
 }
