@@ -13,8 +13,10 @@ import {
   DETECT_SCRIPT,
   type PreviewPlan,
   type PreviewRequest,
+  type ProjectFacts,
   parseProjectFacts,
   planPreview,
+  requireProjectRuntime,
 } from './project-detection.js';
 
 /** The dev server's output, inside the session: `berth exec NAME -- cat /tmp/berth-preview.log`. */
@@ -103,14 +105,14 @@ export class PreviewManager {
   }
 
   /** Detects the project inside the container (the host never reads the untrusted workspace). */
-  async plan(s: Session, request: PreviewRequest): Promise<PreviewPlan> {
+  private async detect(s: Session): Promise<ProjectFacts> {
     const res = await this.run(s, ['sh', '-c', DETECT_SCRIPT]);
     if (res.exitCode !== 0) {
       throw new PreviewError(`could not look at the project of session '${s.name}' (exit ${res.exitCode})`, {
         hint: `check the session answers: \`berth exec ${s.name} -- ls /workspace\``,
       });
     }
-    return planPreview(parseProjectFacts(res.stdout.toString('utf8')), request, s.name);
+    return parseProjectFacts(res.stdout.toString('utf8'));
   }
 
   /**
@@ -124,7 +126,8 @@ export class PreviewManager {
   ): Promise<PreviewState> {
     if (!s.containerId) throw new PreviewError(`session '${s.name}' has no container to run a preview in`);
     progress('detecting the project');
-    let plan = await this.plan(s, request ?? {});
+    const facts = await this.detect(s);
+    let plan: PreviewPlan = planPreview(facts, request ?? {}, s.name);
     if (!request && s.preview) {
       plan = {
         ...plan,
@@ -134,6 +137,7 @@ export class PreviewManager {
         env: { HOST: '0.0.0.0', PORT: String(s.preview.containerPort) },
       };
     }
+    requireProjectRuntime(plan, facts.bins, { session: s.name, image: s.image });
     try {
       if (plan.needsInstall) {
         progress('installing dependencies (npm install)');

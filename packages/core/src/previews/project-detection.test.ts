@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkPreviewRequest, detectProject, parseProjectFacts, planPreview } from './project-detection.js';
+import { InvalidInput } from '../errors/berth-error.js';
+import {
+  checkPreviewRequest,
+  detectProject,
+  parseProjectFacts,
+  planPreview,
+  requireProjectRuntime,
+  toolsNeeded,
+} from './project-detection.js';
 
 const facts = (files: string[], pkg?: object, bins = ['node', 'npm']) =>
   parseProjectFacts(
@@ -69,5 +77,63 @@ describe('project detection', () => {
 
   it('survives a package.json that is not JSON', () => {
     expect(parseProjectFacts('has:package.json\n--package.json--\n{oops').packageJson).toEqual({});
+  });
+
+  it('names the tools each kind of project needs: npm for the install, node or python3 for the server', () => {
+    const needs = (f: ReturnType<typeof facts>, request = {}) => toolsNeeded(planPreview(f, request, 'x'));
+    expect(needs(facts(['package.json'], { devDependencies: { vite: '^5' } }))).toEqual(['node', 'npm']);
+    expect(needs(facts(['package.json', 'node_modules'], { devDependencies: { next: '15' } }))).toEqual([
+      'node',
+    ]);
+    expect(needs(facts(['package.json', 'node_modules'], { scripts: { dev: 'x' } }))).toEqual([
+      'node',
+      'npm',
+    ]);
+    expect(needs(facts(['manage.py']))).toEqual(['python3']);
+    expect(needs(facts(['main.py']))).toEqual(['python3']);
+    expect(needs(facts(['index.html'], undefined, ['busybox']))).toEqual(['busybox']);
+    expect(needs(facts(['README.md']), { command: ['make', 'serve'], port: 80 })).toEqual([]);
+    expect(needs(facts(['package.json'], {}), { command: ['make', 'serve'], port: 80 })).toEqual([
+      'node',
+      'npm',
+    ]);
+  });
+
+  it('refuses a project whose runtime the image lacks, naming what is missing and the image to use', () => {
+    const vite = facts(['package.json'], { devDependencies: { vite: '^5' } }, ['busybox']);
+    const where = { session: 'web', image: 'berth-test/busybox:1' };
+    let err: unknown;
+    try {
+      requireProjectRuntime(planPreview(vite, {}, 'web'), vite.bins, where);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidInput);
+    expect((err as InvalidInput).message).toBe(
+      "session 'web' runs image berth-test/busybox:1, which has no node or npm: the vite project it found needs them",
+    );
+    expect((err as InvalidInput).hint).toContain('--image berth/session:bookworm');
+    expect((err as InvalidInput).hint).toContain('berth image build');
+
+    const app = facts(['app.py'], undefined, ['node', 'npm']);
+    expect(() => requireProjectRuntime(planPreview(app, {}, 'py'), app.bins, where)).toThrow(
+      /has no python3: the python project it found needs it/,
+    );
+    // An old default image built before it had Node: rebuild it.
+    expect(() =>
+      requireProjectRuntime(planPreview(vite, {}, 'web'), vite.bins, {
+        ...where,
+        image: 'berth/session:bookworm',
+      }),
+    ).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining('rebuild it with `berth image build`') }),
+    );
+    // What the image has passes; so does a command of the user's own that needs no install.
+    const ok = facts(['package.json'], { devDependencies: { vite: '^5' } }, ['node', 'npm']);
+    expect(() => requireProjectRuntime(planPreview(ok, {}, 'web'), ok.bins, where)).not.toThrow();
+    const own = facts(['index.html'], undefined, []);
+    expect(() =>
+      requireProjectRuntime(planPreview(own, { command: ['httpd'], port: 80 }, 'web'), own.bins, where),
+    ).not.toThrow();
   });
 });

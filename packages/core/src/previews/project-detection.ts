@@ -1,3 +1,4 @@
+import { DEFAULT_IMAGE } from '../config/config.js';
 import { InvalidInput } from '../errors/berth-error.js';
 
 /** What a session's dev server is and how to run it: detected, or given by the user. */
@@ -212,4 +213,56 @@ export function planPreview(facts: ProjectFacts, request: PreviewRequest, sessio
     env: { HOST: '0.0.0.0', PORT: String(containerPort) },
     needsInstall: needsInstall && detected.projectType !== 'static',
   };
+}
+
+/** The tools a plan runs inside the session: npm for the install, node or python3 for the server. */
+export function toolsNeeded(plan: PreviewPlan): string[] {
+  const tools = new Set<string>(plan.needsInstall ? ['node', 'npm'] : []);
+  switch (plan.projectType) {
+    case 'vite':
+    case 'astro':
+    case 'next':
+      tools.add('node');
+      break;
+    case 'node':
+      tools.add('node').add('npm');
+      break;
+    case 'django':
+    case 'python':
+      tools.add('python3');
+      break;
+    case 'static':
+      if (plan.command[0]) tools.add(plan.command[0]);
+      break;
+  }
+  return [...tools];
+}
+
+/**
+ * Refuses a plan whose tools the session's image lacks (`bins`: what detection found on PATH),
+ * naming what is missing and the image that has it, before anything runs.
+ */
+export function requireProjectRuntime(
+  plan: PreviewPlan,
+  bins: ReadonlySet<string>,
+  where: { session: string; image: string },
+): void {
+  const missing = toolsNeeded(plan).filter((tool) => !bins.has(tool));
+  if (missing.length === 0) return;
+  const what =
+    plan.projectType === 'custom'
+      ? 'npm install of its package.json'
+      : `${plan.projectType} project it found`;
+  const them = missing.length === 1 ? 'it' : 'them';
+  throw new InvalidInput(
+    `session '${where.session}' runs image ${where.image}, which has no ${missing.join(' or ')}: ` +
+      `the ${what} needs ${them}`,
+    {
+      hint:
+        where.image === DEFAULT_IMAGE
+          ? `this ${DEFAULT_IMAGE} was built before it carried Node.js and Python 3: rebuild it with \`berth image build\``
+          : `use berth's session image, which has Node.js, npm and Python 3: \`--image ${DEFAULT_IMAGE}\` ` +
+            `(\`berth image build\` makes it), or an --image that has ${missing.join(' and ')}`,
+    },
+  );
 }
