@@ -159,7 +159,8 @@ function ensureGvisorOnSetupsEngine() {
   process.kill(pid, 'SIGHUP');
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !engineRuntimes().includes('runsc')) spawnSync('sleep', ['0.3']);
-  if (!engineRuntimes().includes('runsc')) step('dockerd did not pick up runsc: `--runtime gvisor` stays off');
+  if (!engineRuntimes().includes('runsc'))
+    step('dockerd did not pick up runsc: `--runtime gvisor` stays off');
 }
 
 function imageExists(name) {

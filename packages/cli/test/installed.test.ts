@@ -47,6 +47,10 @@ describe('the installed `berth`, from a directory outside the checkout', () => {
 
     const hi = await runIn(mine, env, 'dispatch', '--agent', 'shell', '--prompt', 'echo hi', '--json');
     expect(hi.code, hi.stderr).toBe(0);
-    expect(JSON.parse(hi.stdout)).toMatchObject({ repo: realpathSync(mine), kind: 'agent', status: 'running' });
+    expect(JSON.parse(hi.stdout)).toMatchObject({
+      repo: realpathSync(mine),
+      kind: 'agent',
+      status: 'running',
+    });
   });
 });
