@@ -46,8 +46,14 @@ describe.skipIf(!RUNSC_REGISTERED)(
 
       // The preview answers on its host port, through the sandbox's network.
       expect(s.preview?.hostPort).toEqual(expect.any(Number));
-      const page = await get(s.preview!.hostPort!);
-      expect(page).toMatchObject({ status: 200, body: expect.stringContaining('from gVisor') });
+      // Under gVisor's ptrace platform on a loaded machine httpd's fork is slow; a first connection
+      // may be dropped, so a few tries (the preview is up: berth waited for its answer).
+      await expect
+        .poll(() => get(s.preview!.hostPort!).catch((err: Error) => ({ status: 0, body: err.message })), {
+          timeout: 30_000,
+          interval: 500,
+        })
+        .toMatchObject({ status: 200, body: expect.stringContaining('from gVisor') });
 
       expect((await core.service.exec('boxed', ['sh', '-c', 'echo boxed > made.txt'])).exitCode).toBe(0);
       expect((await core.service.diff('boxed')).diff).toContain('+boxed');
