@@ -34,7 +34,13 @@ export interface AgentProfile {
   /** Non-secret environment for the agent. */
   env: Record<string, string>;
   prompt: PromptPassing;
-  credentials: { dir: CredentialDir | null; keys: string[] };
+  /**
+   * What the agent needs to have been set up (`berth auth setup`): any one of the directory and
+   * the keys, unless `required` is false (an agent that also runs without them).
+   */
+  credentials: { dir: CredentialDir | null; keys: string[]; required?: boolean };
+  /** The program the preflight looks for (in the image or berth's agents volume); default command[0]. */
+  program?: string;
 }
 
 const PROFILE_NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -95,6 +101,7 @@ const BUILTINS: AgentProfile[] = [
       'aider',
     ],
     resume: ['aider', '--restore-chat-history'],
+    program: 'aider',
     image: null,
     env: {},
     prompt: 'arg',
@@ -111,6 +118,7 @@ const BUILTINS: AgentProfile[] = [
       'shell',
     ],
     resume: ['sh', '-c', 'if command -v bash >/dev/null; then exec bash -l; else exec sh; fi'],
+    program: 'sh',
     image: null,
     env: {},
     prompt: 'arg',
@@ -155,6 +163,7 @@ const ProfileConfig = Type.Object(
             ]),
           ),
           keys: Type.Optional(Type.Array(Type.String({ pattern: ENV_NAME_RE.source }), { maxItems: 32 })),
+          required: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),
@@ -247,7 +256,11 @@ export async function loadAgentProfiles(configFile: string): Promise<AgentCatalo
         image: p.image ?? null,
         env: p.env ?? {},
         prompt: p.prompt ?? 'arg',
-        credentials: { dir: p.credentials?.dir ?? null, keys: p.credentials?.keys ?? [] },
+        credentials: {
+          dir: p.credentials?.dir ?? null,
+          keys: p.credentials?.keys ?? [],
+          ...(p.credentials?.required === false ? { required: false } : {}),
+        },
       });
     }
     if (config.defaultAgent !== undefined) {

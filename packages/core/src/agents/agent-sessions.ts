@@ -16,6 +16,13 @@ import {
   TMUX_TMPDIR,
 } from './agent-launcher.js';
 import {
+  type AgentToolsUse,
+  checkCommand,
+  checkCredentials,
+  ImageProbe,
+  programOf,
+} from './agent-preflight.js';
+import {
   type AgentCatalogue,
   type AgentProfile,
   checkPrompt,
@@ -24,6 +31,8 @@ import {
   loadAgentProfiles,
   resumeArgv,
 } from './agent-profile.js';
+import { AGENTS_BIN, AGENTS_MOUNT } from './agent-tools.js';
+import { AgentToolsVolume, type ToolsProgress } from './agent-tools-volume.js';
 import { generateSessionName } from './session-names.js';
 
 /** The agent's HOME: the per-session state volume, so its conversation outlives the container's runs. */
@@ -33,6 +42,8 @@ export const AGENT_HOME = '/home/berth';
 export interface AgentPlan {
   profile: AgentProfile;
   prompt: string | null;
+  /** From the preflight; null when the image is not there (the create then says so). */
+  tools?: AgentToolsUse | null;
 }
 
 /** What `build()` adds to the container for an agent session. */
@@ -58,8 +69,18 @@ export class AgentSessions {
       runtime: ContainerRuntime;
       credentials: AgentCredentials;
       logger: Logger;
+      /** berth's agents volume; default the pinned set's. */
+      tools?: AgentToolsVolume;
     },
-  ) {}
+  ) {
+    this.tools =
+      deps.tools ?? new AgentToolsVolume({ runtime: deps.runtime, config: deps.config, logger: deps.logger });
+    this.probe = new ImageProbe(deps);
+  }
+
+  /** The agents' CLIs berth installs and mounts (claude, codex, gemini, opencode). */
+  readonly tools: AgentToolsVolume;
+  private readonly probe: ImageProbe;
 
   get credentials(): AgentCredentials {
     return this.deps.credentials;
@@ -69,13 +90,27 @@ export class AgentSessions {
     return loadAgentProfiles(this.deps.config.configFile);
   }
 
-  /** Null for a plain session; the profile and prompt for an agent session (or a clear error). */
-  async plan(input: { agent?: string; prompt?: string }): Promise<AgentPlan | null> {
+  /**
+   * Null for a plain session; the profile and prompt for an agent session, after the preflight:
+   * its command is in the image or in berth's agents volume (and the image can run it), the image
+   * has sh and tmux, and its credentials are set up. Runs before anything is made.
+   */
+  async plan(input: { agent?: string; prompt?: string; image?: string }): Promise<AgentPlan | null> {
     if (input.agent === undefined && input.prompt === undefined) return null;
     const catalogue = await this.catalogue();
     const profile = findProfile(catalogue, input.agent ?? catalogue.defaultAgent);
     const prompt = input.prompt === undefined ? null : checkPrompt(input.prompt);
-    return { profile, prompt };
+    // The image as the create picks it; a missing one is the create's to report.
+    const image = input.image || profile.image || this.deps.config.defaultImage;
+    let tools: AgentToolsUse | null = null;
+    if (await this.deps.runtime.imageExists(image)) {
+      const commands = ['tmux', programOf(profile)];
+      const facts = await this.probe.facts(image, commands);
+      tools = checkCommand(profile, image, facts, this.tools.tools);
+      this.probe.remember(image, commands, facts);
+    }
+    await checkCredentials(profile, this.deps.credentials);
+    return { profile, prompt, tools };
   }
 
   /** A free `<agent>-<adjective>-<noun>` name. */
@@ -84,7 +119,11 @@ export class AgentSessions {
   }
 
   /** Makes the state volume and puts the credentials on the host; returns the container's parts. */
-  async prepare(session: Session, plan: AgentPlan): Promise<AgentContainerParts> {
+  async prepare(
+    session: Session,
+    plan: AgentPlan,
+    progress: ToolsProgress = () => {},
+  ): Promise<AgentContainerParts> {
     const { config, runtime, credentials } = this.deps;
     const [uid, gid] = session.user.split(':').map(Number) as [number, number];
     const volume = stateVolumeName(session.id);
@@ -98,6 +137,15 @@ export class AgentSessions {
       { type: 'volume', source: volume, target: AGENT_HOME, readOnly: false },
       { source: paths.keys, target: SECRETS_MOUNT, readOnly: true },
     ];
+    const env: Record<string, string> = {};
+    // Every agent session gets the agents once they are installed; one whose command is there installs them.
+    if (
+      plan.tools &&
+      (plan.tools.needed ? await this.tools.ensure(progress) : await this.tools.installed())
+    ) {
+      mounts.push({ type: 'volume', source: this.tools.name, target: AGENTS_MOUNT, readOnly: true });
+      env.PATH = `${AGENTS_BIN}:${plan.tools.imagePath}`;
+    }
     const dir = plan.profile.credentials.dir;
     // Only a directory that was set up is mounted: an empty read-only one would only break the agent.
     if (dir && (await credentials.hasDir(plan.profile.name))) {
@@ -110,7 +158,7 @@ export class AgentSessions {
     return {
       mounts,
       secretDirs: [paths.keys, paths.dir],
-      env: { ...plan.profile.env, HOME: AGENT_HOME, TMUX_TMPDIR, BERTH_AGENT: plan.profile.name },
+      env: { ...env, ...plan.profile.env, HOME: AGENT_HOME, TMUX_TMPDIR, BERTH_AGENT: plan.profile.name },
       command: ['sh', LAUNCHER, 'boot'],
     };
   }

@@ -500,6 +500,18 @@ export class DockerRuntime implements ContainerRuntime {
     return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 
+  async inspectVolume(name: string): Promise<VolumeInfo | null> {
+    return this.timed('volume.inspect', async () => {
+      try {
+        const v = await this.docker.getVolume(name).inspect();
+        return { name: v.Name, labels: v.Labels ?? {} };
+      } catch (err) {
+        if ((err as EngineFailure).statusCode === 404) return null;
+        throw toBerthError(err, `inspect volume ${name}`);
+      }
+    });
+  }
+
   async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
     await this.engine('container.put_archive', 'copy files into the container', () =>
       this.docker.getContainer(id).putArchive(tar, { path }),

@@ -6,6 +6,12 @@ export const LABEL_HOME = 'dev.berth.home';
 /** Set on containers that are not a session's own: `collector`, a short-lived work collector. */
 export const LABEL_ROLE = 'dev.berth.role';
 export const ROLE_COLLECTOR = 'collector';
+/** berth's agents volume (no BERTH_HOME label: one per engine, shared by every berth on it). */
+export const ROLE_AGENTS = 'agents';
+/** A short-lived container filling or reading the agents volume, or probing an image. */
+export const ROLE_HELPER = 'helper';
+/** The agents volume's pinned set (a hash of the versions). */
+export const LABEL_AGENTS_SET = 'dev.berth.agents.set';
 
 export function sessionLabels(opts: {
   sessionId: string;

@@ -61,6 +61,14 @@ describe('mount policy: state volumes and credentials', () => {
     }
   });
 
+  it("allows berth's agents volume read-only only", () => {
+    const agents = (readOnly: boolean) => [
+      { type: 'volume' as const, source: 'berth-agents-0123456789ab', target: '/opt/berth/agents', readOnly },
+    ];
+    expect(() => assertSafeMounts(agents(true), opts)).not.toThrow();
+    expect(() => assertSafeMounts(agents(false), opts)).toThrow(/only ever mounted read-only/);
+  });
+
   it('allows exactly the session’s credential directories, read-only', () => {
     expect(() =>
       assertSafeMounts([{ source: secret, target: '/run/berth/secrets', readOnly: true }], opts),

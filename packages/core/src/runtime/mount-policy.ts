@@ -22,8 +22,9 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/** The only volumes a session may mount: berth's own per-session state volumes. */
+/** The only volumes a session may mount: berth's own per-session state volumes, and its agents volume read-only. */
 export const STATE_VOLUME_RE = /^berth-state-[0-9a-f-]{36}$/;
+export const AGENTS_VOLUME_RE = /^berth-agents-[0-9a-f]{12}$/;
 
 /**
  * The mount checklist of docs/security.md ("Containers"): only the workspace, read-only git
@@ -39,6 +40,10 @@ export function assertSafeMounts(
 ): void {
   for (const m of mounts) {
     if (m.type === 'volume') {
+      if (AGENTS_VOLUME_RE.test(m.source)) {
+        if (!m.readOnly) throw new InvalidInput(`berth's agents volume is only ever mounted read-only`);
+        continue;
+      }
       if (!STATE_VOLUME_RE.test(m.source)) {
         throw new InvalidInput(`refusing to mount volume ${m.source}: only berth's session state volumes`);
       }

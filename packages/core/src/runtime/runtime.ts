@@ -132,6 +132,8 @@ export interface ContainerRuntime {
   removeVolume(name: string): Promise<void>;
   /** Every volume carrying berth's managed label for this BERTH_HOME. */
   listManagedVolumes(): Promise<VolumeInfo[]>;
+  /** One volume by name, whoever made it; null when there is none. */
+  inspectVolume(name: string): Promise<VolumeInfo | null>;
   /** Unpacks a tar into the container's filesystem at `path` (works before the first start). */
   putArchive(id: string, path: string, tar: Buffer): Promise<void>;
   /** Engine events for berth's containers; ends when the signal aborts. Reconnects on its own. */

@@ -408,7 +408,7 @@ export class SessionService {
       if (plan) {
         progress('preparing the agent');
         undo.push(() => this.deps.agents!.release(session));
-        agent = await this.deps.agents!.prepare(session, plan);
+        agent = await this.deps.agents!.prepare(session, plan, progress);
         mounts.push(...agent.mounts);
       }
       assertSafeMounts(mounts, {
