@@ -117,10 +117,10 @@ describe('agentSeed: codex', () => {
     );
   });
 
-  test('ask autonomy asks for anything not known to be read-only', () => {
-    expect(file(agentSeed('codex', { autonomy: 'ask' }), path).content).toContain(
-      'approval_policy = "untrusted"',
-    );
+  test('ask autonomy runs commands in its workspace sandbox and asks before more', () => {
+    const toml = file(agentSeed('codex', { autonomy: 'ask' }), path).content;
+    expect(toml).toContain('approval_policy = "on-request"');
+    expect(toml).toContain('sandbox_mode = "workspace-write"');
   });
 
   test('is a profile layer passed before any subcommand, without the background server', () => {

@@ -190,11 +190,13 @@ function codexSeed(r: Resolved): AgentSeed {
   const path = `${r.home}/.codex/${CODEX_PROFILE}.config.toml`;
   const lines: string[] = ['# Written by berth: an unattended Codex in a session.'];
   if (r.model) lines.push(`model = ${tomlString(r.model)}`);
-  // `full`: never ask, no sandbox of its own (the container is one). `ask`: only commands it
-  // knows to be read-only run without asking.
+  // `full`: never ask, no sandbox of its own (the container is one). `ask`: commands run in
+  // Codex's workspace sandbox and it asks before anything that needs more (0.171 knows only
+  // `on-request` and `never`; "untrusted" is refused at start).
   lines.push(
-    r.autonomy === 'full' ? 'approval_policy = "never"' : 'approval_policy = "untrusted"',
-    'sandbox_mode = "danger-full-access"',
+    ...(r.autonomy === 'full'
+      ? ['approval_policy = "never"', 'sandbox_mode = "danger-full-access"']
+      : ['approval_policy = "on-request"', 'sandbox_mode = "workspace-write"']),
     'check_for_update_on_startup = false',
   );
   if (r.baseUrl) lines.push('model_provider = "berth"');
