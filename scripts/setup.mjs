@@ -528,12 +528,21 @@ function ensureOtherNodes() {
     }
     const sqliteDir = join(dir, `better-sqlite3-${sqliteVersion}`);
     const binding = join(sqliteDir, 'build/Release/better_sqlite3.node');
-    const opens = () =>
-      quiet(node, [
-        '-e',
-        `const D = require(${JSON.stringify(sqlitePackage)}); new D(':memory:', { nativeBinding: ${JSON.stringify(binding)} }).prepare('select 1').get()`,
-      ]);
-    if (!existsSync(binding) || !opens()) {
+    // Why a build does not open a database under this Node ('' when it does).
+    const whyNot = (file) => {
+      const r = spawnSync(
+        node,
+        [
+          '-e',
+          `const D = require(${JSON.stringify(sqlitePackage)}); new D(':memory:', { nativeBinding: ${JSON.stringify(file)} }).prepare('select 1').get()`,
+        ],
+        { encoding: 'utf8' },
+      );
+      if (r.status === 0) return '';
+      const said = (r.stderr ?? '').split('\n').filter((l) => /Error|NODE_MODULE_VERSION/.test(l));
+      return said.join(' ').trim() || `exit ${r.status ?? r.signal}`;
+    };
+    if (!existsSync(binding) || whyNot(binding)) {
       const npmCli = sh('readlink -f "$(command -v npm)"');
       const nodeGyp = join(dirname(dirname(npmCli)), 'node_modules/node-gyp/bin/node-gyp.js');
       if (!existsSync(nodeGyp))
@@ -541,6 +550,7 @@ function ensureOtherNodes() {
       step(`building better-sqlite3 ${sqliteVersion} for Node ${version} (once; about 100 s on two cores)`);
       const started = Date.now();
       const tmp = mkdtempSync(join(dir, '.better-sqlite3-'));
+      let problem = null;
       try {
         const builtFor20 = join(sqlitePackage, 'build');
         cpSync(sqlitePackage, tmp, {
@@ -548,28 +558,40 @@ function ensureOtherNodes() {
           filter: (src) => src !== builtFor20 && !src.startsWith(`${builtFor20}/`),
         });
         const log = join(tmp, 'build.log');
+        // node-gyp lets npm_config_* in the environment override its flags, and `npm test` exports
+        // the user's npm config (a `nodedir` in ~/.npmrc, say): the headers are named both ways.
+        const env = Object.fromEntries(
+          Object.entries(process.env).filter(([k]) => !/^npm_config_nodedir$/i.test(k)),
+        );
         const r = spawnSync(
           process.execPath,
           [nodeGyp, 'rebuild', '--release', `--nodedir=${dir}`, '-j', '2'],
           {
             cwd: tmp,
+            env: { ...env, npm_config_nodedir: dir },
             stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
           },
         );
+        const built = join(tmp, 'build/Release/better_sqlite3.node');
         if (r.status !== 0) {
           process.stderr.write(readFileSync(log, 'utf8').split('\n').slice(-30).join('\n'));
-          fail(
+          problem = [
             `building better-sqlite3 for Node ${version} failed`,
             'it needs python3, make and a C++ compiler',
-          );
+          ];
+        } else if (whyNot(built)) {
+          problem = [
+            `better-sqlite3 built for Node ${version} does not open a database under it: ${whyNot(built)}`,
+          ];
+        } else {
+          rmSync(sqliteDir, { recursive: true, force: true });
+          if (!quiet('mv', ['-T', tmp, sqliteDir]) && !existsSync(binding))
+            problem = [`could not move better-sqlite3 into ${sqliteDir}`];
         }
-        rmSync(sqliteDir, { recursive: true, force: true });
-        if (!quiet('mv', ['-T', tmp, sqliteDir]) && !existsSync(binding))
-          fail(`could not move better-sqlite3 into ${sqliteDir}`);
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }
-      if (!opens()) fail(`better-sqlite3 built for Node ${version} does not open a database under it`);
+      if (problem) fail(...problem);
       step(`built better-sqlite3 for Node ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
     }
     nodes.push({ version, node, sqliteBinding: binding });
