@@ -43,7 +43,10 @@ function nodeFor(major: string): { node: string; version: string; sqlite: string
     node: found.node,
     version: found.version,
     sqlite: found.sqliteBinding,
-    env: { NODE_OPTIONS: `--require ${SQLITE_HOOK}`, BERTH_TEST_SQLITE_BINDING: found.sqliteBinding },
+    env: {
+      NODE_OPTIONS: `--require ${JSON.stringify(SQLITE_HOOK)}`,
+      BERTH_TEST_SQLITE_BINDING: found.sqliteBinding,
+    },
   };
 }
 
