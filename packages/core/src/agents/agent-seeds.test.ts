@@ -63,6 +63,8 @@ describe('agentSeed: claude', () => {
     const settings = jsonOf(seed, '/home/berth/.claude/berth-settings.json');
     expect(settings.apiKeyHelper).toBe(`cat '/run/berth/secrets/it'\\''s'`);
     for (const f of seed.files) expect(f.content).not.toContain('123456789');
+    // Exported as well, the variable would bring the "use this API key?" question back.
+    expect(seed.withheldEnv).toEqual(['ANTHROPIC_API_KEY']);
   });
 
   test('a key from the environment is approved by its last 20 characters', () => {
@@ -72,6 +74,7 @@ describe('agentSeed: claude', () => {
       '/home/berth/.claude.json',
     );
     expect(state.customApiKeyResponses).toEqual({ approved: ['0123456789KLMNOPQRST'], rejected: [] });
+    expect(agentSeed('claude', { apiKey: { env: 'ANTHROPIC_API_KEY', value: key } }).withheldEnv).toEqual([]);
   });
 
   test('the base URL, the model and no phoning home are in its environment', () => {

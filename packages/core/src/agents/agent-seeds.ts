@@ -62,6 +62,12 @@ export interface AgentSeed {
   args: string[];
   /** Non-secret environment for the agent's process. */
   env: Record<string, string>;
+  /**
+   * Variables the launcher must not export to this agent although the profile names them:
+   * Claude Code with an `apiKeyHelper` asks "use this API key?" again when ANTHROPIC_API_KEY
+   * is in its environment too.
+   */
+  withheldEnv: string[];
 }
 
 export const DEFAULT_HOME = '/home/berth';
@@ -172,6 +178,7 @@ function claudeSeed(r: Resolved): AgentSeed {
     ],
     args: ['--settings', settingsPath, '--permission-mode', mode],
     env,
+    withheldEnv: r.apiKey?.file ? [r.apiKey.env] : [],
   };
 }
 
@@ -220,6 +227,7 @@ function codexSeed(r: Resolved): AgentSeed {
     // --no-daemon the TUI leaves a background server running in CODEX_HOME.
     args: ['--profile', CODEX_PROFILE, '--no-daemon'],
     env: { CODEX_HOME: `${r.home}/.codex` },
+    withheldEnv: [],
   };
 }
 
@@ -256,6 +264,7 @@ function geminiSeed(r: Resolved): AgentSeed {
     ],
     args: ['--approval-mode', r.autonomy === 'full' ? 'yolo' : 'default'],
     env,
+    withheldEnv: [],
   };
 }
 
@@ -287,6 +296,7 @@ function opencodeSeed(r: Resolved): AgentSeed {
     ],
     args: [],
     env: { OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_SHARE: '1' },
+    withheldEnv: [],
   };
 }
 
