@@ -28,6 +28,7 @@ const ANTHROPIC_KEY = 'sk-ant-api03-scripted-0123456789-abcdefghijKLMNOPQRST';
 const OPENAI_KEY = 'sk-proj-scripted-0123456789-abcdefghijKLMNOPQRST';
 const FIRST_PROMPT = 'Create hello.txt saying hello, then record that the command ran.';
 const SECOND_PROMPT = 'Now say what you did before.';
+const THIRD_PROMPT = 'After the restart: what was your work?';
 
 /** A project, a HOME and a secrets dir, the agent user's own, under the cache (Codex refuses helpers under /tmp). */
 function agentDirs() {
@@ -89,7 +90,8 @@ beforeAll(async () => {
   await ensureAgentsInstalled();
 }, 600_000);
 
-describe('Claude Code, seeded', () => {
+// Every wait is bounded by `until`; a test takes 5-30 s alone, more on a loaded machine.
+describe('Claude Code, seeded', { timeout: 150_000 }, () => {
   function claudeTurns(project: string): ScriptedTurn[] {
     return [
       {
@@ -104,6 +106,7 @@ describe('Claude Code, seeded', () => {
       },
       { text: 'All done: hello.txt is there.' },
       { text: 'Before, I wrote hello.txt.' },
+      { text: 'Resumed: hello.txt was my work.' },
     ];
   }
 
@@ -201,6 +204,52 @@ describe('Claude Code, seeded', () => {
     const last = api.conversation().at(-1);
     expect(last && userTexts(last).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     expect(last && userTexts(last).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
+
+    // A restart: the process ends and the session's resume command (`claude --continue`) runs.
+    await tui.kill();
+    const before = api.conversation().length;
+    const resumed = await TmuxAgent.start([join(AGENTS_BIN, 'claude'), ...seed.args, '--continue'], {
+      cwd: dirs.project,
+      env,
+      socketDir: dirs.root,
+    });
+    onTestFinished(() => resumed.kill());
+    await until(
+      async () => (await resumed.screen()).includes('Before, I wrote hello.txt.'),
+      30_000,
+      () => resumed.screen(),
+    );
+    await resumed.send('-l', THIRD_PROMPT);
+    await resumed.send('Enter');
+    await until(
+      async () => (await resumed.screen()).includes('Resumed: hello.txt was my work.'),
+      30_000,
+      () => resumed.screen(),
+    );
+    const after = api.conversation()[before];
+    if (!after) throw new Error('the resumed claude made no request');
+    for (const prompt of [FIRST_PROMPT, SECOND_PROMPT, THIRD_PROMPT]) {
+      expect(userTexts(after).some((t) => t.includes(prompt))).toBe(true);
+    }
+    expect(after.raw).toContain('"tool_result"');
+    expectOnlyTheScriptedApi(api, proxy);
+  });
+
+  test('exported as well as read by its helper, the key brings back the "use this API key?" question: the launcher withholds it', async () => {
+    const { dirs, api, seed, env } = await setUp();
+    expect(seed.withheldEnv).toEqual(['ANTHROPIC_API_KEY']);
+    const tui = await TmuxAgent.start([join(AGENTS_BIN, 'claude'), ...seed.args, FIRST_PROMPT], {
+      cwd: dirs.project,
+      env: { ...env, ANTHROPIC_API_KEY: ANTHROPIC_KEY },
+      socketDir: dirs.root,
+    });
+    onTestFinished(() => tui.kill());
+    await until(
+      async () => /Detected a custom API key/.test(await tui.screen()),
+      30_000,
+      () => tui.screen(),
+    );
+    expect(api.conversation()).toEqual([]);
   });
 
   test('with autonomy ask, the interactive claude asks before it writes or runs anything, and goes on once answered', async () => {
@@ -249,7 +298,7 @@ describe('Claude Code, seeded', () => {
     onTestFinished(() => api.close());
     const proxy = await openProxy();
     giveToAgent(dirs.root);
-    const bare: AgentSeed = { files: [], args: [], env: { ANTHROPIC_BASE_URL: api.url } };
+    const bare: AgentSeed = { files: [], args: [], env: { ANTHROPIC_BASE_URL: api.url }, withheldEnv: [] };
     const env = agentEnv(dirs.home, bare, proxy, { ANTHROPIC_API_KEY: ANTHROPIC_KEY });
     // In a pty of its own (util-linux script): the welcome screen checks the vendor's API first.
     const command = [join(AGENTS_BIN, 'claude'), FIRST_PROMPT].map(shellQuote).join(' ');
@@ -268,7 +317,7 @@ describe('Claude Code, seeded', () => {
   });
 });
 
-describe('Codex, seeded', () => {
+describe('Codex, seeded', { timeout: 150_000 }, () => {
   // An older model than the default: it offers `exec_command` as a plain function tool,
   // where the default model's code mode wants JavaScript for a freeform `exec`.
   const MODEL = 'gpt-5.2';
@@ -282,6 +331,7 @@ describe('Codex, seeded', () => {
     },
     { text: 'All done: hello.txt is there.' },
     { text: 'Before, I wrote hello.txt.' },
+    { text: 'Resumed: hello.txt was my work.' },
   ];
 
   async function setUp(input: Partial<SeedInput> = {}, script: ScriptedTurn[] = turns) {
@@ -381,6 +431,35 @@ describe('Codex, seeded', () => {
     const last = api.conversation().at(-1);
     expect(last && inputTexts(last).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     expect(last && inputTexts(last).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
+
+    // A restart: the process ends and the session's resume command (`codex resume --last`) runs.
+    await tui.kill();
+    const before = api.conversation().length;
+    const resumed = await TmuxAgent.start([join(AGENTS_BIN, 'codex'), ...seed.args, 'resume', '--last'], {
+      cwd: dirs.project,
+      env,
+      socketDir: dirs.root,
+    });
+    onTestFinished(() => resumed.kill());
+    await until(
+      async () => (await resumed.screen()).includes('Before, I wrote hello.txt.'),
+      30_000,
+      () => resumed.screen(),
+    );
+    await resumed.send('-l', THIRD_PROMPT);
+    await resumed.send('Enter');
+    await until(
+      async () => (await resumed.screen()).includes('Resumed: hello.txt was my work.'),
+      30_000,
+      () => resumed.screen(),
+    );
+    const after = api.conversation()[before];
+    if (!after) throw new Error('the resumed codex made no request');
+    for (const prompt of [FIRST_PROMPT, SECOND_PROMPT, THIRD_PROMPT]) {
+      expect(inputTexts(after).some((t) => t.includes(prompt))).toBe(true);
+    }
+    expect(after.raw).toContain('"function_call_output"');
+    expect(proxy.hosts().filter((h) => h !== 'raw.githubusercontent.com')).toEqual([]);
   });
 
   test('with autonomy ask, the interactive codex asks before a command that wants more than its sandbox', async () => {
@@ -451,7 +530,7 @@ describe('Codex, seeded', () => {
       ].join('\n'),
     );
     giveToAgent(dirs.root);
-    const bare: AgentSeed = { files: [], args: [], env: {} };
+    const bare: AgentSeed = { files: [], args: [], env: {}, withheldEnv: [] };
     const env = agentEnv(dirs.home, bare, proxy, { OPENAI_API_KEY: OPENAI_KEY });
     const tui = await TmuxAgent.start([join(AGENTS_BIN, 'codex'), '--no-daemon', FIRST_PROMPT], {
       cwd: dirs.project,
