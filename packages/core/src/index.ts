@@ -23,6 +23,15 @@ export {
   loadAgentProfiles,
 } from './agents/agent-profile.js';
 export { AGENT_HOME, AgentSessions, stateVolumeName } from './agents/agent-sessions.js';
+export {
+  AGENT_TOOLS,
+  AGENTS_MOUNT,
+  type AgentTool,
+  type AgentToolsManifest,
+  agentsVolumeName,
+  type ToolNeeds,
+} from './agents/agent-tools.js';
+export { type AgentToolsStatus, AgentToolsVolume } from './agents/agent-tools-volume.js';
 export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';
 export { systemClock } from './clock/clock.js';

@@ -107,6 +107,28 @@ async function checks(): Promise<Check[]> {
           hint: 'build it with `berth image build`',
         },
   );
+  // Reading the agents volume's manifest runs a short-lived container: only with the image there.
+  const agents = image?.present
+    ? await imageTools()
+        .agents(cfg)
+        .catch(() => null)
+    : null;
+  if (agents) {
+    out.push(
+      agents.installed
+        ? {
+            name: 'agents',
+            status: 'ok',
+            detail: `${agents.installed.tools.map((t) => `${t.bin} ${t.version}`).join(', ')} (${agents.volume})`,
+          }
+        : {
+            name: 'agents',
+            status: 'warn',
+            detail: `not installed (${agents.pinned.map((t) => `${t.bin} ${t.version}`).join(', ')})`,
+            hint: '`berth image agents` installs them; else the first agent session does',
+          },
+    );
+  }
   const daemon = await new BerthClient({ socketPath: cfg.socketPath }).daemonInfo().catch(() => null);
   out.push({
     name: 'daemon',

@@ -1,8 +1,11 @@
 // Image work runs in this process, not through the daemon: it is host administration, like
 // `berth serve`. It moves behind the API (with streamed progress) with the team server.
+
+import type { AgentToolsStatus } from '@berth/core';
 import { DEFAULT_IMAGE } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { config } from '../daemon-client.js';
 import { EXIT, printJson, progress } from '../output.js';
 
 // The engine client loads only for the image commands themselves.
@@ -80,23 +83,56 @@ export function register(program: Command): void {
 
   image
     .command('status')
-    .description('is the session image present?')
+    .description('is the session image present, and which agent versions are installed?')
     .option('--tag <tag>', 'image tag', DEFAULT_IMAGE)
-    .option('-q, --quiet', 'print nothing; exit 0 when present, 3 when not')
+    .option('-q, --quiet', 'print nothing; exit 0 when the image is present, 3 when not')
     .option('--json', 'print JSON')
     .action(
       action(async (o: { tag: string; quiet?: boolean; json?: boolean }) => {
         const { imageTools } = await core();
-        const s = await imageTools().status(o.tag);
-        if (o.json) printJson(s);
-        else if (!o.quiet) {
+        const tools = imageTools();
+        const s = await tools.status(o.tag);
+        if (o.quiet) return s.present ? 0 : EXIT.notFound;
+        const agents = await tools.agents(config());
+        if (o.json) printJson({ ...s, agents });
+        else {
           process.stdout.write(
             s.present
               ? `${s.tag} present (${s.id?.slice(7, 19)})\n`
               : `${s.tag} missing: build it with \`berth image build\`\n`,
           );
+          process.stdout.write(`${agentsLine(agents)}\n`);
         }
         return s.present ? 0 : EXIT.notFound;
       }),
     );
+
+  image
+    .command('agents')
+    .description(
+      'install the pinned agents (claude, codex, gemini, opencode) into the volume agent sessions mount; the first agent session does it otherwise',
+    )
+    .option('--force', 'install afresh even when installed (no agent session may be using them)')
+    .option('--json', 'print what is installed as JSON')
+    .action(
+      action(async (o: { force?: boolean; json?: boolean }) => {
+        const { imageTools } = await core();
+        const tools = imageTools();
+        await tools.installAgents(config(), { force: o.force === true, onProgress: progress });
+        const agents = await tools.agents(config());
+        if (o.json) printJson(agents);
+        else process.stdout.write(`${agentsLine(agents)}\n`);
+        return 0;
+      }),
+    );
+}
+
+/** One line for people: the installed versions and the volume's size, or how to install them. */
+export function agentsLine(a: AgentToolsStatus): string {
+  if (!a.installed) {
+    const pinned = a.pinned.map((t) => `${t.bin} ${t.version}`).join(', ');
+    return `agents not installed (${pinned}): \`berth image agents\` installs them, or the first agent session does`;
+  }
+  const versions = a.installed.tools.map((t) => `${t.bin} ${t.version}`).join(', ');
+  return `agents ${versions} in volume ${a.volume} (${(a.installed.sizeBytes / 1024 ** 2).toFixed(0)} MiB)`;
 }

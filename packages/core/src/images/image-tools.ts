@@ -1,6 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { type AgentToolsStatus, AgentToolsVolume } from '../agents/agent-tools-volume.js';
+import type { BerthConfig } from '../config/config.js';
+import { silentLogger } from '../logger.js';
+import { DockerRuntime } from '../runtime/docker-runtime.js';
 import {
   bootstrapBaseImage,
   buildSessionImage,
@@ -35,6 +39,11 @@ export function imageTools(docker: Docker = new Docker()) {
       ifMissing?: boolean;
       onProgress?: ImageProgress;
     }) => bootstrapBaseImage({ docker, ...opts }),
+    /** berth's agents volume: the pinned versions, and what it holds (null: not installed). */
+    agents: (config: AgentToolsConfig): Promise<AgentToolsStatus> => agentTools(docker, config).status(),
+    /** Fills the agents volume unless it is filled (`force`: afresh); progress lines as npm goes. */
+    installAgents: (config: AgentToolsConfig, opts: { force?: boolean; onProgress?: ImageProgress } = {}) =>
+      agentTools(docker, config).ensure(opts.onProgress, { force: opts.force === true }),
     build: (opts: {
       tag?: string;
       base?: string;
@@ -43,4 +52,11 @@ export function imageTools(docker: Docker = new Docker()) {
       onProgress?: ImageProgress;
     }) => buildSessionImage({ docker, ...opts }),
   };
+}
+
+type AgentToolsConfig = Pick<BerthConfig, 'home' | 'caBundle' | 'sessionProxyEnv' | 'sessionNetwork'>;
+
+function agentTools(docker: Docker, config: AgentToolsConfig): AgentToolsVolume {
+  const runtime = new DockerRuntime({ home: config.home, docker });
+  return new AgentToolsVolume({ runtime, config, logger: silentLogger });
 }
