@@ -261,6 +261,12 @@ function ensureAgentTestImage() {
   run('docker', ['build', '-q', '-t', TEST_AGENT_IMAGE, join(root, 'docker/test-agent')]);
 }
 
+// The pinned agent CLIs in their volume, as `berth image agents` installs them (once: about a
+// minute and 1.3 GB; afterwards it only reads what is installed): the agent tests share it.
+function ensureAgentTools() {
+  run('node', [join(root, 'packages/cli/dist/bin.js'), 'image', 'agents']);
+}
+
 // berth's own image (docker/berth/Dockerfile) on the bootstrapped base, which has no Node: the
 // host's Node, npm and headers go into the context as berth-node.tar, with the host's extra CA
 // certificates (npm ci inside goes through a TLS-inspecting proxy where there is one). Built when
@@ -820,6 +826,7 @@ if (forTests || process.argv.includes('--images')) {
   if (forTests) {
     ensureNodeImage();
     ensureAgentTestImage();
+    ensureAgentTools();
     ensureBerthImage();
   }
 }
