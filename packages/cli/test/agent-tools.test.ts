@@ -5,6 +5,7 @@
  */
 import { AGENT_TOOLS, agentsVolumeName } from '@berth/core';
 import { describe, expect, it } from 'vitest';
+import { makeRepo } from '../../core/test/fixtures.js';
 import { berthCli } from './cli-fixtures.js';
 
 interface AgentsJson {
@@ -56,5 +57,26 @@ describe('berth image agents / status', () => {
       status: 'ok',
       detail: expect.stringContaining('claude '),
     });
+  });
+
+  it('an agent whose credentials are not set up is refused with the command that sets them up, making nothing', async () => {
+    const cli = berthCli();
+    const repo = makeRepo();
+    const r = await cli.run(
+      'new',
+      'c',
+      '--repo',
+      repo,
+      '--agent',
+      'claude',
+      '--image',
+      'berth/session:bookworm',
+      '--prompt',
+      'hi',
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("agent 'claude' has no credentials set up");
+    expect(r.stderr).toContain('berth auth setup claude');
+    expect(await cli.json<unknown[]>('ls', '--all')).toEqual([]);
   });
 });
