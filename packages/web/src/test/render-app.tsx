@@ -1,4 +1,4 @@
-import { cleanup, render } from '@testing-library/react';
+import { cleanup, configure, render } from '@testing-library/react';
 import { afterEach, beforeEach } from 'vitest';
 import { ApiClient } from '../api/client';
 import { CsrfToken } from '../api/csrf-token';
@@ -7,6 +7,9 @@ import { App } from '../app/app';
 import { type FakeFetch, type FakeRoute, fakeFetch, json, problem } from './fake-fetch';
 import { asWebSocket, FakeWebSocket } from './fake-web-socket';
 import { ADMIN } from './sessions';
+
+// The suite shares two cores with engine tests: a whole-app render can take past findBy's 1 s default.
+configure({ asyncUtilTimeout: 5_000 });
 
 beforeEach(() => {
   FakeWebSocket.reset();
