@@ -57,7 +57,8 @@ export function programOf(p: AgentProfile): string {
  * an answer that lets the session start (a refusal is asked again, so a fixed image is seen).
  */
 export class ImageProbe {
-  private readonly passed = new Map<string, ImageFacts>();
+  /** Shared by the process's probes: one daemon has one, a test worker many. */
+  private static readonly passed = new Map<string, ImageFacts>();
 
   constructor(
     private readonly deps: {
@@ -69,7 +70,7 @@ export class ImageProbe {
 
   async facts(image: string, commands: string[]): Promise<ImageFacts> {
     const key = `${image}\0${commands.join('\0')}`;
-    const known = this.passed.get(key);
+    const known = ImageProbe.passed.get(key);
     if (known) return known;
     const { runtime, config } = this.deps;
     let id: string | null = null;
@@ -110,7 +111,7 @@ export class ImageProbe {
 
   /** Keeps an answer that let a session start. */
   remember(image: string, commands: string[], facts: ImageFacts): void {
-    this.passed.set(`${image}\0${commands.join('\0')}`, facts);
+    ImageProbe.passed.set(`${image}\0${commands.join('\0')}`, facts);
   }
 }
 
