@@ -551,3 +551,76 @@ describe('Codex, seeded', { timeout: 150_000 }, () => {
     expect(proxy.hosts().length).toBeGreaterThan(0);
   });
 });
+
+// opencode is slow to start on a busy machine (20-45 s a run on two shared cores).
+describe('opencode, seeded', { timeout: 300_000 }, () => {
+  test('opencode run writes the file, runs the command with the key from its file; run --continue carries the conversation', async () => {
+    const dirs = agentDirs();
+    const api = await scriptedAnthropic({
+      turns: [
+        {
+          text: 'Writing the file.',
+          toolCalls: [
+            {
+              name: 'write',
+              input: { filePath: join(dirs.project, 'hello.txt'), content: 'hello from the script\n' },
+            },
+            { name: 'bash', input: { command: 'echo ran > ran.txt', description: 'Record the run' } },
+          ],
+        },
+        { text: 'All done: hello.txt is there.' },
+        { text: 'Before, I wrote hello.txt.' },
+      ],
+    });
+    onTestFinished(() => api.close());
+    const proxy = await openProxy();
+    const keyFile = join(dirs.secrets, 'ANTHROPIC_API_KEY');
+    writeFileSync(keyFile, ANTHROPIC_KEY, { mode: 0o400 });
+    const seed = agentSeed('opencode', {
+      home: dirs.home,
+      workspace: dirs.project,
+      baseUrl: `${api.url}/v1`,
+      apiKey: { env: 'ANTHROPIC_API_KEY', file: keyFile },
+      model: 'anthropic/claude-sonnet-4-5',
+    });
+    writeSeed(seed);
+    giveToAgent(dirs.root);
+    const env = agentEnv(dirs.home, seed, proxy);
+    const opencode = join(AGENTS_BIN, 'opencode');
+
+    const first = await runAgent([opencode, 'run', ...seed.args, FIRST_PROMPT], {
+      cwd: dirs.project,
+      env,
+      timeoutMs: 140_000,
+    });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('All done');
+    expect(readFileSync(join(dirs.project, 'hello.txt'), 'utf8')).toBe('hello from the script\n');
+    expect(readFileSync(join(dirs.project, 'ran.txt'), 'utf8')).toBe('ran\n');
+    const [opening] = api.conversation();
+    expect(opening && userTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+
+    const before = api.conversation().length;
+    const second = await runAgent([opencode, 'run', ...seed.args, '--continue', SECOND_PROMPT], {
+      cwd: dirs.project,
+      env,
+      timeoutMs: 140_000,
+    });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Before, I wrote hello.txt.');
+    const resumed = api.conversation()[before];
+    if (!resumed) throw new Error('the continued opencode made no request');
+    expect(userTexts(resumed).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    expect(userTexts(resumed).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
+    expect(resumed.raw).toContain('"tool_result"');
+
+    expect(paths(api.requests)).toEqual(['POST /v1/messages']);
+    for (const r of api.requests) expect(r.headers['x-api-key']).toBe(ANTHROPIC_KEY);
+    // Besides the model API it only tries npm's registry: a background install of its plugin
+    // package into ~/.config/opencode, with no setting found to stop it (refused here).
+    const registry = new URL(
+      spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).stdout.trim(),
+    );
+    expect(proxy.hosts().filter((h) => h !== registry.hostname)).toEqual([]);
+  });
+});

@@ -268,7 +268,7 @@ function geminiSeed(r: Resolved): AgentSeed {
   };
 }
 
-// opencode (not yet measured here) -------------------------------------------------------------
+// opencode 1.18 (measured with `opencode run` against the scripted Anthropic API) -------------------------------------------------------------
 
 function opencodeSeed(r: Resolved): AgentSeed {
   const decision = r.autonomy === 'full' ? 'allow' : 'ask';
@@ -295,7 +295,13 @@ function opencodeSeed(r: Resolved): AgentSeed {
       },
     ],
     args: [],
-    env: { OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_SHARE: '1' },
+    // Its model catalog (models.dev) and language servers come from the internet otherwise.
+    env: {
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+      OPENCODE_DISABLE_SHARE: '1',
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+    },
     withheldEnv: [],
   };
 }

@@ -4,15 +4,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type AgentSeed, seededContent } from '../../src/agents/agent-seeds.js';
+import { AGENT_TOOLS } from '../../src/agents/agent-tools.js';
 
 const run = promisify(execFile);
 
-/** The agents' npm packages at the versions berth pins, and the command each puts on PATH. */
-export const AGENT_PACKAGES = {
-  claude: { pkg: '@anthropic-ai/claude-code', version: '2.1.332' },
-  codex: { pkg: '@openai/codex', version: '0.171.0' },
-} as const;
-export type HostAgent = keyof typeof AGENT_PACKAGES;
+/** The agents this suite runs, at the versions berth pins for sessions (one table: agent-tools). */
+export const HOST_AGENTS = ['claude', 'codex', 'gemini', 'opencode'] as const;
+export type HostAgent = (typeof HOST_AGENTS)[number];
+const PINNED = HOST_AGENTS.map((bin) => {
+  const tool = AGENT_TOOLS.find((t) => t.bin === bin);
+  if (!tool) throw new Error(`${bin} is not in AGENT_TOOLS`);
+  return tool;
+});
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** Reused across runs: the native binaries are several hundred MB. */
@@ -36,17 +39,16 @@ function installedVersion(pkg: string): string | undefined {
 
 /**
  * Installs the pinned CLIs into the cache once (npm brings the native binary of this platform
- * through each package's optionalDependencies); a later run finds them there.
+ * through each package's optionalDependencies, and Claude Code's install script puts it in
+ * place of its bin); a later run finds them there.
  */
 export async function ensureAgentsInstalled(): Promise<void> {
-  const missing = Object.values(AGENT_PACKAGES).filter(
-    (a) =>
-      installedVersion(a.pkg) !== a.version ||
-      !existsSync(join(AGENTS_BIN, a.pkg.includes('claude') ? 'claude' : 'codex')),
+  const current = PINNED.every(
+    (t) => installedVersion(t.package) === t.version && existsSync(join(AGENTS_BIN, t.bin)),
   );
-  if (missing.length === 0) return;
+  if (current) return;
   mkdirSync(AGENTS_CACHE, { recursive: true });
-  const specs = Object.values(AGENT_PACKAGES).map((a) => `${a.pkg}@${a.version}`);
+  const specs = PINNED.map((t) => `${t.package}@${t.version}`);
   await run('npm', ['install', '--prefix', AGENTS_CACHE, '--no-audit', '--no-fund', ...specs], {
     timeout: 600_000,
     maxBuffer: 16 * 1024 * 1024,
