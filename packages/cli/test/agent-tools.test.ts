@@ -3,9 +3,11 @@
  * are installed, and `berth image agents` installs them (here: finds them installed, as setup or
  * core/test/agent-tools.test.ts filled the suite's shared volume). No daemon is needed for either.
  */
+
+import { randomBytes } from 'node:crypto';
 import { AGENT_TOOLS, agentsVolumeName } from '@berth/core';
-import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { docker, makeRepo } from '../../core/test/fixtures.js';
 import { berthCli } from './cli-fixtures.js';
 
 interface AgentsJson {
@@ -17,9 +19,23 @@ interface AgentsJson {
 describe('berth image agents / status', () => {
   it('installs the pinned agents once; status and doctor list their versions (--json too)', async () => {
     const cli = berthCli();
-    const install = await cli.run('image', 'agents', '--json');
+    // An older berth's set, which no session uses any more: --prune removes it.
+    const old = `berth-agents-${randomBytes(6).toString('hex')}`;
+    await docker.createVolume({
+      Name: old,
+      Labels: { 'dev.berth.managed': 'true', 'dev.berth.role': 'agents' },
+    });
+    onTestFinished(() =>
+      docker
+        .getVolume(old)
+        .remove()
+        .catch(() => undefined),
+    );
+    const install = await cli.run('image', 'agents', '--prune', '--json');
     expect(install.code, install.stderr).toBe(0);
-    const installed = JSON.parse(install.stdout) as AgentsJson;
+    const installed = JSON.parse(install.stdout) as AgentsJson & { removed: string[] };
+    expect(installed.removed).toContain(old);
+    await expect(docker.getVolume(old).inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect(installed.volume).toBe(agentsVolumeName());
     expect(installed.installed?.tools.map((t) => `${t.bin}@${t.version}`)).toEqual(
       AGENT_TOOLS.map((t) => `${t.bin}@${t.version}`),

@@ -110,18 +110,31 @@ export function register(program: Command): void {
   image
     .command('agents')
     .description(
-      'install the pinned agents (claude, codex, gemini, opencode) into the volume agent sessions mount; the first agent session does it otherwise',
+      'install the pinned agents (claude, codex, gemini, opencode) into the volume agent sessions mount; the first agent session installs them otherwise',
     )
     .option('--force', 'install afresh even when installed (no agent session may be using them)')
+    .option(
+      '--prune',
+      'also remove the agents volumes of other versions (an older berth’s) that no session uses',
+    )
     .option('--json', 'print what is installed as JSON')
     .action(
-      action(async (o: { force?: boolean; json?: boolean }) => {
+      action(async (o: { force?: boolean; prune?: boolean; json?: boolean }) => {
         const { imageTools } = await core();
         const tools = imageTools();
         await tools.installAgents(config(), { force: o.force === true, onProgress: progress });
+        // The versions an older berth pinned go, unless a session still mounts them.
+        const pruned = o.prune ? await tools.pruneAgents(config()) : { removed: [], inUse: [] };
         const agents = await tools.agents(config());
-        if (o.json) printJson(agents);
-        else process.stdout.write(`${agentsLine(agents)}\n`);
+        if (o.json) printJson({ ...agents, ...pruned });
+        else {
+          process.stdout.write(`${agentsLine(agents)}\n`);
+          if (pruned.removed.length > 0)
+            process.stdout.write(`removed older agents: ${pruned.removed.join(', ')}\n`);
+          if (pruned.inUse.length > 0) {
+            process.stdout.write(`kept older agents still in use: ${pruned.inUse.join(', ')}\n`);
+          }
+        }
         return 0;
       }),
     );

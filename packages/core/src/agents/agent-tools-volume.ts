@@ -182,6 +182,8 @@ export class AgentToolsVolume {
         });
       }
       const m = await this.installed();
+      // Removed in between (`berth image agents --prune` of another berth): install again.
+      if (!m && !(await runtime.inspectVolume(this.name))) continue;
       if (!m) throw new EngineError(`the agents' install finished but ${this.name} holds no manifest`);
       this.deps.logger.info({ volume: this.name, sizeBytes: m.sizeBytes }, 'agents installed');
       return m;

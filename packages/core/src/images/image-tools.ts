@@ -5,6 +5,7 @@ import { type AgentToolsStatus, AgentToolsVolume } from '../agents/agent-tools-v
 import type { BerthConfig } from '../config/config.js';
 import { silentLogger } from '../logger.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
+import { LABEL_MANAGED, LABEL_ROLE, ROLE_AGENTS } from '../runtime/labels.js';
 import {
   bootstrapBaseImage,
   buildSessionImage,
@@ -44,6 +45,26 @@ export function imageTools(docker: Docker = new Docker()) {
     /** Fills the agents volume unless it is filled (`force`: afresh); progress lines as npm goes. */
     installAgents: (config: AgentToolsConfig, opts: { force?: boolean; onProgress?: ImageProgress } = {}) =>
       agentTools(docker, config).ensure(opts.onProgress, { force: opts.force === true }),
+    /**
+     * Removes the agents volumes of other pinned sets (an older berth's) that no container uses;
+     * returns the names removed and those kept because a session still mounts them.
+     */
+    pruneAgents: async (config: AgentToolsConfig): Promise<{ removed: string[]; inUse: string[] }> => {
+      const current = agentTools(docker, config).name;
+      const res = await docker.listVolumes({ filters: { label: [`${LABEL_ROLE}=${ROLE_AGENTS}`] } });
+      const out = { removed: [] as string[], inUse: [] as string[] };
+      for (const v of res.Volumes ?? []) {
+        if (v.Name === current || v.Labels?.[LABEL_MANAGED] !== 'true') continue;
+        try {
+          await docker.getVolume(v.Name).remove();
+          out.removed.push(v.Name);
+        } catch (err) {
+          if ((err as { statusCode?: number }).statusCode === 404) continue;
+          out.inUse.push(v.Name);
+        }
+      }
+      return out;
+    },
     build: (opts: {
       tag?: string;
       base?: string;
