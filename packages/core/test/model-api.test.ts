@@ -1,11 +1,13 @@
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { scriptedAnthropic, userTexts } from './model-api/anthropic.js';
+import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
 import { inputTexts, scriptedResponses } from './model-api/openai-responses.js';
 import { refusingProxy } from './model-api/refusing-proxy.js';
 
 /** The `data:` objects of an SSE body, in order. */
 function events(text: string): { type: string; [k: string]: unknown }[] {
   return text
+    .replaceAll('\r\n', '\n')
     .split('\n\n')
     .filter((block) => block.trim())
     .map((block) => {
@@ -152,6 +154,44 @@ describe('scripted OpenAI Responses API', () => {
     expect(api.conversation()).toHaveLength(2);
     expect(api.requests[0]?.headers.authorization).toBe('Bearer sk-o');
     expect(inputTexts(api.requests[0]!)).toEqual(['make a.txt']);
+  });
+});
+
+describe('scripted Gemini API', () => {
+  test('streams text and function calls to requests that declare functions; others get side text', async () => {
+    const api = await scriptedGemini({
+      turns: [
+        {
+          text: 'Writing.',
+          toolCalls: [{ name: 'write_file', input: { file_path: 'a.txt', content: 'a' } }],
+        },
+      ],
+    });
+    onTestFinished(() => api.close());
+    const contents = [{ role: 'user', parts: [{ text: 'make a.txt' }] }];
+    const streamed = await fetch(`${api.url}/v1beta/models/g:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': 'AIza-k' },
+      body: JSON.stringify({ contents, tools: [{ functionDeclarations: [{ name: 'write_file' }] }] }),
+    });
+    const chunks = events(await streamed.text()) as unknown as {
+      candidates: { content: { parts: unknown[] } }[];
+    }[];
+    expect(chunks.map((c) => c.candidates[0]?.content.parts[0])).toEqual([
+      { text: 'Writing.' },
+      { functionCall: { name: 'write_file', args: { file_path: 'a.txt', content: 'a' } } },
+    ]);
+    const side = await fetch(`${api.url}/v1beta/models/g:generateContent`, {
+      method: 'POST',
+      body: JSON.stringify({ contents }),
+    });
+    expect(
+      ((await side.json()) as { candidates: { content: { parts: { text: string }[] } }[] }).candidates[0]
+        ?.content.parts[0]?.text,
+    ).toBe('OK');
+    expect(api.turnsUsed()).toBe(1);
+    expect(api.requests[0]?.headers['x-goog-api-key']).toBe('AIza-k');
+    expect(geminiUserTexts(api.requests[0]!)).toEqual(['make a.txt']);
   });
 });
 

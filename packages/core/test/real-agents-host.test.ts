@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type AgentSeed, agentSeed, type SeedInput, shellQuote } from '../src/agents/agent-seeds.js';
 import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from './model-api/anthropic.js';
+import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
 import { inputTexts, type ScriptedResponses, scriptedResponses } from './model-api/openai-responses.js';
 import type { RecordedRequest } from './model-api/recording-server.js';
 import { type RefusingProxy, refusingProxy } from './model-api/refusing-proxy.js';
@@ -622,5 +623,98 @@ describe('opencode, seeded', { timeout: 300_000 }, () => {
       spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).stdout.trim(),
     );
     expect(proxy.hosts().filter((h) => h !== registry.hostname)).toEqual([]);
+  });
+});
+
+describe('Gemini CLI, seeded', { timeout: 200_000 }, () => {
+  // A pinned model: with the default "auto" it first asks a small model to route each prompt.
+  const MODEL = 'gemini-2.5-flash';
+  const GEMINI_KEY = 'AIzaScripted-0123456789-abcdefghijKLMNOP';
+
+  async function setUp() {
+    const dirs = agentDirs();
+    const api = await scriptedGemini({
+      turns: [
+        {
+          text: 'Writing the file.',
+          toolCalls: [
+            {
+              name: 'write_file',
+              input: { file_path: join(dirs.project, 'hello.txt'), content: 'hello from the script\n' },
+            },
+            {
+              name: 'run_shell_command',
+              input: { command: 'echo ran > ran.txt', description: 'Record the run' },
+            },
+          ],
+        },
+        { text: 'All done: hello.txt is there.' },
+        { text: 'Before, I wrote hello.txt.' },
+      ],
+    });
+    onTestFinished(() => api.close());
+    const proxy = await openProxy();
+    const seed = agentSeed('gemini', {
+      home: dirs.home,
+      workspace: dirs.project,
+      baseUrl: api.url,
+      apiKey: { env: 'GEMINI_API_KEY' },
+      model: MODEL,
+    });
+    writeSeed(seed);
+    giveToAgent(dirs.root);
+    return { dirs, api, proxy, seed, env: agentEnv(dirs.home, seed, proxy, { GEMINI_API_KEY: GEMINI_KEY }) };
+  }
+
+  test('gemini -p writes the file, runs the command and sends only the prompt and key to the scripted API; --resume latest carries the conversation', async () => {
+    const { dirs, api, proxy, seed, env } = await setUp();
+    const gemini = join(AGENTS_BIN, 'gemini');
+
+    const first = await runAgent([gemini, ...seed.args, '-p', FIRST_PROMPT], { cwd: dirs.project, env });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('All done');
+    expect(readFileSync(join(dirs.project, 'hello.txt'), 'utf8')).toBe('hello from the script\n');
+    expect(readFileSync(join(dirs.project, 'ran.txt'), 'utf8')).toBe('ran\n');
+    const [opening] = api.conversation();
+    expect(opening && geminiUserTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+
+    const before = api.conversation().length;
+    const second = await runAgent([gemini, ...seed.args, '--resume', 'latest', '-p', SECOND_PROMPT], {
+      cwd: dirs.project,
+      env,
+    });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Before, I wrote hello.txt.');
+    const resumed = api.conversation()[before];
+    if (!resumed) throw new Error('the resumed gemini made no request');
+    expect(geminiUserTexts(resumed).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    expect(geminiUserTexts(resumed).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
+    expect(resumed.raw).toContain('"functionResponse"');
+
+    for (const r of api.requests) {
+      expect(new URL(r.url, 'http://x').pathname).toBe(`/v1beta/models/${MODEL}:streamGenerateContent`);
+      expect(r.headers['x-goog-api-key']).toBe(GEMINI_KEY);
+    }
+    expect(proxy.attempts).toEqual([]);
+  });
+
+  test('the interactive gemini starts on its task with no keystroke and ends at its prompt', async () => {
+    const { dirs, api, proxy, seed, env } = await setUp();
+    const tui = await TmuxAgent.start(
+      [join(AGENTS_BIN, 'gemini'), ...seed.args, '--prompt-interactive', FIRST_PROMPT],
+      { cwd: dirs.project, env, socketDir: dirs.root },
+    );
+    onTestFinished(() => tui.kill());
+    await until(
+      async () => api.turnsUsed() === 2 && (await tui.screen()).includes('All done: hello.txt is there.'),
+      90_000,
+      () => tui.screen(),
+    );
+    expect(existsSync(join(dirs.project, 'ran.txt'))).toBe(true);
+    const screen = await tui.screen();
+    expect(screen).toContain('YOLO');
+    expect(screen).not.toMatch(/Do you trust this folder/i);
+    expect(await tui.alive()).toBe(true);
+    expect(proxy.attempts).toEqual([]);
   });
 });

@@ -231,7 +231,7 @@ function codexSeed(r: Resolved): AgentSeed {
   };
 }
 
-// Gemini CLI (not yet measured here) -----------------------------------------------------------
+// Gemini CLI 0.61 (measured against the scripted Gemini API; pin a model, or its "auto" routes each prompt through a small one first) -----------------------------------------------------------
 
 function geminiSeed(r: Resolved): AgentSeed {
   const settings = {
