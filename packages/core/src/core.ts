@@ -2,6 +2,8 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentCredentials, defaultCredentialsRoot } from './agents/agent-credentials.js';
 import { AgentSessions } from './agents/agent-sessions.js';
+import type { AgentTool } from './agents/agent-tools.js';
+import { AgentToolsVolume } from './agents/agent-tools-volume.js';
 import { systemClock } from './clock/clock.js';
 import type { BerthConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
@@ -49,6 +51,8 @@ export interface OpenCoreOptions {
   observeEngine?: EngineCallObserver;
   /** Where sessions' credentials are put on the host (default: a tmpfs, see defaultCredentialsRoot). */
   credentialsRoot?: string;
+  /** The agents berth installs for sessions (default: the pinned AGENT_TOOLS). */
+  agentTools?: readonly AgentTool[];
 }
 
 /** Wires the real adapters together: the one place that knows every concrete class. */
@@ -78,7 +82,10 @@ export async function openCore(
     root: opts.credentialsRoot ?? defaultCredentialsRoot(config.home),
     logger,
   });
-  const agents = new AgentSessions({ config, runtime, credentials, logger });
+  const tools = opts.agentTools
+    ? new AgentToolsVolume({ runtime, config, logger, tools: opts.agentTools })
+    : undefined;
+  const agents = new AgentSessions({ config, runtime, credentials, logger, ...(tools ? { tools } : {}) });
   const collector = new WorkCollector({ runtime, config, logger });
   const service = new SessionService({
     config,

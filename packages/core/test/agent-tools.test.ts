@@ -3,15 +3,34 @@
  * once for the whole suite (scripts/setup.mjs --for-tests fills it ahead; else the first test
  * here does, about 40 s), mounted read-only into agent sessions; and the preflight's refusals.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { AGENT_TOOLS, type AgentTool, agentsVolumeName } from '../src/agents/agent-tools.js';
 import { AgentToolsVolume } from '../src/agents/agent-tools-volume.js';
-import { DEFAULT_IMAGE, DockerRuntime, silentLogger } from '../src/index.js';
+import { DEFAULT_IMAGE, DockerRuntime, openCore, silentLogger } from '../src/index.js';
 import { AGENT_IMAGE, agentCore, volumesOf } from './agent-fixtures.js';
-import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, testConfig } from './fixtures.js';
+import {
+  BUSYBOX_IMAGE,
+  containersOf,
+  docker,
+  git,
+  makeRepo,
+  removeContainersOf,
+  tempDir,
+  testConfig,
+} from './fixtures.js';
 
 const NO_NODE_IMAGE = 'berth-test/no-node:1';
+
+/** A one-package set for the fill's own tests: small and quick, with a bin that answers --version. */
+const json5 = (version: string): AgentTool => ({
+  bin: 'json5',
+  package: 'json5',
+  version,
+  entry: 'node_modules/json5/lib/cli.js',
+  needs: 'node',
+  description: 'json5',
+});
 
 /** The session image without Node.js (a project image with glibc and tmux but no node), made once. */
 async function noNodeImage(): Promise<string> {
@@ -217,20 +236,35 @@ describe("berth's agents volume", () => {
     expect(s.status).toBe('running');
   });
 
+  it('the first agent session that needs the agents installs them, its progress showing npm; the next one does not', async () => {
+    const config = testConfig({ defaultImage: DEFAULT_IMAGE });
+    // A profile whose program is the tool: `json5` from a one-package set (not the suite's big one).
+    writeFileSync(config.configFile, JSON.stringify({ agents: { j: { command: ['json5'] } } }));
+    const core = await openCore(config, silentLogger, {
+      credentialsRoot: tempDir('berth-creds-', '/dev/shm'),
+      agentTools: [json5('2.2.3')],
+    });
+    onTestFinished(async () => {
+      await core.close();
+      await removeContainersOf(config.home);
+      await core.runtime.removeVolume(core.agents.tools.name);
+    });
+    await core.runtime.removeVolume(core.agents.tools.name);
+    const lines: string[] = [];
+    await core.service.create({ name: 'first', repo: makeRepo(), agent: 'j' }, (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/installing the agents \(json5 2\.2\.3\)[\s\S]*npm[\s\S]*berth: done/);
+    const v = await core.service.exec('first', ['json5', '--version']);
+    expect(v.stdout.toString()).toBe('2.2.3\n');
+    const next: string[] = [];
+    await core.service.create({ name: 'next', repo: makeRepo(), agent: 'j' }, (l) => next.push(l));
+    expect(next.join('\n')).not.toMatch(/installing|npm/);
+  });
+
   it('a fill that fails leaves no volume; two fills at once install once; a filled volume is read, not filled', async () => {
     const config = testConfig();
     const runtime = new DockerRuntime({ home: config.home });
     const deps = { runtime, config, logger: silentLogger };
-    const tools = (version: string): AgentTool[] => [
-      {
-        bin: 'json5',
-        package: 'json5',
-        version,
-        entry: 'node_modules/json5/lib/cli.js',
-        needs: 'node',
-        description: 'json5',
-      },
-    ];
+    const tools = (version: string): AgentTool[] => [json5(version)];
     const bad = new AgentToolsVolume({ ...deps, tools: tools('0.0.0-berth-no-such-version') });
     onTestFinished(() => runtime.removeVolume(bad.name));
     const lines: string[] = [];
