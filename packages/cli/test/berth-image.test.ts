@@ -104,7 +104,10 @@ describe.skipIf(noSocket)(`berth in a container (${IMAGE})`, () => {
     expect(user).toBe('1000:1000');
   });
 
-  it('cli mode runs `berth doctor --json` against the host engine and exits with its code', async () => {
+  // Two containers each start and stop a daemon: on a loaded machine that passes a minute.
+  it('cli mode runs `berth doctor --json` against the host engine and exits with its code', {
+    timeout: 150_000,
+  }, async () => {
     const c = berthContainer();
     const r = await dockerCli('run', '--rm', ...c.args(), IMAGE, 'cli', 'doctor', '--json');
     expect(r.code, r.stderr).toBe(0);
