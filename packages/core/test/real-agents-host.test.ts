@@ -79,6 +79,56 @@ function paths(reqs: RecordedRequest[]): string[] {
   return [...new Set(reqs.map((r) => `${r.method} ${new URL(r.url, 'http://x').pathname}`))].sort();
 }
 
+type Launch = { cwd: string; env: Record<string, string>; socketDir: string };
+
+/** Starts the agent's TUI on the first prompt and waits until the script's two turns are done. */
+async function startOnTask(argv: string[], opts: Launch, turnsUsed: () => number): Promise<TmuxAgent> {
+  const tui = await TmuxAgent.start([...argv, FIRST_PROMPT], opts);
+  onTestFinished(() => tui.kill());
+  await until(
+    async () => turnsUsed() === 2 && (await tui.screen()).includes('All done: hello.txt is there.'),
+    60_000,
+    () => tui.screen(),
+  );
+  expect(readFileSync(join(opts.cwd, 'hello.txt'), 'utf8')).toBe('hello from the script\n');
+  expect(existsSync(join(opts.cwd, 'ran.txt'))).toBe(true);
+  return tui;
+}
+
+/** Types a prompt into the agent's terminal and waits for the scripted answer on its screen. */
+async function ask(tui: TmuxAgent, prompt: string, answer: string): Promise<void> {
+  await tui.send('-l', prompt);
+  await tui.send('Enter');
+  await until(
+    async () => (await tui.screen()).includes(answer),
+    30_000,
+    () => tui.screen(),
+  );
+}
+
+/**
+ * A restart: the agent's process ends and its resume command runs; it must show the earlier
+ * conversation and answer the third prompt. Returns the index of the resumed agent's first request.
+ */
+async function restartAndAsk(
+  tui: TmuxAgent,
+  resumeArgv: string[],
+  opts: Launch,
+  requestsSoFar: () => number,
+): Promise<number> {
+  await tui.kill();
+  const before = requestsSoFar();
+  const resumed = await TmuxAgent.start(resumeArgv, opts);
+  onTestFinished(() => resumed.kill());
+  await until(
+    async () => (await resumed.screen()).includes('Before, I wrote hello.txt.'),
+    30_000,
+    () => resumed.screen(),
+  );
+  await ask(resumed, THIRD_PROMPT, 'Resumed: hello.txt was my work.');
+  return before;
+}
+
 const CLAUDE_DIALOGS = [
   /trust this folder/i,
   /Detected a custom API key/i,
@@ -172,20 +222,8 @@ describe('Claude Code, seeded', { timeout: 150_000 }, () => {
 
   test('the interactive claude starts on its task with no keystroke, answers no first-run dialog and ends at its prompt', async () => {
     const { dirs, api, proxy, seed, env } = await setUp();
-    const tui = await TmuxAgent.start([join(AGENTS_BIN, 'claude'), ...seed.args, FIRST_PROMPT], {
-      cwd: dirs.project,
-      env,
-      socketDir: dirs.root,
-    });
-    onTestFinished(() => tui.kill());
-
-    await until(
-      async () => api.turnsUsed() === 2 && (await tui.screen()).includes('All done: hello.txt is there.'),
-      60_000,
-      () => tui.screen(),
-    );
-    expect(readFileSync(join(dirs.project, 'hello.txt'), 'utf8')).toBe('hello from the script\n');
-    expect(existsSync(join(dirs.project, 'ran.txt'))).toBe(true);
+    const launch = { cwd: dirs.project, env, socketDir: dirs.root };
+    const tui = await startOnTask([join(AGENTS_BIN, 'claude'), ...seed.args], launch, () => api.turnsUsed());
     const screen = await tui.screen();
     for (const dialog of CLAUDE_DIALOGS) expect(screen).not.toMatch(dialog);
     expect(screen).toContain('bypass permissions on');
@@ -195,37 +233,17 @@ describe('Claude Code, seeded', { timeout: 150_000 }, () => {
     expectOnlyTheScriptedApi(api, proxy);
 
     // A second prompt typed into its terminal is a second turn of the same conversation.
-    await tui.send('-l', SECOND_PROMPT);
-    await tui.send('Enter');
-    await until(
-      async () => (await tui.screen()).includes('Before, I wrote hello.txt.'),
-      30_000,
-      () => tui.screen(),
-    );
+    await ask(tui, SECOND_PROMPT, 'Before, I wrote hello.txt.');
     const last = api.conversation().at(-1);
     expect(last && userTexts(last).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     expect(last && userTexts(last).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
 
     // A restart: the process ends and the session's resume command (`claude --continue`) runs.
-    await tui.kill();
-    const before = api.conversation().length;
-    const resumed = await TmuxAgent.start([join(AGENTS_BIN, 'claude'), ...seed.args, '--continue'], {
-      cwd: dirs.project,
-      env,
-      socketDir: dirs.root,
-    });
-    onTestFinished(() => resumed.kill());
-    await until(
-      async () => (await resumed.screen()).includes('Before, I wrote hello.txt.'),
-      30_000,
-      () => resumed.screen(),
-    );
-    await resumed.send('-l', THIRD_PROMPT);
-    await resumed.send('Enter');
-    await until(
-      async () => (await resumed.screen()).includes('Resumed: hello.txt was my work.'),
-      30_000,
-      () => resumed.screen(),
+    const before = await restartAndAsk(
+      tui,
+      [join(AGENTS_BIN, 'claude'), ...seed.args, '--continue'],
+      launch,
+      () => api.conversation().length,
     );
     const after = api.conversation()[before];
     if (!after) throw new Error('the resumed claude made no request');
@@ -396,20 +414,8 @@ describe('Codex, seeded', { timeout: 150_000 }, () => {
 
   test('the interactive codex starts on its task with no keystroke, answers no first-run dialog and ends at its prompt', async () => {
     const { dirs, api, proxy, seed, env } = await setUp();
-    const tui = await TmuxAgent.start([join(AGENTS_BIN, 'codex'), ...seed.args, FIRST_PROMPT], {
-      cwd: dirs.project,
-      env,
-      socketDir: dirs.root,
-    });
-    onTestFinished(() => tui.kill());
-
-    await until(
-      async () => api.turnsUsed() === 2 && (await tui.screen()).includes('All done: hello.txt is there.'),
-      60_000,
-      () => tui.screen(),
-    );
-    expect(readFileSync(join(dirs.project, 'hello.txt'), 'utf8')).toBe('hello from the script\n');
-    expect(existsSync(join(dirs.project, 'ran.txt'))).toBe(true);
+    const launch = { cwd: dirs.project, env, socketDir: dirs.root };
+    const tui = await startOnTask([join(AGENTS_BIN, 'codex'), ...seed.args], launch, () => api.turnsUsed());
     const screen = await tui.screen();
     for (const dialog of CODEX_DIALOGS) expect(screen).not.toMatch(dialog);
     expect(screen).toContain('YOLO mode');
@@ -422,37 +428,17 @@ describe('Codex, seeded', { timeout: 150_000 }, () => {
     expect(proxy.hosts().filter((h) => h !== 'raw.githubusercontent.com')).toEqual([]);
 
     // A second prompt typed into its terminal is a second turn of the same conversation.
-    await tui.send('-l', SECOND_PROMPT);
-    await tui.send('Enter');
-    await until(
-      async () => (await tui.screen()).includes('Before, I wrote hello.txt.'),
-      30_000,
-      () => tui.screen(),
-    );
+    await ask(tui, SECOND_PROMPT, 'Before, I wrote hello.txt.');
     const last = api.conversation().at(-1);
     expect(last && inputTexts(last).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     expect(last && inputTexts(last).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
 
     // A restart: the process ends and the session's resume command (`codex resume --last`) runs.
-    await tui.kill();
-    const before = api.conversation().length;
-    const resumed = await TmuxAgent.start([join(AGENTS_BIN, 'codex'), ...seed.args, 'resume', '--last'], {
-      cwd: dirs.project,
-      env,
-      socketDir: dirs.root,
-    });
-    onTestFinished(() => resumed.kill());
-    await until(
-      async () => (await resumed.screen()).includes('Before, I wrote hello.txt.'),
-      30_000,
-      () => resumed.screen(),
-    );
-    await resumed.send('-l', THIRD_PROMPT);
-    await resumed.send('Enter');
-    await until(
-      async () => (await resumed.screen()).includes('Resumed: hello.txt was my work.'),
-      30_000,
-      () => resumed.screen(),
+    const before = await restartAndAsk(
+      tui,
+      [join(AGENTS_BIN, 'codex'), ...seed.args, 'resume', '--last'],
+      launch,
+      () => api.conversation().length,
     );
     const after = api.conversation()[before];
     if (!after) throw new Error('the resumed codex made no request');
