@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
@@ -87,4 +88,20 @@ export async function testCore(overrides: Partial<BerthConfig> = {}): Promise<Co
 
 export async function containersOf(home: string) {
   return docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${home}`] } });
+}
+
+/** GET http://127.0.0.1:port/ → status and body; null when nothing answers within `timeoutMs`. */
+export function httpGet(port: number, timeoutMs = 5_000): Promise<{ status: number; body: string } | null> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
 }

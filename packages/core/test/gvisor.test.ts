@@ -1,25 +1,9 @@
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { containersOf, docker, git, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
+import { containersOf, docker, git, httpGet, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
 
 const engineRuntimes = Object.keys(((await docker.info()) as { Runtimes?: object }).Runtimes ?? {});
 // Setup registers Debian's runsc with an engine it starts itself; another engine may lack it.
 const RUNSC_REGISTERED = engineRuntimes.includes('runsc');
-
-function get(port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe.skipIf(!RUNSC_REGISTERED)(
   RUNSC_REGISTERED
@@ -49,7 +33,7 @@ describe.skipIf(!RUNSC_REGISTERED)(
       // Under gVisor's ptrace platform on a loaded machine httpd's fork is slow; a first connection
       // may be dropped, so a few tries (the preview is up: berth waited for its answer).
       await expect
-        .poll(() => get(s.preview!.hostPort!).catch((err: Error) => ({ status: 0, body: err.message })), {
+        .poll(() => httpGet(s.preview!.hostPort!, 10_000), {
           timeout: 30_000,
           interval: 500,
         })

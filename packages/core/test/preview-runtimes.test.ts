@@ -1,26 +1,10 @@
 // The default session image runs what --preview detects: Node.js (a Vite project, npm install from
 // the registry through the host's CA) and Python; an image without the runtime is refused at create.
 import { existsSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { SESSION_NODE_VERSION } from '../src/images/session-node.js';
 import { hostPortFree, InvalidInput } from '../src/index.js';
-import { BUSYBOX_IMAGE, containersOf, git, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
-
-function httpGet(port: number): Promise<{ status: number; body: string } | null> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
-    req.end();
-  });
-}
+import { BUSYBOX_IMAGE, containersOf, git, httpGet, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
 
 describe('the default session image runs what berth detects', () => {
   it(`a session on ${SESSION_IMAGE} has Node.js ${SESSION_NODE_VERSION} with npm, and Python 3`, async () => {
@@ -56,7 +40,7 @@ describe('the default session image runs what berth detects', () => {
     expect(steps).toContain('installing dependencies (npm install)');
     expect(s.image).toBe(SESSION_IMAGE);
     expect(s.preview).toMatchObject({ projectType: 'vite', containerPort: 5173, ready: true });
-    const page = await httpGet(s.preview!.hostPort!);
+    const page = await httpGet(s.preview!.hostPort!, 10_000);
     expect(page?.status).toBe(200);
     expect(page?.body).toContain('vite on the session image');
   }, 240_000);
@@ -86,7 +70,7 @@ describe('the default session image runs what berth detects', () => {
       containerPort: 8000,
       ready: true,
     });
-    expect(await httpGet(s.preview!.hostPort!)).toEqual({ status: 200, body: 'hello from python' });
+    expect(await httpGet(s.preview!.hostPort!, 10_000)).toEqual({ status: 200, body: 'hello from python' });
   }, 120_000);
 });
 

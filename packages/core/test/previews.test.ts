@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { SessionEvent } from '../src/index.js';
 import { hostPortFree, loadConfig, openCore, PreviewError, SESSION_CA_PATH } from '../src/index.js';
@@ -7,27 +6,12 @@ import {
   BUSYBOX_IMAGE,
   containersOf,
   docker,
+  httpGet,
   makeRepo,
   SESSION_IMAGE,
   testConfig,
   testCore,
 } from './fixtures.js';
-
-/** GET http://127.0.0.1:port/ → status and body; null when nothing answers. */
-function httpGet(port: number): Promise<{ status: number; body: string } | null> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 5_000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
-    req.end();
-  });
-}
 
 const HTTPD = { command: ['httpd', '-f', '-p', '8080'], port: 8080 };
 
