@@ -157,6 +157,22 @@ export class TmuxAgent {
     await this.tmux(['send-keys', '-t', 'agent', ...keys]);
   }
 
+  /**
+   * Puts `text` into the agent's input as one bracketed paste (the TUIs ask for it; typed
+   * keys arriving as fast as tmux sends them look like a paste to Codex, which then takes
+   * the next Enter as a newline), waits until the screen shows it, then presses Enter.
+   */
+  async type(text: string): Promise<void> {
+    await this.tmux(['set-buffer', '-b', 'berth-test', '--', text]);
+    await this.tmux(['paste-buffer', '-p', '-d', '-b', 'berth-test', '-t', 'agent']);
+    await until(
+      async () => (await this.screen()).includes(text),
+      10_000,
+      () => this.screen(),
+    );
+    await this.send('Enter');
+  }
+
   /** Whether the agent's process (the session's only pane) is still there. */
   async alive(): Promise<boolean> {
     try {
