@@ -94,6 +94,24 @@ export const SessionStatusChangedFrame = Type.Object({
   reason: Type.Union([Type.String(), Type.Null()]),
 });
 
+export const AgentStateSchema = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('working'),
+  Type.Literal('needs-input'),
+  Type.Literal('idle'),
+  Type.Literal('exited'),
+]);
+
+/** An agent session's agent changed what it is doing (its own signals, or its process). */
+export const AgentStatusChangedFrame = Type.Object({
+  type: Type.Literal('agent.status.changed'),
+  seq: Seq,
+  session: Session,
+  from: Type.Union([AgentStateSchema, Type.Null()]),
+  to: AgentStateSchema,
+  exitCode: Type.Union([Type.Integer(), Type.Null()]),
+});
+
 export const ContainerHealthState = Type.Union([
   Type.Literal('exited'),
   Type.Literal('vanished'),
@@ -167,6 +185,7 @@ export const ServerFrame = Type.Union([
   SessionDeletedFrame,
   SessionStatusChangedFrame,
   ContainerHealthFrame,
+  AgentStatusChangedFrame,
   LogsStreamFrame,
   AckFrame,
   NoticeFrame,

@@ -40,6 +40,23 @@ export const Session = Type.Object({
   description: Type.String(),
   kind: Type.Union([Type.Literal('shell'), Type.Literal('agent'), Type.Literal('preview')]),
   agent: Type.Union([Type.String(), Type.Null()]),
+  /** The first line of an agent session's prompt; null without one. */
+  task: Type.Union([Type.String(), Type.Null()]),
+  /** What the agent is doing (agent sessions; null for others): see @berth/api/agent-status. */
+  agentStatus: Type.Union([
+    Type.Literal('starting'),
+    Type.Literal('working'),
+    Type.Literal('needs-input'),
+    Type.Literal('idle'),
+    Type.Literal('exited'),
+    Type.Null(),
+  ]),
+  /** When agentStatus last changed (the daemon's clock). */
+  agentStatusSince: Type.Union([Type.String(), Type.Null()]),
+  /** The agent process's exit code once agentStatus is `exited`. */
+  agentExitCode: Type.Union([Type.Integer(), Type.Null()]),
+  /** `signals`: from the agent's hooks and process; `guess`: a profile without such signals. */
+  agentStatusSource: Type.Union([Type.Literal('signals'), Type.Literal('guess'), Type.Null()]),
   remote: Type.Union([Type.String(), Type.Null()]),
   hasSshKey: Type.Boolean(),
   gitUser: Type.Object({ name: Type.String(), email: Type.String() }),
@@ -166,6 +183,8 @@ export const CreateSessionRequest = Type.Object(
     agent: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** The agent's first prompt: untrusted text, passed as one argument, never through a shell. */
     prompt: Type.Optional(Type.String({ maxLength: 65536 })),
+    /** `full` (default): no permission prompts, the container is the sandbox; `ask`: the agent asks a person. */
+    autonomy: Type.Optional(Type.Union([Type.Literal('full'), Type.Literal('ask')])),
   },
   { additionalProperties: false },
 );

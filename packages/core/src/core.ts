@@ -2,6 +2,7 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentCredentials, defaultCredentialsRoot } from './agents/agent-credentials.js';
 import { AgentSessions } from './agents/agent-sessions.js';
+import { AgentStatusTracker } from './agents/agent-status.js';
 import type { AgentTool } from './agents/agent-tools.js';
 import { AgentToolsVolume } from './agents/agent-tools-volume.js';
 import { systemClock } from './clock/clock.js';
@@ -85,7 +86,22 @@ export async function openCore(
   const tools = opts.agentTools
     ? new AgentToolsVolume({ runtime, config, logger, tools: opts.agentTools })
     : undefined;
-  const agents = new AgentSessions({ config, runtime, credentials, logger, ...(tools ? { tools } : {}) });
+  const agentStatus = new AgentStatusTracker({
+    root: join(config.home, 'agent-status'),
+    store,
+    events,
+    clock: systemClock,
+    logger,
+  });
+  await agentStatus.start();
+  const agents = new AgentSessions({
+    config,
+    runtime,
+    credentials,
+    logger,
+    status: agentStatus,
+    ...(tools ? { tools } : {}),
+  });
   const collector = new WorkCollector({ runtime, config, logger });
   const service = new SessionService({
     config,
@@ -156,6 +172,7 @@ export async function openCore(
     },
     async close() {
       stop.abort();
+      agentStatus.stop();
       await idle.stop();
       unwatchPreviews();
       await previews.close();

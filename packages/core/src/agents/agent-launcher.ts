@@ -8,6 +8,8 @@ export const SECRETS_MOUNT = '/run/berth/secrets';
 /** A credential directory in `link` mode: mounted here, its entries symlinked into the profile's `to`. */
 export const CREDENTIALS_MOUNT = '/run/berth/credentials';
 export const TMUX_SESSION = 'agent';
+/** Where the agent's status line goes (a host directory of the session's: agent-status.ts). */
+export const STATUS_DIR = '/run/berth/status';
 export const TMUX_TMPDIR = '/tmp';
 /** Exit codes of `launcher.sh ready`. */
 export const READY_NO_TMUX = 3;
@@ -20,6 +22,10 @@ export const READY_TIMEOUT = 4;
  *   run         inside tmux: exports the API keys, then execs the first argv, or the resume argv
  *               once the agent has started before (a marker in the persistent HOME says so).
  *   ready       waits until the tmux session exists (exit 3: no tmux in the image; 4: timed out).
+ *   status S [CODE]  writes the agent's status line (S one of starting, working, needs-input,
+ *               idle, exited) for the daemon: what the seeded hooks run.
+ *   notify JSON Codex's notify program: a finished turn is `idle`, an approval request `needs-input`.
+ *   send        pastes stdin into the agent's terminal as one bracketed paste, then presses Enter.
  *   attach ID   records its tty under ID, then attaches to the agent's tmux session.
  *   detach ID   detaches the client that `attach ID` made (closing a WebSocket leaves no client).
  * Each argv word is its own file (argv/0, argv/1, ...), read back with `$(cat; printf x)` so
@@ -40,15 +46,32 @@ boot)
   tmux -u -f "$A/tmux.conf" new-session -d -s ${TMUX_SESSION} -x 160 -y 48 -c /workspace sh "$A/launcher.sh" run
   # The agent's screen also goes to the container's log (berth logs).
   tmux pipe-pane -t ${TMUX_SESSION} "cat >> /proc/$$/fd/1" 2>/dev/null
+  # A profile without signals of its own: its terminal's activity, labelled a guess.
+  if [ -f "$A/status-guess" ]; then
+    (
+      last=
+      while sleep 2; do
+        [ "$(tmux display-message -p -t ${TMUX_SESSION} '#{pane_dead}' 2>/dev/null)" = 0 ] || continue
+        a=$(tmux display-message -p -t ${TMUX_SESSION} '#{window_activity}' 2>/dev/null) || continue
+        case "$a" in ''|*[!0-9]*) continue ;; esac
+        if [ $(($(date +%s) - a)) -le 3 ]; then s=working; else s=idle; fi
+        [ "$s" = "$last" ] || { sh "$A/launcher.sh" status "$s"; last=$s; }
+      done
+    ) &
+  fi
   trap 'tmux kill-server 2>/dev/null; exit 0' TERM INT HUP
   while :; do sleep 2147483647 & wait $!; done
   ;;
 run)
+  sh "$A/launcher.sh" status starting
+  # Keys the agent reads from their files instead (Claude Code's apiKeyHelper): not exported.
+  withheld=" $(cat "$A/withheld" 2>/dev/null) "
   if [ -d ${SECRETS_MOUNT} ]; then
     for f in ${SECRETS_MOUNT}/*; do
       [ -f "$f" ] || continue
       n=\${f##*/}
       case "$n" in ''|[0-9]*|*[!A-Za-z0-9_]*) continue ;; esac
+      case "$withheld" in *" $n "*) continue ;; esac
       v=$(cat "$f"; printf x)
       export "$n=\${v%x}"
     done
@@ -75,7 +98,42 @@ run)
     i=$((i + 1))
   done
   cd /workspace 2>/dev/null
-  exec "$@"
+  if [ -f "$A/signal-on-start" ]; then
+    if [ "$dir" = "$A/argv" ] && [ -s "$A/prompt" ]; then s=working; else s=idle; fi
+    sh "$A/launcher.sh" status "$s"
+  fi
+  # Not exec: the exit code is the agent's last signal. A trap (not an ignore) leaves the
+  # agent's own Ctrl-C handling as it is, and keeps this shell waiting for it.
+  trap : INT QUIT
+  "$@"
+  rc=$?
+  sh "$A/launcher.sh" status exited "$rc"
+  exit "$rc"
+  ;;
+status)
+  case "$2" in starting|working|needs-input|idle|exited) ;; *) exit 2 ;; esac
+  d=${STATUS_DIR}
+  [ -d "$d" ] && [ -w "$d" ] || exit 0
+  code="\${3:--}"
+  case "$code" in -|[0-9]|[0-9][0-9]|[0-9][0-9][0-9]) ;; *) code=- ;; esac
+  printf '%s %s %s.%s\n' "$2" "$code" "$$" "$(date +%s)" > "$d/.state.$$" && mv -f "$d/.state.$$" "$d/state"
+  exit 0
+  ;;
+notify)
+  j=
+  for a in "$@"; do j=$a; done
+  case "$j" in
+  *'"type":"agent-turn-complete"'*) exec sh "$A/launcher.sh" status idle ;;
+  *'"type":"approval-requested"'*) exec sh "$A/launcher.sh" status needs-input ;;
+  esac
+  exit 0
+  ;;
+send)
+  tmux load-buffer -b berth-send - || exit 5
+  tmux paste-buffer -p -d -b berth-send -t ${TMUX_SESSION} || exit 5
+  # Apart from the paste: an Enter inside it would be a newline in the agent's input.
+  sleep 0.3 2>/dev/null || sleep 1
+  tmux send-keys -t ${TMUX_SESSION} Enter
   ;;
 ready)
   command -v tmux >/dev/null 2>&1 || exit ${READY_NO_TMUX}
@@ -120,6 +178,12 @@ export async function launcherArchive(opts: {
   prompt: string | null;
   /** Where a `link`-mode credential directory's entries are symlinked; null for none. */
   linkCredentialsTo?: string | null;
+  /** Key names the launcher does not export (the agent reads their files). */
+  withheldEnv?: string[];
+  /** The profile has no signals of its own: the launcher guesses from the terminal's activity. */
+  guessStatus?: boolean;
+  /** The CLI gives no signal as it takes its first prompt: the launcher says working (or idle without one). */
+  signalOnStart?: boolean;
 }): Promise<Buffer> {
   const pack = tarStream.pack();
   const root = { uid: 0, gid: 0, mtime: new Date() };
@@ -131,6 +195,9 @@ export async function launcherArchive(opts: {
   file('tmux.conf', TMUX_CONF);
   file('prompt', opts.prompt ?? '');
   if (opts.linkCredentialsTo) file('credentials-target', opts.linkCredentialsTo);
+  if (opts.withheldEnv?.length) file('withheld', opts.withheldEnv.join(' '));
+  if (opts.guessStatus) file('status-guess', '');
+  if (opts.signalOnStart) file('signal-on-start', '');
   for (const [dir, words] of [
     ['argv', opts.first],
     ['resume', opts.resume],

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { InvalidInput, NotFound } from '../errors/berth-error.js';
+import type { SeededAgent } from './agent-seeds.js';
 
 /** How the prompt reaches the agent's command: as its last argument, after a flag, or not at all. */
 export type PromptPassing = 'arg' | 'none' | { flag: string };
@@ -41,6 +42,13 @@ export interface AgentProfile {
   credentials: { dir: CredentialDir | null; keys: string[]; required?: boolean };
   /** The program the preflight looks for (in the image or berth's agents volume); default command[0]. */
   program?: string;
+  /**
+   * A built-in CLI berth knows how to run unattended (agent-seeds.ts): its first-run answers,
+   * permission mode, base URL and status signals are written into the session's HOME.
+   */
+  seed?: SeededAgent;
+  /** A model to pin (the CLI's own setting); absent: the CLI's default. */
+  model?: string;
 }
 
 const PROFILE_NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -54,6 +62,7 @@ const BUILTINS: AgentProfile[] = [
     name: 'claude',
     description: 'Claude Code',
     builtin: true,
+    seed: 'claude',
     command: ['claude'],
     resume: ['claude', '--continue'],
     image: null,
@@ -74,6 +83,7 @@ const BUILTINS: AgentProfile[] = [
     name: 'codex',
     description: 'OpenAI Codex CLI',
     builtin: true,
+    seed: 'codex',
     command: ['codex'],
     resume: ['codex', 'resume', '--last'],
     image: null,
@@ -87,6 +97,47 @@ const BUILTINS: AgentProfile[] = [
         mode: 'link',
       },
       keys: ['OPENAI_API_KEY'],
+    },
+  },
+  {
+    name: 'gemini',
+    description: 'Gemini CLI',
+    builtin: true,
+    seed: 'gemini',
+    command: ['gemini'],
+    resume: ['gemini', '--resume', 'latest'],
+    image: null,
+    env: {},
+    // The interactive TUI, started on its task.
+    prompt: { flag: '--prompt-interactive' },
+    credentials: {
+      dir: {
+        from: '~/.gemini',
+        to: '/home/berth/.gemini',
+        include: ['oauth_creds.json', 'google_accounts.json'],
+        mode: 'link',
+      },
+      keys: ['GEMINI_API_KEY'],
+    },
+  },
+  {
+    name: 'opencode',
+    description: 'opencode',
+    builtin: true,
+    seed: 'opencode',
+    command: ['opencode'],
+    resume: ['opencode', '--continue'],
+    image: null,
+    env: {},
+    prompt: { flag: '--prompt' },
+    credentials: {
+      dir: {
+        from: '~/.local/share/opencode',
+        to: '/home/berth/.local/share/opencode',
+        include: ['auth.json'],
+        mode: 'link',
+      },
+      keys: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'],
     },
   },
   {
@@ -133,7 +184,9 @@ const Argv = Type.Union([
 
 const ProfileConfig = Type.Object(
   {
-    command: Argv,
+    // Optional for a built-in's name: the fields given then change the built-in, which stays seeded.
+    command: Type.Optional(Argv),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     resume: Type.Optional(Type.Union([Argv, Type.Null()])),
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     description: Type.Optional(Type.String({ maxLength: 500 })),
@@ -247,6 +300,21 @@ export async function loadAgentProfiles(configFile: string): Promise<AgentCatalo
       if (p.credentials?.dir?.include?.some((n) => n.includes('/') || n === '.' || n === '..')) {
         throw new InvalidInput(`${where}.credentials.dir.include: names are top-level entries, without '/'`);
       }
+      const builtin = BUILTINS.find((b) => b.name === name);
+      if (p.command === undefined) {
+        if (!builtin) {
+          throw new InvalidInput(`${where}: a profile of your own needs "command" (an argv array or a shell string)`);
+        }
+        // Settings on a built-in: it keeps its command, seeding and credentials.
+        byName.set(name, {
+          ...builtin,
+          ...(p.description !== undefined ? { description: p.description } : {}),
+          ...(p.image !== undefined ? { image: p.image } : {}),
+          ...(p.model !== undefined ? { model: p.model } : {}),
+          env: { ...builtin.env, ...(p.env ?? {}) },
+        });
+        continue;
+      }
       byName.set(name, {
         name,
         description: p.description ?? '',
@@ -261,6 +329,7 @@ export async function loadAgentProfiles(configFile: string): Promise<AgentCatalo
           keys: p.credentials?.keys ?? [],
           ...(p.credentials?.required === false ? { required: false } : {}),
         },
+        ...(p.model !== undefined ? { model: p.model } : {}),
       });
     }
     if (config.defaultAgent !== undefined) {
@@ -301,4 +370,9 @@ export function firstArgv(p: AgentProfile, prompt: string | null): string[] {
 
 export function resumeArgv(p: AgentProfile): string[] {
   return p.resume ?? p.command;
+}
+
+/** `argv` with `args` right after its program (a seed's settings go before any subcommand). */
+export function withArgs(argv: string[], args: string[]): string[] {
+  return args.length === 0 ? argv : [argv[0] as string, ...args, ...argv.slice(1)];
 }

@@ -41,6 +41,11 @@ export interface SeedInput {
   apiKey?: ApiKeyRef;
   /** A model to pin; absent: the CLI's default. */
   model?: string;
+  /**
+   * berth's launcher in the container: when given, the CLI's own signals (Claude Code's hooks,
+   * Codex's notify program) run `sh LAUNCHER status STATE` so berth knows what the agent does.
+   */
+  launcher?: string;
 }
 
 export interface SeedFile {
@@ -84,6 +89,7 @@ export function agentSeed(agent: SeededAgent, input: SeedInput = {}): AgentSeed 
     baseUrl: input.baseUrl === undefined ? undefined : trimSlash(input.baseUrl),
     apiKey: input.apiKey,
     model: input.model,
+    launcher: input.launcher,
   };
   if (!resolved.home.startsWith('/') || !resolved.workspace.startsWith('/')) {
     throw new Error('home and workspace must be absolute paths');
@@ -107,6 +113,7 @@ interface Resolved {
   baseUrl: string | undefined;
   apiKey: ApiKeyRef | undefined;
   model: string | undefined;
+  launcher: string | undefined;
 }
 
 function trimSlash(p: string): string {
@@ -153,6 +160,7 @@ function claudeSeed(r: Resolved): AgentSeed {
     env,
   };
   if (r.apiKey?.file) settings.apiKeyHelper = `cat ${shellQuote(r.apiKey.file)}`;
+  if (r.launcher) settings.hooks = claudeHooks(r.launcher);
 
   const state: Record<string, unknown> = {
     hasCompletedOnboarding: true,
@@ -182,6 +190,29 @@ function claudeSeed(r: Resolved): AgentSeed {
   };
 }
 
+/**
+ * Claude Code's hooks as berth's status signals: a prompt or a tool call is `working`, a
+ * permission question or a question to the user `needs-input`, the end of a turn (or a start
+ * with nothing to do) `idle`.
+ */
+function claudeHooks(launcher: string): Record<string, unknown> {
+  const run = (state: string) => [
+    { type: 'command', command: `sh ${shellQuote(launcher)} status ${state}`, timeout: 10 },
+  ];
+  return {
+    SessionStart: [{ hooks: run('idle') }],
+    UserPromptSubmit: [{ hooks: run('working') }],
+    PreToolUse: [{ matcher: '*', hooks: run('working') }],
+    PostToolUse: [{ matcher: '*', hooks: run('working') }],
+    PermissionRequest: [{ matcher: '*', hooks: run('needs-input') }],
+    Notification: [
+      { matcher: 'permission_prompt', hooks: run('needs-input') },
+      { matcher: 'elicitation_dialog', hooks: run('needs-input') },
+    ],
+    Stop: [{ hooks: run('idle') }],
+  };
+}
+
 // Codex ----------------------------------------------------------------------------------------
 
 function tomlString(s: string): string {
@@ -206,6 +237,8 @@ function codexSeed(r: Resolved): AgentSeed {
       : ['approval_policy = "on-request"', 'sandbox_mode = "workspace-write"']),
     'check_for_update_on_startup = false',
   );
+  // Its notify program hears each finished turn (and approval requests): berth's status signal.
+  if (r.launcher) lines.push(`notify = ["sh", ${tomlString(r.launcher)}, "notify"]`);
   if (r.baseUrl) lines.push('model_provider = "berth"');
   lines.push('', '[analytics]', 'enabled = false', '', '[features]', 'plugins = false');
   lines.push('', '[notice]', 'hide_full_access_warning = true');

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { AgentStatusSource, WaitableState } from '@berth/api/agent-status';
+import { taskOf } from '@berth/api/agent-status';
+import tarStream from 'tar-stream';
 import type { BerthConfig } from '../config/config.js';
 import { EngineError, IllegalTransition, InvalidInput } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
@@ -30,7 +34,17 @@ import {
   firstArgv,
   loadAgentProfiles,
   resumeArgv,
+  withArgs,
 } from './agent-profile.js';
+import {
+  type AgentSeed,
+  AUTONOMIES,
+  type Autonomy,
+  agentSeed,
+  type SeedFile,
+  seededContent,
+} from './agent-seeds.js';
+import type { AgentStatusTracker, WaitOutcome } from './agent-status.js';
 import { AGENTS_BIN, AGENTS_MOUNT } from './agent-tools.js';
 import { AgentToolsVolume, type ToolsProgress } from './agent-tools-volume.js';
 import { generateSessionName } from './session-names.js';
@@ -44,6 +58,38 @@ export interface AgentPlan {
   prompt: string | null;
   /** From the preflight; null when the image is not there (the create then says so). */
   tools?: AgentToolsUse | null;
+  /** A built-in CLI's unattended settings (files in HOME, arguments); null for other profiles. */
+  seed?: AgentSeed | null;
+  /** Where agentStatus comes from: the CLI's own signals, or the launcher's guess. */
+  statusSource: AgentStatusSource;
+}
+
+/** A new session's agent fields: none for a plain session, `starting` for an agent one. */
+export function agentFields(plan: AgentPlan | null, now: string) {
+  return {
+    agent: plan?.profile.name ?? null,
+    task: taskOf(plan?.prompt),
+    agentStatus: plan ? ('starting' as const) : null,
+    agentStatusSince: plan ? now : null,
+    agentExitCode: null,
+    agentStatusSource: plan ? plan.statusSource : null,
+  };
+}
+
+/** The model API's base URL each seeded CLI is pointed at, from this variable of its environment. */
+const BASE_URL_VARIABLE = {
+  claude: 'ANTHROPIC_BASE_URL',
+  codex: 'OPENAI_BASE_URL',
+  gemini: 'GOOGLE_GEMINI_BASE_URL',
+  opencode: 'ANTHROPIC_BASE_URL',
+} as const;
+
+export function checkAutonomy(raw: unknown): Autonomy {
+  if (raw === undefined) return 'full';
+  if (typeof raw === 'string' && (AUTONOMIES as readonly string[]).includes(raw)) return raw as Autonomy;
+  throw new InvalidInput(`autonomy is one of ${AUTONOMIES.join(', ')}, not ${JSON.stringify(raw).slice(0, 40)}`, {
+    hint: '`full` (the default: no permission prompts, the container is the sandbox) or `ask`',
+  });
 }
 
 /** What `build()` adds to the container for an agent session. */
@@ -51,6 +97,8 @@ export interface AgentContainerParts {
   mounts: Mount[];
   /** The exact host directories that may be mounted (read-only) for credentials. */
   secretDirs: string[];
+  /** Host directories under BERTH_HOME the agent may write: its status directory. */
+  writableDirs: string[];
   env: Record<string, string>;
   command: string[];
 }
@@ -71,6 +119,7 @@ export class AgentSessions {
       logger: Logger;
       /** berth's agents volume; default the pinned set's. */
       tools?: AgentToolsVolume;
+      status: AgentStatusTracker;
     },
   ) {
     this.tools =
@@ -95,11 +144,18 @@ export class AgentSessions {
    * its command is in the image or in berth's agents volume (and the image can run it), the image
    * has sh and tmux, and its credentials are set up. Runs before anything is made.
    */
-  async plan(input: { agent?: string; prompt?: string; image?: string }): Promise<AgentPlan | null> {
+  async plan(input: {
+    agent?: string;
+    prompt?: string;
+    image?: string;
+    env?: Record<string, string>;
+    autonomy?: Autonomy;
+  }): Promise<AgentPlan | null> {
     if (input.agent === undefined && input.prompt === undefined) return null;
     const catalogue = await this.catalogue();
     const profile = findProfile(catalogue, input.agent ?? catalogue.defaultAgent);
     const prompt = input.prompt === undefined ? null : checkPrompt(input.prompt);
+    const autonomy = checkAutonomy(input.autonomy);
     // The image as the create picks it; a missing one is the create's to report.
     const image = input.image || profile.image || this.deps.config.defaultImage;
     let tools: AgentToolsUse | null = null;
@@ -110,7 +166,42 @@ export class AgentSessions {
       this.probe.remember(image, commands, facts);
     }
     await checkCredentials(profile, this.deps.credentials);
-    return { profile, prompt, tools };
+    const seed = profile.seed ? await this.seedFor(profile, autonomy, input.env ?? {}) : null;
+    const statusSource = profile.seed === 'claude' || profile.seed === 'codex' ? 'signals' : 'guess';
+    return { profile, prompt, tools, seed, statusSource };
+  }
+
+  /**
+   * The seed of a built-in CLI: its base URL from its variable (the profile's env, then the
+   * session's), and its key from the file berth mounts, where one is set up.
+   */
+  private async seedFor(profile: AgentProfile, autonomy: Autonomy, env: Record<string, string>) {
+    const agent = profile.seed!;
+    const vars = { ...profile.env, ...env };
+    const keys = new Set((await this.deps.credentials.status(profile.name)).keys.map((k) => k.name));
+    const keyName = agent === 'codex' ? 'OPENAI_API_KEY' : agent === 'gemini' ? 'GEMINI_API_KEY' : 'ANTHROPIC_API_KEY';
+    const hasKey = keys.has(keyName);
+    let baseUrl = vars[BASE_URL_VARIABLE[agent]];
+    // A key for Codex goes through a provider of berth's (no login screen); the vendor's URL by default.
+    if (agent === 'codex' && hasKey && !baseUrl) baseUrl = 'https://api.openai.com/v1';
+    // opencode's Anthropic provider takes the URL with its version path; the variable has none.
+    if (agent === 'opencode' && baseUrl) baseUrl = `${baseUrl.replace(/\/+$/, '')}/v1`;
+    return agentSeed(agent, {
+      autonomy,
+      home: AGENT_HOME,
+      workspace: '/workspace',
+      launcher: LAUNCHER,
+      ...(baseUrl ? { baseUrl } : {}),
+      ...(profile.model ? { model: profile.model } : {}),
+      ...(hasKey
+        ? {
+            apiKey:
+              agent === 'claude' || agent === 'opencode'
+                ? { env: keyName, file: `${SECRETS_MOUNT}/${keyName}` }
+                : { env: keyName },
+          }
+        : {}),
+    });
   }
 
   /** A free `<agent>-<adjective>-<noun>` name. */
@@ -137,6 +228,8 @@ export class AgentSessions {
       { type: 'volume', source: volume, target: AGENT_HOME, readOnly: false },
       { source: paths.keys, target: SECRETS_MOUNT, readOnly: true },
     ];
+    const statusMount = await this.deps.status.prepare(session.id, uid, gid);
+    mounts.push(statusMount);
     const env: Record<string, string> = {};
     // Every agent session gets the agents once they are installed; one whose command is there installs them.
     if (
@@ -158,7 +251,15 @@ export class AgentSessions {
     return {
       mounts,
       secretDirs: [paths.keys, paths.dir],
-      env: { ...env, ...plan.profile.env, HOME: AGENT_HOME, TMUX_TMPDIR, BERTH_AGENT: plan.profile.name },
+      writableDirs: [statusMount.source],
+      env: {
+        ...env,
+        ...plan.seed?.env,
+        ...plan.profile.env,
+        HOME: AGENT_HOME,
+        TMUX_TMPDIR,
+        BERTH_AGENT: plan.profile.name,
+      },
       command: ['sh', LAUNCHER, 'boot'],
     };
   }
@@ -167,18 +268,67 @@ export class AgentSessions {
   async install(containerId: string, session: Session, plan: AgentPlan): Promise<void> {
     const [uid, gid] = session.user.split(':').map(Number) as [number, number];
     const { runtime } = this.deps;
+    const args = plan.seed?.args ?? [];
     await runtime.putArchive(
       containerId,
       '/',
       await launcherArchive({
-        first: firstArgv(plan.profile, plan.prompt),
-        resume: resumeArgv(plan.profile),
+        first: withArgs(firstArgv(plan.profile, plan.prompt), args),
+        resume: withArgs(resumeArgv(plan.profile), args),
         prompt: plan.prompt,
         linkCredentialsTo:
           plan.profile.credentials.dir?.mode === 'link' ? plan.profile.credentials.dir.to : null,
+        withheldEnv: plan.seed?.withheldEnv ?? [],
+        guessStatus: plan.statusSource === 'guess',
+        // Codex says nothing when it takes a prompt: started on one, it is working; else waiting.
+        signalOnStart: plan.profile.seed === 'codex',
       }),
     );
     await runtime.putArchive(containerId, '/', await ownedDirArchive(AGENT_HOME.slice(1), uid, gid));
+    if (plan.seed?.files.length) {
+      await runtime.putArchive(containerId, '/', await seedArchive(plan.seed.files, uid, gid));
+    }
+  }
+
+  /**
+   * Gives the running agent its next prompt, as typed into its terminal (one bracketed paste,
+   * then Enter), and counts it as working.
+   */
+  async send(s: Session, text: string): Promise<void> {
+    if (!s.agent) {
+      throw new IllegalTransition(`session '${s.name}' runs no agent`, {
+        hint: `run commands with \`berth exec ${s.name} -- …\` instead`,
+      });
+    }
+    if (s.status !== 'running' || !s.containerId) {
+      throw new IllegalTransition(`session '${s.name}' is ${s.status}: its agent cannot take a prompt`, {
+        hint: s.status === 'paused' ? `resume it first: \`berth resume ${s.name}\`` : `start it first: \`berth start ${s.name}\``,
+      });
+    }
+    const prompt = checkPrompt(text);
+    if (prompt.trim() === '') throw new InvalidInput('a prompt to send is text, not empty');
+    const r = await this.deps.runtime.exec(s.containerId, {
+      cmd: ['sh', LAUNCHER, 'send'],
+      user: s.user,
+      env: { TMUX_TMPDIR },
+      stdin: Buffer.from(prompt, 'utf8'),
+    });
+    if (r.exitCode !== 0) {
+      throw new EngineError(`the agent's terminal did not take the prompt (exit ${r.exitCode})`, {
+        hint: `look at its screen with \`berth attach ${s.name}\``,
+      });
+    }
+    await this.deps.status.note(s, 'working');
+  }
+
+  /** Waits until the session's agent is in one of `states` (see AgentStatusTracker.waitFor). */
+  waitFor(s: Session, states: readonly WaitableState[], timeoutMs: number): Promise<WaitOutcome> {
+    if (!s.agent) {
+      throw new IllegalTransition(`session '${s.name}' runs no agent`, {
+        hint: 'wait for agent sessions only (`berth ls` shows an AGENT column)',
+      });
+    }
+    return this.deps.status.waitFor(s.id, states, timeoutMs);
   }
 
   /** After the first start: the agent's tmux session is up, or a clear reason why not. */
@@ -205,11 +355,13 @@ export class AgentSessions {
     if (!s.agent) return;
     const [uid, gid] = s.user.split(':').map(Number) as [number, number];
     await this.deps.credentials.materialise(s.id, s.agent, uid, gid);
+    await this.deps.status.reset(s);
   }
 
   /** When the session ends (finish, cancel, remove, a failed create): its volume and credentials go. */
   async release(s: Session): Promise<void> {
     await this.deps.credentials.release(s.id);
+    await this.deps.status.release(s.id);
     if (s.agent) await this.deps.runtime.removeVolume(stateVolumeName(s.id));
   }
 
@@ -256,4 +408,21 @@ export class AgentSessions {
     }
     return removed;
   }
+}
+
+/** A seed's files for the container's `/`, owned by the session's user, their directories too. */
+async function seedArchive(files: SeedFile[], uid: number, gid: number): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const owner = { uid, gid, mtime: new Date() };
+  const dirs = new Set<string>();
+  for (const f of files) {
+    for (let d = posix.dirname(f.path); d.startsWith(`${AGENT_HOME}/`); d = posix.dirname(d)) dirs.add(d);
+  }
+  for (const d of [...dirs].sort()) pack.entry({ ...owner, name: d.slice(1), type: 'directory', mode: 0o700 });
+  // A fresh HOME: nothing of the agent's to merge with yet.
+  for (const f of files) pack.entry({ ...owner, name: f.path.slice(1), mode: f.mode }, seededContent(f, undefined));
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const chunk of pack) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
 }

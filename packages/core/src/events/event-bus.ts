@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { AgentState } from '@berth/api/agent-status';
 import type { Session, SessionStatus } from '../session/session.js';
 
 export type SessionEvent =
@@ -12,6 +13,13 @@ export type SessionEvent =
       reason: string | null;
     }
   | { type: 'session.deleted'; id: string; name: string }
+  | {
+      type: 'agent.status.changed';
+      session: Session;
+      from: AgentState | null;
+      to: AgentState;
+      exitCode: number | null;
+    }
   | ContainerHealthEvent;
 
 /** What the engine did to a session's container that berth did not ask for. */

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentContainerParts, AgentPlan, AgentSessions } from '../agents/agent-sessions.js';
+import {
+  type AgentContainerParts,
+  type AgentPlan,
+  type AgentSessions,
+  agentFields,
+} from '../agents/agent-sessions.js';
 import type { Clock } from '../clock/clock.js';
 import type { BerthConfig } from '../config/config.js';
 import {
@@ -79,9 +84,10 @@ export interface CreateSessionInput {
   idleAction?: IdlePolicy['action'];
   /** Run the project's dev server (detected, or this command and port) and publish it. */
   preview?: boolean | PreviewRequest;
-  /** An agent profile to run in the session's terminal (kind 'agent'), and its first prompt. */
+  /** An agent profile to run in the session's terminal (kind 'agent'), its first prompt and autonomy. */
   agent?: string;
   prompt?: string;
+  autonomy?: 'full' | 'ask';
 }
 
 export interface FinishOptions {
@@ -323,7 +329,7 @@ export class SessionService {
       teamId: input.teamId ?? null,
       description: checkDescription(input.description),
       kind,
-      agent: plan?.profile.name ?? null,
+      ...agentFields(plan, now),
       remote: remote?.url ?? null,
       hasSshKey: sshKey !== null,
       gitUser,
@@ -414,7 +420,11 @@ export class SessionService {
       assertSafeMounts(mounts, {
         berthHome: config.home,
         // A remote's cache lives under BERTH_HOME; only its objects are mounted, read-only.
-        allowedInHome: [session.workspacePath!, ...(session.remote ? [repo.objectsDir] : [])],
+        allowedInHome: [
+          session.workspacePath!,
+          ...(session.remote ? [repo.objectsDir] : []),
+          ...(agent?.writableDirs ?? []),
+        ],
         allowedFiles: trust.allowedFiles,
         secretDirs: agent?.secretDirs ?? [],
       });

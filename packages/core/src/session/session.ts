@@ -1,3 +1,4 @@
+import type { AgentState, AgentStatusSource } from '@berth/api/agent-status';
 import { SESSION_STATUSES, type SessionStatusName } from '@berth/api/session-verbs';
 import { InvalidInput } from '../errors/berth-error.js';
 
@@ -73,6 +74,15 @@ export interface Session {
   kind: SessionKind;
   /** The agent profile run as the session's main process, if any. */
   agent: string | null;
+  /** The first line of an agent session's prompt (what a card shows); null without one. */
+  task: string | null;
+  /** What the agent is doing, from its own signals and its process; null for other sessions. */
+  agentStatus: AgentState | null;
+  /** When agentStatus last changed. */
+  agentStatusSince: string | null;
+  /** The agent process's exit code once it exited. */
+  agentExitCode: number | null;
+  agentStatusSource: AgentStatusSource | null;
   /** The remote URL the session was cloned from (never with credentials), or null for a local repo. */
   remote: string | null;
   /** Whether an SSH key (kept encrypted, never returned) was given for the remote. */

@@ -1,3 +1,4 @@
+import { isAgentState } from '@berth/api/agent-status';
 import type { ColumnType, Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { AccountStore } from '../accounts/account-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -50,6 +51,8 @@ interface SessionsTable {
   idle_action: string;
   last_activity_at: string | null;
   preview_json: string | null;
+  task: string | null;
+  agent_status_json: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -94,6 +97,8 @@ function toSession(r: Selectable<SessionsTable>): Session {
     idle: { timeoutSeconds: Number(r.idle_timeout_s), action: r.idle_action === 'stop' ? 'stop' : 'pause' },
     lastActivityAt: r.last_activity_at ?? r.updated_at,
     preview: r.preview_json ? (JSON.parse(r.preview_json) as PreviewState) : null,
+    task: r.task ?? null,
+    ...agentStatusOf(r.agent_status_json),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -136,8 +141,44 @@ function toRow(s: SessionPatch): Updateable<SessionsTable> {
   }
   if (s.lastActivityAt !== undefined) row.last_activity_at = s.lastActivityAt;
   if (s.preview !== undefined) row.preview_json = s.preview ? JSON.stringify(s.preview) : null;
+  if (s.task !== undefined) row.task = s.task;
+  if (s.agentStatus !== undefined) {
+    row.agent_status_json =
+      s.agentStatus === null
+        ? null
+        : JSON.stringify({
+            state: s.agentStatus,
+            since: s.agentStatusSince ?? null,
+            exitCode: s.agentExitCode ?? null,
+            source: s.agentStatusSource ?? 'signals',
+          });
+  }
   if (s.updatedAt !== undefined) row.updated_at = s.updatedAt;
   return row;
+}
+
+type AgentStatusFields = Pick<
+  Session,
+  'agentStatus' | 'agentStatusSince' | 'agentExitCode' | 'agentStatusSource'
+>;
+
+/** The agent-status column, one JSON object, as the session's four fields. */
+function agentStatusOf(json: string | null): AgentStatusFields {
+  const none: AgentStatusFields = {
+    agentStatus: null,
+    agentStatusSince: null,
+    agentExitCode: null,
+    agentStatusSource: null,
+  };
+  if (!json) return none;
+  const v = JSON.parse(json) as { state?: unknown; since?: unknown; exitCode?: unknown; source?: unknown };
+  if (!isAgentState(v.state)) return none;
+  return {
+    agentStatus: v.state,
+    agentStatusSince: typeof v.since === 'string' ? v.since : null,
+    agentExitCode: typeof v.exitCode === 'number' ? v.exitCode : null,
+    agentStatusSource: v.source === 'guess' ? 'guess' : 'signals',
+  };
 }
 
 /**

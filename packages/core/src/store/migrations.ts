@@ -178,6 +178,17 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.dropTable('port_leases').execute();
       },
     },
+    '0005_agent_status': {
+      async up(db: Kysely<unknown>) {
+        // The first line of the prompt, and what the agent is doing ({state, since, exitCode, source}).
+        await db.schema.alterTable('sessions').addColumn('task', 'text').execute();
+        await db.schema.alterTable('sessions').addColumn('agent_status_json', 'text').execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable('sessions').dropColumn('agent_status_json').execute();
+        await db.schema.alterTable('sessions').dropColumn('task').execute();
+      },
+    },
   };
 }
 

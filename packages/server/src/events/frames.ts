@@ -59,6 +59,13 @@ function payloadOf(e: SessionEvent): string | null {
         oomKilled: e.oomKilled,
         reason: e.reason,
       } satisfies Payload<'container.health'>);
+    case 'agent.status.changed':
+      return JSON.stringify({
+        session: apiSession(e.session),
+        from: e.from,
+        to: e.to,
+        exitCode: e.exitCode,
+      } satisfies Payload<'agent.status.changed'>);
     default:
       return null; // a kind of event this endpoint does not speak (yet)
   }

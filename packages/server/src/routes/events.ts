@@ -27,7 +27,7 @@ export const eventRoutes: FastifyPluginAsync<{
     summary: 'Real-time session events and container logs over a WebSocket',
     description:
       'JSON text frames. The server sends `hello`, then `session.created`, `session.updated`, ' +
-      '`session.deleted`, `session.status.changed`, `container.health`, and `logs.stream` after ' +
+      '`session.deleted`, `session.status.changed`, `container.health`, `agent.status.changed`, and `logs.stream` after ' +
       '`subscribe.logs`; every frame has `type` and a rising `seq`. `ack` and `error` (problem details) ' +
       'answer client messages; `notice` reports dropped frames. The client sends `subscribe.session`, ' +
       '`unsubscribe.session` (`{"session": name or id}`), `subscribe.logs` (`tail` optional) and ' +

@@ -17,6 +17,7 @@ export function sessionOf(frame: ServerFrame): Session | null {
     case 'session.updated':
     case 'session.status.changed':
     case 'container.health':
+    case 'agent.status.changed':
       return frame.session;
     default:
       return null;

@@ -1,0 +1,250 @@
+import { constants } from 'node:fs';
+import { chmod, chown, mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type AgentState,
+  type AgentStatusSource,
+  isAgentState,
+  type WaitableState,
+} from '@berth/api/agent-status';
+import type { Clock } from '../clock/clock.js';
+import { NotFound } from '../errors/berth-error.js';
+import type { EventBus, SessionEvent } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+import type { Mount } from '../runtime/runtime.js';
+import type { Session } from '../session/session.js';
+import type { SessionStore } from '../store/store.js';
+
+/**
+ * Where the agent's signals land in the container: a directory of the host's, one per session,
+ * that the launcher (and the hooks it seeds) write one line to: `STATE CODE NONCE`.
+ */
+export const STATUS_MOUNT = '/run/berth/status';
+export const STATUS_FILE = 'state';
+/** More than any good line needs; a longer file is ignored, never read in full. */
+const MAX_STATUS_BYTES = 64;
+/** `STATE CODE NONCE`: CODE is the exit code or `-`; NONCE (the writer's pid and time) tells one write from the next. */
+const LINE_RE = /^([a-z-]{1,16})(?: (-?\d{1,3}|-))?(?: [0-9.]{1,24})?\s*$/;
+
+export interface AgentSignal {
+  state: AgentState;
+  exitCode: number | null;
+}
+
+/** One status line as the launcher writes it; anything else is not a signal. */
+export function parseStatusLine(text: string): AgentSignal | null {
+  const m = LINE_RE.exec(text);
+  if (!m || !isAgentState(m[1])) return null;
+  const exitCode = m[2] === undefined || m[2] === '-' ? null : Number(m[2]);
+  return { state: m[1], exitCode: m[1] === 'exited' ? exitCode : null };
+}
+
+/**
+ * Reads the status file the session's agent controls without trusting it: no symlink followed
+ * (it could point anywhere on the host), nothing but a regular file (a FIFO would block the
+ * daemon), at most MAX_STATUS_BYTES. Null when there is nothing usable.
+ */
+export async function readStatusFile(dir: string): Promise<string | null> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(
+      join(dir, STATUS_FILE),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > MAX_STATUS_BYTES) return null;
+    const buf = Buffer.alloc(MAX_STATUS_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, MAX_STATUS_BYTES, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+/** What `waitFor` ended on: a state it waited for, or the session no longer running. */
+export type WaitOutcome = { session: Session; reached: WaitableState } | { session: Session; reached: 'timeout' };
+
+/**
+ * Agent status: reads each running agent session's signals (polled; a hostile agent can change
+ * its line as often as it likes and is heard at most once a poll), records changes on the
+ * session and publishes `agent.status.changed`. The daemon's clock dates each change.
+ */
+export class AgentStatusTracker {
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  /** Running agent sessions, by id: the only ones polled. */
+  private readonly watched = new Set<string>();
+  private polling = false;
+  /** The line last acted on per session: an unchanged file costs one read, no query. */
+  private readonly lastLine = new Map<string, string>();
+
+  constructor(
+    private readonly deps: {
+      root: string;
+      store: SessionStore;
+      events: EventBus;
+      clock: Clock;
+      logger: Logger;
+      pollMs?: number;
+    },
+  ) {}
+
+  dirOf(sessionId: string): string {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(sessionId)) throw new Error(`not a session id: ${sessionId}`);
+    return join(this.deps.root, sessionId);
+  }
+
+  /**
+   * The session's status directory, empty, writable by the session's user only (where the daemon
+   * may chown; else by anyone, inside a 0700 parent only the daemon's user can enter).
+   */
+  async prepare(sessionId: string, uid: number, gid: number): Promise<Mount> {
+    await mkdir(this.deps.root, { recursive: true, mode: 0o700 });
+    await chmod(this.deps.root, 0o700);
+    const dir = this.dirOf(sessionId);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { mode: 0o700 });
+    try {
+      await chown(dir, uid, gid);
+    } catch {
+      await chmod(dir, 0o777);
+    }
+    return { source: dir, target: STATUS_MOUNT, readOnly: false };
+  }
+
+  /** Before the agent starts again: what it said last time is over (the launcher says `starting`). */
+  async reset(session: Session): Promise<void> {
+    await rm(join(this.dirOf(session.id), STATUS_FILE), { force: true });
+    this.lastLine.delete(session.id);
+    if (session.agentStatus !== 'starting') await this.record(session, { state: 'starting', exitCode: null });
+  }
+
+  async release(sessionId: string): Promise<void> {
+    this.watched.delete(sessionId);
+    this.lastLine.delete(sessionId);
+    await rm(this.dirOf(sessionId), { recursive: true, force: true });
+  }
+
+  /** Starts polling the running agent sessions. */
+  async start(): Promise<void> {
+    if (this.timer) return;
+    this.unsubscribe = this.deps.events.subscribe((e) => this.track(e));
+    for (const s of await this.deps.store.list({ statuses: ['running'] })) {
+      if (s.agent) this.watched.add(s.id);
+    }
+    this.timer = setInterval(() => void this.poll(), this.deps.pollMs ?? 500);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  private track(e: SessionEvent): void {
+    if (e.type === 'session.deleted') {
+      this.watched.delete(e.id);
+      this.lastLine.delete(e.id);
+    }
+    else if (e.type === 'session.created' || e.type === 'session.status.changed') {
+      if (e.session.agent && e.session.status === 'running') this.watched.add(e.session.id);
+      else this.watched.delete(e.session.id);
+    }
+  }
+
+  /** One round: each watched session's line, recorded where it changed. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const id of [...this.watched]) {
+        const line = await readStatusFile(this.dirOf(id));
+        if (line === null || this.lastLine.get(id) === line) continue;
+        this.lastLine.set(id, line);
+        const signal = parseStatusLine(line);
+        if (!signal) continue;
+        const s = await this.deps.store.get(id);
+        if (!s || s.status !== 'running' || !s.agent) {
+          this.watched.delete(id);
+          continue;
+        }
+        if (s.agentStatus === signal.state && s.agentExitCode === signal.exitCode) continue;
+        await this.record(s, signal);
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'agent status poll failed');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Sets what berth itself knows the agent is doing (a prompt it just typed in, say). */
+  async note(session: Session, state: AgentState): Promise<void> {
+    if (session.agentStatus !== state) await this.record(session, { state, exitCode: null });
+  }
+
+  private async record(s: Session, signal: AgentSignal, source?: AgentStatusSource): Promise<void> {
+    const now = this.deps.clock.now().toISOString();
+    const updated = await this.deps.store.update(s.id, {
+      agentStatus: signal.state,
+      agentStatusSince: now,
+      agentExitCode: signal.exitCode,
+      agentStatusSource: source ?? s.agentStatusSource ?? 'signals',
+      updatedAt: now,
+    });
+    this.deps.events.publish({
+      type: 'agent.status.changed',
+      session: updated,
+      from: s.agentStatus,
+      to: signal.state,
+      exitCode: signal.exitCode,
+    });
+  }
+
+  /**
+   * Resolves once the session's agent is in one of `states` (now, or later), or the session stops
+   * running (counted as `exited`: the agent's process went with its container), or after
+   * `timeoutMs` with `timeout`.
+   */
+  async waitFor(sessionId: string, states: readonly WaitableState[], timeoutMs: number): Promise<WaitOutcome> {
+    return new Promise<WaitOutcome>((resolve, reject) => {
+      let done = false;
+      let latest: Session | null = null;
+      const finish = (o: WaitOutcome | Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        unsubscribe();
+        if (o instanceof Error) reject(o);
+        else resolve(o);
+      };
+      const check = (s: Session) => {
+        latest = s;
+        if (s.status !== 'running' && s.status !== 'creating') {
+          if (states.includes('exited')) finish({ session: s, reached: 'exited' });
+          else finish(new NotFound(`session '${s.name}' is ${s.status}: its agent is not running`));
+          return;
+        }
+        const st = s.agentStatus;
+        if (st && (states as readonly string[]).includes(st)) finish({ session: s, reached: st as WaitableState });
+      };
+      const unsubscribe = this.deps.events.subscribe((e) => {
+        if (e.type === 'session.deleted' && e.id === sessionId) {
+          finish(new NotFound('the session was removed while waiting'));
+        } else if ('session' in e && e.session.id === sessionId) check(e.session);
+      });
+      const timer = setTimeout(() => {
+        if (latest) finish({ session: latest, reached: 'timeout' });
+        else finish(new NotFound('the session is gone'));
+      }, timeoutMs);
+      this.deps.store.get(sessionId).then(
+        (s) => (s ? check(s) : finish(new NotFound('no such session'))),
+        (err: Error) => finish(err),
+      );
+    });
+  }
+}
