@@ -247,7 +247,21 @@ export const Stats = Type.Object({
 });
 export type Stats = Static<typeof Stats>;
 
-export const Diff = Type.Object({ base: Type.String(), head: Type.String(), diff: Type.String() });
+/** How much a diff changes (see @berth/api/diff-stat). */
+export const DiffStat = Type.Object({
+  files: Type.Integer({ minimum: 0 }),
+  additions: Type.Integer({ minimum: 0 }),
+  deletions: Type.Integer({ minimum: 0 }),
+});
+export type DiffStat = Static<typeof DiffStat>;
+
+export const Diff = Type.Object({
+  base: Type.String(),
+  head: Type.String(),
+  diff: Type.String(),
+  /** Counted from `diff`; servers before it was added leave it out. */
+  stat: Type.Optional(DiffStat),
+});
 export type Diff = Static<typeof Diff>;
 
 export const ShellQuery = Type.Object({

@@ -16,6 +16,7 @@ import {
   SessionRef,
   Stats,
 } from '@berth/api';
+import { diffStat } from '@berth/api/diff-stat';
 import type { Core } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -321,6 +322,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
   app.get(
     `${base}/:name/diff`,
     {
+      // The dashboard reads it for each agent card: a look is not activity.
+      config: { idleNeutral: true },
       schema: {
         ...doc('sessionDiff', 'The session branch against its base, uncommitted work included'),
         params: SessionRef,
@@ -329,7 +332,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
     },
     async (req) => {
       const d = await svc.diff(req.params.name);
-      return { base: d.base, head: d.head, diff: d.diff };
+      return { base: d.base, head: d.head, diff: d.diff, stat: diffStat(d.diff) };
     },
   );
 };
