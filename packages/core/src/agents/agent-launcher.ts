@@ -52,6 +52,7 @@ boot)
       last=
       while sleep 2; do
         [ "$(tmux display-message -p -t ${TMUX_SESSION} '#{pane_dead}' 2>/dev/null)" = 0 ] || continue
+        case "$(cat ${STATUS_DIR}/state 2>/dev/null)" in exited*) continue ;; esac
         a=$(tmux display-message -p -t ${TMUX_SESSION} '#{window_activity}' 2>/dev/null) || continue
         case "$a" in ''|*[!0-9]*) continue ;; esac
         if [ $(($(date +%s) - a)) -le 3 ]; then s=working; else s=idle; fi

@@ -1,0 +1,260 @@
+import { writeFileSync } from 'node:fs';
+import type { WaitableState } from '@berth/api/agent-status';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { agentCore, capture, volumesOf, waitFor } from './agent-fixtures.js';
+import { BUSYBOX_IMAGE, containersOf, docker, makeRepo } from './fixtures.js';
+import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from './model-api/anthropic.js';
+import { inputTexts, type ScriptedResponses, scriptedResponses } from './model-api/openai-responses.js';
+import type { ScriptedTurn } from './model-api/script.js';
+import { recordStatuses, SESSION_IMAGE, sessionGateway, sessionProxy } from './real-agents/session-agents.js';
+
+// The real Claude Code and Codex, from berth's agents volume, in real sessions of berth's own
+// image: dispatched on a task with nobody at their terminal, against scripted model APIs on
+// this host (the session network's gateway), with a proxy that refuses and records any other
+// destination. berth seeds their first-run answers and status signals; these tests read only
+// what berth itself reports (agentStatus, diff) and what the scripted API received.
+
+const ANTHROPIC_KEY = 'sk-ant-api03-session-0123456789-abcdefghijKLMNOPQRST';
+const OPENAI_KEY = 'sk-proj-session-0123456789-abcdefghijKLMNOPQRST';
+const FIRST_PROMPT = 'Create hello.txt saying hello, then record that the command ran.';
+const SECOND_PROMPT = 'Now say what you did before.';
+const THIRD_PROMPT = 'After the restart: what was your work?';
+/** Starting the agent and one scripted turn; generous for a loaded two-core machine. */
+const TURN_MS = 120_000;
+
+/** Settings on built-in profiles, as a user puts them in the config file (read at each create). */
+function configure(core: Core, agents: Record<string, unknown>) {
+  writeFileSync(core.config.configFile, JSON.stringify({ agents }));
+}
+
+/** Waits for the agent to reach `state` (berth's own view: agentStatus). */
+type Core = Awaited<ReturnType<typeof agentCore>>;
+
+async function reach(core: Core, name: string, state: WaitableState) {
+  const s = await core.service.get(name);
+  const out = await core.agents.waitFor(s, [state], TURN_MS);
+  if (out.reached !== state) {
+    throw new Error(`${name} did not become ${state} (${out.reached}):\n${await capture(core, name)}`);
+  }
+  return out.session;
+}
+
+/** What the agent's first turn must have left: the file, seen by `berth diff`. */
+async function expectTheWork(core: Core, name: string) {
+  const d = await core.service.diff(name);
+  expect(d.diff).toContain('hello.txt');
+  expect(d.diff).toContain('+hello from the script');
+  expect(d.diff).toContain('+ran');
+}
+
+describe('Claude Code in a session', { timeout: 420_000 }, () => {
+  const turns: ScriptedTurn[] = [
+    {
+      text: 'Writing the file.',
+      toolCalls: [
+        { name: 'Write', input: { file_path: '/workspace/hello.txt', content: 'hello from the script\n' } },
+        { name: 'Bash', input: { command: 'echo ran > ran.txt', description: 'Record the run' } },
+      ],
+    },
+    { text: 'All done: hello.txt is there.' },
+    { text: 'Before, I wrote hello.txt.' },
+    { text: 'Resumed: hello.txt was my work.' },
+  ];
+
+  async function setUp(script: ScriptedTurn[] = turns) {
+    const core = await agentCore();
+    const gateway = await sessionGateway(core);
+    const api: ScriptedAnthropic = await scriptedAnthropic({ turns: script, host: gateway });
+    onTestFinished(() => api.close());
+    const { proxy, env } = await sessionProxy(gateway);
+    // The base URL through the built-in profile's settings: it stays Claude Code, seeded.
+    configure(core, { claude: { env: { ANTHROPIC_BASE_URL: api.url } } });
+    // As `berth auth setup claude` stores it.
+    await core.agents.credentials.put('claude', { keys: { ANTHROPIC_API_KEY: ANTHROPIC_KEY } });
+    return { core, api, proxy, env };
+  }
+
+  test('dispatched on a task it writes the file unattended (working, then idle); a sent prompt is a second turn; after a restart it carries the conversation', async () => {
+    const { core, api, proxy, env } = await setUp();
+    const statuses = recordStatuses(core, 'cc');
+    const s = await core.service.create({
+      name: 'cc',
+      repo: makeRepo(),
+      agent: 'claude',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      env,
+    });
+    expect(s).toMatchObject({ agentStatus: 'starting', agentStatusSource: 'signals', task: FIRST_PROMPT });
+    await reach(core, 'cc', 'idle');
+    await waitFor(async () => statuses.includes('working') && statuses.at(-1) === 'idle', TURN_MS);
+    expect(statuses.indexOf('working')).toBeLessThan(statuses.lastIndexOf('idle'));
+    await expectTheWork(core, 'cc');
+    // The scripted API got the task and the key berth stored, and nothing else was tried.
+    const [opening] = api.conversation();
+    expect(opening && userTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    for (const r of api.requests) expect(r.headers['x-api-key']).toBe(ANTHROPIC_KEY);
+    expect(proxy.hosts()).toEqual([]);
+    // The key is not in the container's configuration.
+    const inspect = await docker.getContainer((await core.service.get('cc')).containerId!).inspect();
+    expect(JSON.stringify(inspect)).not.toContain(ANTHROPIC_KEY);
+
+    // `berth send`: the next prompt, a second turn of the same conversation.
+    const turnsBefore = api.turnsUsed();
+    await core.agents.send(await core.service.get('cc'), SECOND_PROMPT);
+    expect((await core.service.get('cc')).agentStatus).toBe('working');
+    await waitFor(async () => api.turnsUsed() > turnsBefore, TURN_MS);
+    await reach(core, 'cc', 'idle');
+    const second = api.conversation().at(-1);
+    expect(second && userTexts(second).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    expect(second && userTexts(second).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
+
+    // `berth restart`: the resumed agent (claude --continue) is idle, its next request carries it all.
+    await core.service.restart('cc');
+    await reach(core, 'cc', 'idle');
+    const before = api.conversation().length;
+    await core.agents.send(await core.service.get('cc'), THIRD_PROMPT);
+    await waitFor(async () => api.conversation().length > before, TURN_MS);
+    const resumed = api.conversation()[before];
+    for (const prompt of [FIRST_PROMPT, SECOND_PROMPT, THIRD_PROMPT]) {
+      expect(resumed && userTexts(resumed).some((t) => t.includes(prompt))).toBe(true);
+    }
+    expect(resumed?.raw).toContain('"tool_result"');
+    await reach(core, 'cc', 'idle');
+    expect(proxy.hosts()).toEqual([]);
+
+    await core.service.cancel('cc');
+    expect(await volumesOf(core.config.home)).toHaveLength(0);
+  });
+
+  test('with autonomy ask, a permission question is needs-input, and answering it through attach clears it', async () => {
+    const { core, env } = await setUp();
+    await core.service.create({
+      name: 'ask',
+      repo: makeRepo(),
+      agent: 'claude',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      autonomy: 'ask',
+      env,
+    });
+    await reach(core, 'ask', 'needs-input');
+    expect((await core.service.exec('ask', ['test', '-e', 'hello.txt'])).exitCode).toBe(1);
+    // Answered as a person would in `berth attach`: Enter takes option 1, "Yes" (once a tool).
+    const term = await core.agents.attach(await core.service.get('ask'), { cols: 160, rows: 48 });
+    onTestFinished(() => term.stream.destroy());
+    await waitFor(async () => {
+      const s = await core.service.get('ask');
+      if (s.agentStatus === 'idle') return true;
+      if (s.agentStatus === 'needs-input') {
+        term.stream.write('\r');
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      return false;
+    }, TURN_MS);
+    await expectTheWork(core, 'ask');
+  });
+
+  test('is refused before anything is made without its key, on an image without tmux, or when its command is nowhere', async () => {
+    const { core } = await setUp();
+    await core.agents.credentials.delete('claude');
+    await expect(
+      core.service.create({
+        name: 'nokey',
+        repo: makeRepo(),
+        agent: 'claude',
+        prompt: 'x',
+        image: SESSION_IMAGE,
+      }),
+    ).rejects.toMatchObject({ hint: expect.stringContaining('berth auth setup claude') });
+    await core.agents.credentials.put('claude', { keys: { ANTHROPIC_API_KEY: ANTHROPIC_KEY } });
+    // An image without tmux (and not glibc: the agents volume's claude would not run there).
+    await expect(
+      core.service.create({
+        name: 'busy',
+        repo: makeRepo(),
+        agent: 'claude',
+        prompt: 'x',
+        image: BUSYBOX_IMAGE,
+      }),
+    ).rejects.toThrow(/no tmux/);
+    // A profile whose command is neither in the image nor in berth's agents volume.
+    configure(core, { ghost: { command: ['ghost-agent'], credentials: { required: false } } });
+    await expect(
+      core.service.create({
+        name: 'ghost',
+        repo: makeRepo(),
+        agent: 'ghost',
+        prompt: 'x',
+        image: SESSION_IMAGE,
+      }),
+    ).rejects.toThrow(/ghost-agent/);
+    expect(await core.service.list()).toEqual([]);
+    expect(await containersOf(core.config.home)).toEqual([]);
+    expect(await volumesOf(core.config.home)).toEqual([]);
+  });
+});
+
+describe('Codex in a session', { timeout: 420_000 }, () => {
+  // An older model than the default offers `exec_command` as a plain function tool.
+  const MODEL = 'gpt-5.2';
+  const turns: ScriptedTurn[] = [
+    {
+      text: 'Writing the file.',
+      toolCalls: [
+        { name: 'exec_command', input: { cmd: "printf 'hello from the script\\n' > hello.txt" } },
+        { name: 'exec_command', input: { cmd: 'echo ran > ran.txt' } },
+      ],
+    },
+    { text: 'All done: hello.txt is there.' },
+    { text: 'Before, I wrote hello.txt.' },
+    { text: 'Resumed: hello.txt was my work.' },
+  ];
+
+  test('dispatched on a task it writes the file unattended (working, then idle); a sent prompt is a second turn; after a restart it carries the conversation', async () => {
+    const core = await agentCore();
+    const gateway = await sessionGateway(core);
+    const api: ScriptedResponses = await scriptedResponses({ turns, host: gateway });
+    onTestFinished(() => api.close());
+    const { proxy, env } = await sessionProxy(gateway);
+    configure(core, { codex: { model: MODEL, env: { OPENAI_BASE_URL: `${api.url}/v1` } } });
+    await core.agents.credentials.put('codex', { keys: { OPENAI_API_KEY: OPENAI_KEY } });
+    const statuses = recordStatuses(core, 'cx');
+    await core.service.create({
+      name: 'cx',
+      repo: makeRepo(),
+      agent: 'codex',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      env,
+    });
+    await reach(core, 'cx', 'idle');
+    expect(statuses.indexOf('working')).toBeGreaterThanOrEqual(0);
+    expect(statuses.indexOf('working')).toBeLessThan(statuses.lastIndexOf('idle'));
+    await expectTheWork(core, 'cx');
+    const [opening] = api.conversation();
+    expect(opening && inputTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    for (const r of api.requests) expect(r.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+    // Its TUI fetches an announcement from the vendor's git host at each start (no setting in 0.171).
+    expect(proxy.hosts().filter((h) => h !== 'raw.githubusercontent.com')).toEqual([]);
+
+    const turnsBefore = api.turnsUsed();
+    await core.agents.send(await core.service.get('cx'), SECOND_PROMPT);
+    await waitFor(async () => api.turnsUsed() > turnsBefore, TURN_MS);
+    await reach(core, 'cx', 'idle');
+    const second = api.conversation().at(-1);
+    expect(second && inputTexts(second).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
+
+    await core.service.restart('cx');
+    await reach(core, 'cx', 'idle');
+    const before = api.conversation().length;
+    await core.agents.send(await core.service.get('cx'), THIRD_PROMPT);
+    await waitFor(async () => api.conversation().length > before, TURN_MS);
+    const resumed = api.conversation()[before];
+    for (const prompt of [FIRST_PROMPT, SECOND_PROMPT, THIRD_PROMPT]) {
+      expect(resumed && inputTexts(resumed).some((t) => t.includes(prompt))).toBe(true);
+    }
+    await reach(core, 'cx', 'idle');
+    await core.service.cancel('cx');
+  });
+});

@@ -1,0 +1,52 @@
+import type { AgentState } from '@berth/api/agent-status';
+import { onTestFinished } from 'vitest';
+import type { Core } from '../../src/index.js';
+import { docker } from '../fixtures.js';
+import { type RefusingProxy, refusingProxy } from '../model-api/refusing-proxy.js';
+
+/** berth's own session image: glibc and Node, so every agent of the tools volume runs in it. */
+export const SESSION_IMAGE = 'berth/session:bookworm';
+
+/**
+ * The address on this host that a session container reaches: its network's gateway (FIELD
+ * facts: a container reaches a server on the host there). Scripted model APIs listen on it.
+ */
+export async function sessionGateway(core: Core): Promise<string> {
+  await core.runtime.ensureSessionNetwork(core.config.sessionNetwork);
+  const info = await docker.getNetwork(core.config.sessionNetwork).inspect();
+  const gateway = (info.IPAM?.Config ?? []).map((c: { Gateway?: string }) => c.Gateway).find(Boolean);
+  if (!gateway) throw new Error(`network ${core.config.sessionNetwork} has no gateway`);
+  return gateway;
+}
+
+/**
+ * A proxy on the gateway that refuses and records every attempt: handed to the session as its
+ * HTTP(S)_PROXY, with the scripted API's address exempt, it shows any host the agent tries
+ * besides the scripted API (the session network itself would let it through).
+ */
+export async function sessionProxy(
+  gateway: string,
+): Promise<{ proxy: RefusingProxy; env: Record<string, string> }> {
+  const proxy = await refusingProxy({ host: gateway });
+  onTestFinished(() => proxy.close());
+  const env = {
+    HTTPS_PROXY: proxy.url,
+    HTTP_PROXY: proxy.url,
+    https_proxy: proxy.url,
+    http_proxy: proxy.url,
+    // The container's own loopback too, as any proxy setting has it (Codex talks to itself there).
+    NO_PROXY: `${gateway},127.0.0.1,localhost`,
+    no_proxy: `${gateway},127.0.0.1,localhost`,
+  };
+  return { proxy, env };
+}
+
+/** Every agentStatus a session goes through from now on, in order (the events berth publishes). */
+export function recordStatuses(core: Core, sessionName: string): AgentState[] {
+  const seen: AgentState[] = [];
+  const stop = core.events.subscribe((e) => {
+    if (e.type === 'agent.status.changed' && e.session.name === sessionName) seen.push(e.to);
+  });
+  onTestFinished(stop);
+  return seen;
+}
