@@ -4,6 +4,7 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import { agentCore, capture, volumesOf, waitFor } from './agent-fixtures.js';
 import { BUSYBOX_IMAGE, containersOf, docker, makeRepo } from './fixtures.js';
 import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from './model-api/anthropic.js';
+import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
 import { inputTexts, type ScriptedResponses, scriptedResponses } from './model-api/openai-responses.js';
 import type { ScriptedTurn } from './model-api/script.js';
 import { recordStatuses, SESSION_IMAGE, sessionGateway, sessionProxy } from './real-agents/session-agents.js';
@@ -256,5 +257,100 @@ describe('Codex in a session', { timeout: 420_000 }, () => {
     }
     await reach(core, 'cx', 'idle');
     await core.service.cancel('cx');
+  });
+});
+
+describe('Gemini CLI in a session', { timeout: 420_000 }, () => {
+  // Pinned: with "auto" it first asks a small model to route each prompt.
+  const MODEL = 'gemini-2.5-flash';
+  const GEMINI_KEY = 'AIzaSession-0123456789-abcdefghijKLMNOP';
+
+  test('dispatched on a task it writes the file unattended and ends at its prompt (status: a guess)', async () => {
+    const core = await agentCore();
+    const gateway = await sessionGateway(core);
+    const api = await scriptedGemini({
+      host: gateway,
+      turns: [
+        {
+          text: 'Writing the file.',
+          toolCalls: [
+            {
+              name: 'write_file',
+              input: { file_path: '/workspace/hello.txt', content: 'hello from the script\n' },
+            },
+            {
+              name: 'run_shell_command',
+              input: { command: 'echo ran > ran.txt', description: 'Record the run' },
+            },
+          ],
+        },
+        { text: 'All done: hello.txt is there.' },
+      ],
+    });
+    onTestFinished(() => api.close());
+    const { proxy, env } = await sessionProxy(gateway);
+    configure(core, { gemini: { model: MODEL, env: { GOOGLE_GEMINI_BASE_URL: api.url } } });
+    await core.agents.credentials.put('gemini', { keys: { GEMINI_API_KEY: GEMINI_KEY } });
+    const s = await core.service.create({
+      name: 'gm',
+      repo: makeRepo(),
+      agent: 'gemini',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      env,
+    });
+    expect(s.agentStatusSource).toBe('guess');
+    await waitFor(async () => (await capture(core, 'gm')).includes('All done: hello.txt is there.'), TURN_MS);
+    await expectTheWork(core, 'gm');
+    const [opening] = api.conversation();
+    expect(opening && geminiUserTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    for (const r of api.requests) expect(r.headers['x-goog-api-key']).toBe(GEMINI_KEY);
+    expect(proxy.hosts()).toEqual([]);
+    await reach(core, 'gm', 'idle');
+  });
+});
+
+describe('opencode in a session', { timeout: 420_000 }, () => {
+  test('dispatched on a task its TUI writes the file unattended, with the key from the file berth mounts', async () => {
+    const core = await agentCore();
+    const gateway = await sessionGateway(core);
+    const api = await scriptedAnthropic({
+      host: gateway,
+      turns: [
+        {
+          text: 'Writing the file.',
+          toolCalls: [
+            {
+              name: 'write',
+              input: { filePath: '/workspace/hello.txt', content: 'hello from the script\n' },
+            },
+            { name: 'bash', input: { command: 'echo ran > ran.txt', description: 'Record the run' } },
+          ],
+        },
+        { text: 'All done: hello.txt is there.' },
+      ],
+    });
+    onTestFinished(() => api.close());
+    const { env } = await sessionProxy(gateway);
+    configure(core, {
+      opencode: { model: 'anthropic/claude-sonnet-4-5', env: { ANTHROPIC_BASE_URL: api.url } },
+    });
+    await core.agents.credentials.put('opencode', { keys: { ANTHROPIC_API_KEY: ANTHROPIC_KEY } });
+    await core.service.create({
+      name: 'oc',
+      repo: makeRepo(),
+      agent: 'opencode',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      env,
+    });
+    await waitFor(async () => api.conversation().length > 0, TURN_MS);
+    const [opening] = api.conversation();
+    expect(opening && userTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    for (const r of api.conversation()) expect(r.headers['x-api-key']).toBe(ANTHROPIC_KEY);
+    await waitFor(async () => {
+      const d = await core.service.diff('oc');
+      return d.diff.includes('+hello from the script');
+    }, TURN_MS);
   });
 });
