@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { useApi } from '../../api/api-context';
 import type { Session } from '../../api/types';
+import { openPreview } from '../../components/open-preview';
 import { ProblemMessage } from '../../components/problem-message';
 
 /**
- * The session's dev server: what runs, whether it answers, and links to it. "Open preview" asks
- * for a single-use ticket and opens the preview on its own origin (never the dashboard's), so the
- * session's code gets no berth cookie.
+ * The session's dev server: what runs, whether it answers, and links to it. "Open preview" opens
+ * it through a single-use ticket on its own origin (see openPreview).
  */
 export function PreviewPanel({ session, onChanged }: { session: Session; onChanged: (s: Session) => void }) {
   const api = useApi();
@@ -18,19 +18,9 @@ export function PreviewPanel({ session, onChanged }: { session: Session; onChang
   const open = async () => {
     setError(null);
     setBusy('open');
-    // Opened now, while the click still counts as the user's; pointed at the preview once the
-    // ticket is here. It never keeps a handle back to the dashboard.
-    const tab = window.open('about:blank', '_blank');
     try {
-      const ticket = await api.previewTicket(session.name);
-      if (tab) {
-        tab.opener = null;
-        tab.location.href = ticket.url;
-      } else {
-        window.location.assign(ticket.url);
-      }
+      await openPreview(api, session.name);
     } catch (err) {
-      tab?.close();
       setError(err);
     } finally {
       setBusy(null);
