@@ -4,6 +4,7 @@ import type { ApiClient } from '../api/client';
 import { eventsPath, webSocketUrl } from '../api/client';
 import { EventStream } from '../api/event-stream';
 import { EventsProvider } from '../api/events-context';
+import { AgentNotifications } from '../api/use-agent-notifications';
 import { AppHeader } from '../components/app-header';
 import { ErrorBoundary } from '../components/error-boundary';
 import { Loading } from '../components/loading';
@@ -89,6 +90,7 @@ function SignedIn({
   const stream = useMemo(() => createEventStream(expire), [createEventStream, expire]);
   return (
     <EventsProvider stream={stream}>
+      <AgentNotifications />
       <AppHeader />
       <main id="main" className="page" tabIndex={-1}>
         <ErrorBoundary resetKey={url}>
