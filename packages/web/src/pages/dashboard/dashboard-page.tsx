@@ -9,7 +9,7 @@ import { EmptyState } from '../../components/empty-state';
 import { Loading } from '../../components/loading';
 import { ProblemMessage } from '../../components/problem-message';
 import { SessionCards } from './session-cards';
-import { DEFAULT_QUERY, querySessions } from './session-query';
+import { DEFAULT_QUERY, needsMe, querySessions } from './session-query';
 import { SessionTable } from './session-table';
 import { SessionToolbar } from './session-toolbar';
 import { useNow } from './use-now';
@@ -26,6 +26,8 @@ export function DashboardPage() {
   const now = useNow();
   const all = state.status === 'ready' ? state.sessions : null;
   const shown = useMemo(() => (all ? querySessions(all, query) : []), [all, query]);
+  const needsMeCount = useMemo(() => all?.filter(needsMe).length ?? 0, [all]);
+  const hasAgents = useMemo(() => all?.some((s) => s.kind === 'agent') ?? false, [all]);
 
   return (
     <>
@@ -55,9 +57,16 @@ export function DashboardPage() {
       )}
       {all && all.length > 0 && (
         <>
-          <SessionToolbar query={query} onQuery={setQuery} view={view} onView={setView} />
+          <SessionToolbar
+            query={query}
+            onQuery={setQuery}
+            view={view}
+            onView={setView}
+            needsMeCount={needsMeCount}
+            hasAgents={hasAgents}
+          />
           {shown.length === 0 ? (
-            <EmptyState title="No sessions match">
+            <EmptyState title={query.needsMe ? 'No agent needs you' : 'No sessions match'}>
               <button type="button" className="button" onClick={() => setQuery(DEFAULT_QUERY)}>
                 Clear search and filters
               </button>

@@ -39,6 +39,20 @@ describe('querySessions', () => {
     expect(names({ search: 'team/docs', status: 'all', sort: 'name' })).toEqual(['delta']);
     expect(names({ search: '', status: 'paused', sort: 'name' })).toEqual(['gamma']);
   });
+
+  it('keeps only the agents that wait for their person, and searches tasks', () => {
+    const agents = [
+      ...sessions,
+      makeSession({ name: 'asking', kind: 'agent', agentStatus: 'needs-input', task: 'Fix the flaky test' }),
+      makeSession({ name: 'busy', kind: 'agent', agentStatus: 'working', task: 'Write the docs' }),
+    ];
+    const q = { search: '', status: 'all', sort: 'name', needsMe: true } as const;
+    expect(querySessions(agents, q).map((s) => s.name)).toEqual(['asking']);
+    expect(querySessions(agents, { ...q, needsMe: false, search: 'docs' }).map((s) => s.name)).toEqual([
+      'busy',
+      'delta',
+    ]);
+  });
 });
 
 describe('repoName', () => {

@@ -1,5 +1,6 @@
 import { Link } from '../../app/navigation';
 import { paths } from '../../app/routes';
+import { AgentStatusBadge, AgentStatusSince, NeedsYouMark } from '../../components/agent-status-badge';
 import { SessionActions } from '../../components/session-actions';
 import { StatusBadge } from '../../components/status-badge';
 import { formatAge, lastActivityOf } from '../../format/age';
@@ -14,6 +15,7 @@ export function SessionTable({ sessions, directory, now, onChanged, onRemoved }:
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Status</th>
+            <th scope="col">Agent</th>
             <th scope="col">Owner</th>
             <th scope="col">Repository</th>
             <th scope="col">Branch</th>
@@ -24,12 +26,28 @@ export function SessionTable({ sessions, directory, now, onChanged, onRemoved }:
         </thead>
         <tbody>
           {sessions.map((s) => (
-            <tr key={s.id}>
+            <tr key={s.id} className={s.agentStatus === 'needs-input' ? 'session-row-needs-you' : undefined}>
               <th scope="row">
                 <Link to={paths.session(s.name)}>{s.name}</Link>
+                {s.kind === 'agent' && s.task && (
+                  <div className="session-task muted" title={s.task}>
+                    {s.task}
+                  </div>
+                )}
               </th>
               <td>
                 <StatusBadge status={s.status} />
+              </td>
+              <td>
+                {s.agentStatus ? (
+                  <div className="agent-cell">
+                    <AgentStatusBadge session={s} />
+                    <NeedsYouMark session={s} />
+                    <AgentStatusSince session={s} now={now} />
+                  </div>
+                ) : (
+                  <span className="muted">—</span>
+                )}
               </td>
               <td>{directory.ownerLabel(s.ownerId)}</td>
               <td title={s.remote ?? s.repo}>{repoName(s.remote ?? s.repo)}</td>

@@ -1,3 +1,4 @@
+import { useNotifySetting } from '../../api/use-agent-notifications';
 import { ChoiceField, SearchField } from '../../components/toolbar-fields';
 import { type SessionQuery, type SortKey, STATUS_ORDER } from './session-query';
 
@@ -11,17 +12,26 @@ const SORTS: Record<SortKey, string> = {
   status: 'Status',
 };
 
-/** Search, status filter, sort order, and cards or table. */
+/**
+ * Search, status filter, the agents waiting for their person (counted even while the filter is
+ * off), sort order, cards or table, and the opt-in to be notified when an agent waits.
+ */
 export function SessionToolbar({
   query,
   onQuery,
   view,
   onView,
+  needsMeCount,
+  hasAgents,
 }: {
   query: SessionQuery;
   onQuery: (q: SessionQuery) => void;
   view: ViewMode;
   onView: (v: ViewMode) => void;
+  /** How many sessions' agents need input, of all the sessions (not only those shown). */
+  needsMeCount: number;
+  /** Whether any session runs an agent: the agents' filter and notifications show only then. */
+  hasAgents: boolean;
 }) {
   return (
     <search className="toolbar">
@@ -40,6 +50,19 @@ export function SessionToolbar({
         }
         onChange={(status) => onQuery({ ...query, status })}
       />
+      {hasAgents && (
+        <fieldset className="toolbar-field segmented">
+          <legend className="field-label">Agents</legend>
+          <button
+            type="button"
+            className={`button button-small needs-me-filter${needsMeCount > 0 ? ' needs-me-waiting' : ''}`}
+            aria-pressed={query.needsMe === true}
+            onClick={() => onQuery({ ...query, needsMe: !query.needsMe })}
+          >
+            Needs me <span className="needs-me-count">{needsMeCount}</span>
+          </button>
+        </fieldset>
+      )}
       <ChoiceField
         label="Sort"
         value={query.sort}
@@ -60,6 +83,29 @@ export function SessionToolbar({
           </button>
         ))}
       </fieldset>
+      {hasAgents && <NotifyToggle />}
     </search>
+  );
+}
+
+function NotifyToggle() {
+  const notify = useNotifySetting();
+  if (!notify.supported) return null;
+  return (
+    <div className="toolbar-field notify-toggle">
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={notify.enabled}
+          onChange={(e) => void notify.setEnabled(e.target.checked)}
+        />{' '}
+        Notify me when an agent needs me
+      </label>
+      {notify.blocked && (
+        <span className="muted notify-blocked">
+          Notifications are blocked in this browser’s site settings.
+        </span>
+      )}
+    </div>
   );
 }
