@@ -16,11 +16,14 @@
 // create_remote makes sessions from a file:// remote whose cache is warm, against the same `git fetch`
 // into a bare clone plus the create row's raw work. create_agent makes stand-in agent sessions
 // (berth-test/agent:1) until their tmux session is up, against a volume and the same image running
-// the agent in tmux, raw. preview_http GETs a small page from a preview
+// the agent in tmux, raw. dispatch_claude dispatches the real Claude Code (berth's agents volume,
+// seeded) on a prompt until a scripted Messages API on the session network's gateway gets the
+// prompt, against a container of the same image and volume running `claude -p PROMPT` until the
+// same request. preview_http GETs a small page from a preview
 // (busybox httpd in a session) through berth's host-port forwarder and through the berth server's
 // preview proxy (cookie from a ticket), each against the same GET straight to the container's IP.
 //
-//   node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N]
+//   node scripts/bench.mjs [--json] [--quick] [--iterations N] [--warmup N] [--big-iterations N] [--only ROWS]
 //
 // stdout: a table (or, with --json, exactly one JSON line); progress goes to stderr.
 import { execFile, spawn } from 'node:child_process';
@@ -97,6 +100,7 @@ function parseArgs(argv) {
     else if (flag === '--iterations') opts.iterations = num(flag, value(), 1);
     else if (flag === '--warmup') opts.warmup = num(flag, value(), 0);
     else if (flag === '--big-iterations') opts.bigIterations = num(flag, value(), 1);
+    else if (flag === '--only') opts.only = new Set(String(value()).split(',').filter(Boolean));
     else if (flag === '--help' || flag === '-h') usage();
     else usage(`unknown argument ${argv[i]}`);
   }
@@ -113,12 +117,15 @@ function usage(problem) {
     `                     preview_http ${PREVIEW_ROUNDS_QUICK} rounds, not ${PREVIEW_ROUNDS}\n` +
     '  --iterations N     measured iterations per operation (default 15)\n' +
     '  --warmup N         warm-up iterations, left out of the statistics (default 2)\n' +
-    '  --big-iterations N measured iterations for worktree_20k (default 3, after 1 warm-up)\n';
+    '  --big-iterations N measured iterations for worktree_20k (default 3, after 1 warm-up)\n' +
+    '  --only A,B         only these rows (the names in the table), e.g. --only dispatch_claude\n';
   process.stderr.write(problem ? `bench: ${problem}\n${text}` : text);
   process.exit(problem ? 2 : 0);
 }
 
 const opts = parseArgs(process.argv.slice(2));
+/** Whether any of these rows is to run (all, without --only). */
+const want = (...names) => !opts.only || names.some((n) => opts.only.has(n));
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
 // ---------------------------------------------------------------------------------------------
@@ -491,6 +498,13 @@ const OPERATIONS = [
       ' + createContainer + start of the same image running the agent in tmux + exec polling `tmux has-session`',
   },
   {
+    name: 'dispatch_claude',
+    what:
+      'berth dispatch --agent claude (the real Claude Code from the agents volume, seeded, in tmux) until the' +
+      ' scripted API gets its first request with the prompt vs createContainer + start of the same image with' +
+      ' the same volume running `claude -p PROMPT`, until the same request',
+  },
+  {
     name: 'preview_http_forward',
     what:
       "GET / of a preview (busybox httpd) on berth's host port 127.0.0.1:hostPort (the daemon's TCP forwarder)" +
@@ -841,6 +855,189 @@ async function createAgentOps(client, repo, user) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// dispatch_claude: a real agent, from dispatch until it works on its prompt (its first model request)
+
+const SESSION_IMAGE = 'berth/session:bookworm';
+const DISPATCH_KEY = 'sk-ant-api03-bench-0123456789-abcdefghijKLMNOPQRST';
+
+/** One SSE answer of the Messages API that ends the turn: enough for any request Claude Code makes. */
+function anthropicDone(res, model) {
+  const events = [
+    [
+      'message_start',
+      {
+        type: 'message_start',
+        message: {
+          id: 'msg_bench',
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 1, output_tokens: 1 },
+        },
+      },
+    ],
+    [
+      'content_block_start',
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    ],
+    [
+      'content_block_delta',
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Done.' } },
+    ],
+    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    [
+      'message_delta',
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: 1 },
+      },
+    ],
+    ['message_stop', { type: 'message_stop' }],
+  ];
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  res.end();
+}
+
+/**
+ * A scripted Messages API on the session network's gateway (where containers reach the host):
+ * every request is answered "Done."; `waitFor(marker)` resolves when a request carrying the
+ * marker (the prompt) arrives.
+ */
+async function scriptedClaudeApi(host) {
+  const waiting = new Map();
+  const server = createHttpServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      for (const [marker, resolve] of waiting) {
+        if (body.includes(marker)) {
+          waiting.delete(marker);
+          resolve();
+        }
+      }
+      if (req.method !== 'POST') return res.end();
+      let model = 'claude-bench';
+      try {
+        model = JSON.parse(body).model ?? model;
+      } catch {}
+      anthropicDone(res, model);
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  return {
+    url: `http://${host}:${server.address().port}`,
+    waitFor(marker, ms = 120_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(marker);
+          reject(new Error(`no model request with ${marker} within ${ms} ms`));
+        }, ms);
+        waiting.set(marker, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+async function dispatchClaudeOps(client, repo, user) {
+  const op = 'dispatch_claude';
+  const iterations = opts.quick ? AGENT_ITERATIONS_QUICK : Math.min(opts.iterations, AGENT_ITERATIONS);
+  const volumes = await docker.listVolumes({ filters: { label: ['dev.berth.role=agents'] } });
+  const tools = (volumes.Volumes ?? []).find((v) => v.Name.startsWith('berth-agents-'));
+  const hasImage = await docker
+    .getImage(SESSION_IMAGE)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!tools || !hasImage) {
+    skipped[op] =
+      `${hasImage ? "berth's agents volume" : `image ${SESSION_IMAGE}`} is missing (run \`node scripts/setup.mjs --for-tests\`)`;
+    return;
+  }
+  await ensureNetwork();
+  const net = await docker.getNetwork(NETWORK).inspect();
+  const gateway = (net.IPAM?.Config ?? []).map((c) => c.Gateway).find(Boolean);
+  const api = await scriptedClaudeApi(gateway);
+  try {
+    // The built-in claude profile, pointed at the scripted API; its key as `berth auth setup` stores it.
+    const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8'));
+    config.agents.claude = { env: { ANTHROPIC_BASE_URL: api.url } };
+    await writeFile(join(home, 'config.json'), JSON.stringify(config));
+    await client.putAgentCredentials('claude', { keys: { ANTHROPIC_API_KEY: DISPATCH_KEY } });
+    volumeSizes.agents = await volumeBytes(tools.Name);
+    for (let i = 0; i < opts.warmup + iterations; i++) {
+      checkInterrupted();
+      const measured = i >= opts.warmup;
+      const name = `bench-claude-${i}`;
+      const bindDir = join(tmpRoot, 'binds', `raw-claude-${i}`);
+      await mkdir(bindDir, { recursive: true });
+      let container = null;
+      try {
+        const got = await pair(
+          op,
+          i % 2 === 0,
+          measured,
+          async () => {
+            const marker = `bench task ${runId} ${i} berth`;
+            const arrived = api.waitFor(marker);
+            await client.createSession({ name, repo, agent: 'claude', prompt: marker, image: SESSION_IMAGE });
+            await arrived;
+          },
+          async () => {
+            const marker = `bench task ${runId} ${i} raw`;
+            const arrived = api.waitFor(marker);
+            const spec = rawContainerSpec(`berth-bench-raw-${runId}-claude-${i}`, bindDir, user);
+            spec.Image = SESSION_IMAGE;
+            spec.Cmd = ['claude', '-p', marker];
+            spec.Env = [
+              'HOME=/tmp',
+              `PATH=/opt/berth/agents/bin:/usr/local/bin:/usr/bin:/bin`,
+              `ANTHROPIC_BASE_URL=${api.url}`,
+              `ANTHROPIC_API_KEY=${DISPATCH_KEY}`,
+              'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
+            ];
+            spec.HostConfig.Binds = [...spec.HostConfig.Binds, `${tools.Name}:/opt/berth/agents:ro`];
+            container = await docker.createContainer(spec);
+            await container.start();
+            await arrived;
+          },
+        );
+        const tag = measured ? `${i - opts.warmup + 1}/${iterations}` : `warm-up ${i + 1}/${opts.warmup}`;
+        log(
+          `${op} ${tag}: berth ${got.berth.toFixed(0)} ms, create + start + claude -p ${got.raw.toFixed(0)} ms`,
+        );
+      } finally {
+        await client.remove(name, true).catch(() => undefined);
+        await container?.remove({ force: true }).catch(() => undefined);
+        await rm(bindDir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await api.close();
+  }
+}
+
+/** What a volume holds on disk (the engine's own count, from `docker system df -v`). */
+async function volumeBytes(name) {
+  const df = await docker.df();
+  return (df.Volumes ?? []).find((v) => v.Name === name)?.UsageData?.Size ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // preview_http: one small page from a preview, straight, through the host port, through the server
 
 /** A repository whose whole content is a small web page, the preview's document root. */
@@ -1106,6 +1303,8 @@ async function listSessionsOps(client, sessions) {
 const skipped = {};
 /** Sum of the gzipped sizes of the dashboard's JS files; null when it is not built. */
 let dashboardJsGzipBytes = null;
+/** Sizes of what berth adds on disk, for the report: the agents volume. */
+const volumeSizes = {};
 
 async function measureDashboardJs() {
   const dir = join(WEB_DIST, 'assets');
@@ -1449,6 +1648,13 @@ function table(rows, meta) {
       "  create_remote: berth's first session from the remote (the clone into its cache) is left out; n = sessions",
     );
   }
+  if (rows.some((r) => r.name === 'dispatch_claude')) {
+    const size = volumeSizes.agents;
+    lines.push(
+      "  dispatch_claude: berth also seeds Claude Code's HOME, its credentials and status directory; the agents volume" +
+        ` (all four CLIs) holds ${size ? `${(size / 1024 ** 2).toFixed(0)} MiB` : 'an unknown size'}; n = sessions`,
+    );
+  }
   if (rows.some((r) => r.name === 'create_agent')) {
     lines.push(
       "  create_agent: berth also makes the agent's credentials dir and copies its launcher in; n = sessions",
@@ -1506,13 +1712,13 @@ async function main() {
   const tcpPort = await freePort();
   const client = await startDaemon(tcpPort);
   log(`daemon up (pid ${daemon.pid}); engine operations, berth/raw ms per iteration`);
-  await engineOps(client, repo100, user);
+  if (want('create', 'pause_resume', 'exec', 'remove')) await engineOps(client, repo100, user);
 
   checkInterrupted();
   log('working copies, 100 files');
-  await worktreeOps('worktree_100', repo100, opts.warmup, opts.iterations);
+  if (want('worktree_100')) await worktreeOps('worktree_100', repo100, opts.warmup, opts.iterations);
 
-  if (!opts.quick) {
+  if (!opts.quick && want('worktree_20k')) {
     checkInterrupted();
     log('making a 20,000-file repository (about a minute on a slow disk)');
     const t0 = performance.now();
@@ -1523,26 +1729,31 @@ async function main() {
 
   checkInterrupted();
   log('sessions from a file:// remote, cache warm');
-  await createRemoteOps(client, repo100, user);
+  if (want('create_remote')) await createRemoteOps(client, repo100, user);
 
   checkInterrupted();
   log('agent sessions: the stand-in agent, until its tmux session is up');
-  await createAgentOps(client, repo100, user);
+  if (want('create_agent')) await createAgentOps(client, repo100, user);
+
+  checkInterrupted();
+  log('agent dispatch: the real Claude Code, until its first model request with the prompt');
+  if (want('dispatch_claude')) await dispatchClaudeOps(client, repo100, user);
 
   checkInterrupted();
   log('preview HTTP: straight to the container, through the host port, through the berth server');
-  await previewOps(client, tcpPort);
+  if (want('preview_http_forward', 'preview_http_proxy')) await previewOps(client, tcpPort);
 
   checkInterrupted();
-  await listSessionsOps(client, opts.quick ? LIST_SESSIONS_QUICK : LIST_SESSIONS);
+  if (want('list_sessions', 'dashboard_first_load'))
+    await listSessionsOps(client, opts.quick ? LIST_SESSIONS_QUICK : LIST_SESSIONS);
 
   checkInterrupted();
   log('dashboard first load in Chromium, with the list_sessions sessions in the store');
-  await dashboardFirstLoadOps(client, tcpPort);
+  if (want('dashboard_first_load')) await dashboardFirstLoadOps(client, tcpPort);
 
   checkInterrupted();
   log('event latency: docker kill until the WebSocket frame, and until the engine event');
-  await eventLatencyOps(client, repo100);
+  if (want('event_latency')) await eventLatencyOps(client, repo100);
 
   const rows = results();
   if (opts.json) {
@@ -1552,6 +1763,7 @@ async function main() {
         quick: opts.quick,
         operations: rows,
         dashboard_js_gzip_bytes: dashboardJsGzipBytes,
+        agents_volume_bytes: volumeSizes.agents ?? null,
         skipped,
       })}\n`,
     );
