@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffStat } from './diff-stat';
+import { diffStat } from './diff-stat.js';
 
 const TWO_FILES = [
   'diff --git a/src/login.ts b/src/login.ts',
