@@ -2,6 +2,8 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import type { Readable } from 'node:stream';
 import type { Static } from 'typebox';
 import WebSocket from 'ws';
+import type { WaitForAgentResponse } from './agent-prompts.js';
+import type { WaitableState } from './agent-status.js';
 import type { AgentList, PutCredentialsRequest } from './agents.js';
 import type { Token, User } from './auth.js';
 import type { PatchSessionRequest } from './resources.js';
@@ -284,6 +286,25 @@ export class BerthClient {
   /** The agent's own terminal (its tmux session): like `shell`; closing it leaves the agent running. */
   attach(name: string, size: { cols: number; rows: number }): WebSocket {
     return this.websocket(`${API_PREFIX}/sessions/${enc(name)}/attach?cols=${size.cols}&rows=${size.rows}`);
+  }
+
+  /** Types `text` into the session's agent as its next prompt (one paste, then Enter); the session after. */
+  sendPrompt(name: string, text: string): Promise<Session> {
+    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/send`, { text });
+  }
+
+  /**
+   * Waits until the session's agent is in one of `for` (default: idle, needs-input or exited), or
+   * `timeoutSeconds` (default and at most 300) pass: `reached` is then `timeout`.
+   */
+  waitForAgent(
+    name: string,
+    opts: { for?: readonly WaitableState[]; timeoutSeconds?: number } = {},
+  ): Promise<WaitForAgentResponse> {
+    return this.json('POST', `${API_PREFIX}/sessions/${enc(name)}/wait`, {
+      ...(opts.for ? { for: [...opts.for] } : {}),
+      ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {}),
+    });
   }
 
   /** Agent profiles, and which credentials each has set (names and sizes, never values). */

@@ -1,3 +1,4 @@
+export * from './agent-prompts.js';
 export * as AgentSchemas from './agents.js';
 export { ApiError } from './api-error.js';
 export * as AuthSchemas from './auth.js';
