@@ -16,6 +16,7 @@ import { PreviewProxy } from './previews/preview-proxy.js';
 import { previewRoutes } from './previews/preview-routes.js';
 import { PreviewGrants } from './previews/preview-tickets.js';
 import { problem, registerProblemHandler } from './problems.js';
+import { agentPromptRoutes } from './routes/agent-prompts.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes, registerAuditTrail } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -109,6 +110,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { audit: deps.core.store.audit });
   await app.register(sessionRoutes, { core: deps.core, access });
   await app.register(terminalRoutes, { core: deps.core, access });
+  await app.register(agentPromptRoutes, { core: deps.core, access });
   await app.register(agentRoutes, { core: deps.core });
   await app.register(eventRoutes, { core: deps.core, access });
   await app.register(mcpRoutes, { corsOrigins: deps.corsOrigins ?? [] });
