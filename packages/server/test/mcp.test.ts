@@ -15,6 +15,7 @@ const TOOLS = [
   'file_read',
   'file_write',
   'preview_url',
+  'send_prompt',
   'session_cancel',
   'session_create',
   'session_diff',
@@ -22,6 +23,7 @@ const TOOLS = [
   'session_finish',
   'session_get',
   'session_list',
+  'wait_for_agent',
 ];
 
 /** The test server on a TCP loopback port, as `berth serve --tcp` would be. */
