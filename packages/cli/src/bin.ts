@@ -18,6 +18,7 @@ import { register as mcp } from './commands/mcp.js';
 import { register as newSession } from './commands/new.js';
 import { register as preview } from './commands/preview.js';
 import { register as rm } from './commands/rm.js';
+import { register as send } from './commands/send.js';
 import { register as serve } from './commands/serve.js';
 import { register as shell } from './commands/shell.js';
 import { register as show } from './commands/show.js';
@@ -26,6 +27,7 @@ import { register as team } from './commands/team.js';
 import { register as token } from './commands/token.js';
 import { register as update } from './commands/update.js';
 import { register as user } from './commands/user.js';
+import { register as wait } from './commands/wait.js';
 import { EXIT } from './output.js';
 
 const program = new Command('berth')
@@ -45,6 +47,8 @@ for (const register of [
   shell,
   attach,
   dispatch,
+  send,
+  wait,
   logs,
   stats,
   diff,

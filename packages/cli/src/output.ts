@@ -44,6 +44,22 @@ export const STATUS_COLOR: Record<string, (s: string) => string> = {
   cancelled: dim,
 };
 
+/** An agent's state as `berth ls` and `berth show` print it: needs-input stands out. */
+export const AGENT_STATUS_COLOR: Record<string, (s: string) => string> = {
+  starting: dim,
+  working: green,
+  'needs-input': yellow,
+  idle: String,
+  exited: dim,
+};
+
+/** `claude: working`, with its colour; blank for a session that runs no agent. */
+export function agentCell(s: { agent: string | null; agentStatus: string | null }): string {
+  if (!s.agent) return '';
+  if (!s.agentStatus) return s.agent;
+  return `${s.agent}: ${(AGENT_STATUS_COLOR[s.agentStatus] ?? String)(s.agentStatus)}`;
+}
+
 /** An error the CLI raises itself, with the same shape as the server's problems. */
 export class CliError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson } from '../output.js';
-import { readSshKey } from './new.js';
+import { autonomyOption, collectEnv, readSshKey } from './new.js';
 
 export function readPrompt(o: { prompt?: string; promptFile?: string }): string | undefined {
   if (o.prompt !== undefined && o.promptFile !== undefined) {
@@ -44,9 +44,13 @@ export function register(program: Command): void {
     .option('--name <name>', 'a name instead of a made-up one')
     .option('--team <team>', 'share the session with a team you belong to')
     .option('--ssh-key <file>', 'private key for an ssh remote (`-` reads it from stdin); kept encrypted')
+    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectEnv, {})
+    .option('--autonomy <mode>', 'full (default: no permission prompts, the container is the sandbox) or ask')
     .option('--json', 'print the session as JSON')
     .action(
-      action(async (o: Record<string, string | undefined>) => {
+      action(async (opts: Record<string, unknown>) => {
+        const { env, ...rest } = opts;
+        const o = rest as Record<string, string | undefined>;
         if (o.sshKey === '-' && o.promptFile === '-') {
           throw new CliError('--ssh-key - and --prompt-file - cannot both read stdin', EXIT.usage);
         }
@@ -57,6 +61,7 @@ export function register(program: Command): void {
             EXIT.usage,
             'e.g. `berth dispatch --prompt "fix the login bug"`',
           );
+        const autonomy = autonomyOption(o, true);
         const sshKey = o.sshKey ? await readSshKey(o.sshKey) : undefined;
         const client = await connect();
         const session = await client.createSession({
@@ -68,6 +73,8 @@ export function register(program: Command): void {
           ...(o.image ? { image: o.image } : {}),
           ...(o.team ? { team: o.team } : {}),
           ...(sshKey !== undefined ? { sshKey } : {}),
+          env: env as Record<string, string>,
+          ...autonomy,
         });
         if (o.json) printJson(sessionJson(session));
         else process.stdout.write(`${session.name}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
-import { dim, printJson, STATUS_COLOR, table } from '../output.js';
+import { agentCell, dim, printJson, STATUS_COLOR, table } from '../output.js';
 
 const LIVE = new Set(['creating', 'running', 'paused', 'stopped']);
 
@@ -33,11 +33,12 @@ export function register(program: Command): void {
           );
           return 0;
         }
-        const rows = [['NAME', 'STATUS', 'BRANCH', 'AGE', 'REPO'].map(dim)];
+        const rows = [['NAME', 'STATUS', 'AGENT', 'BRANCH', 'AGE', 'REPO'].map(dim)];
         for (const s of sessions) {
           rows.push([
             s.name,
             (STATUS_COLOR[s.status] ?? String)(s.status),
+            agentCell(s),
             s.branch,
             age(s.createdAt),
             s.remote ?? s.repo,

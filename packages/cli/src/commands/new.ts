@@ -1,15 +1,41 @@
 import { readFile } from 'node:fs/promises';
 import { parseDuration, parseSize } from '@berth/core/config';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson, progress } from '../output.js';
 import { readPrompt, repoArgument } from './dispatch.js';
 
-function collectEnv(value: string, prev: Record<string, string>): Record<string, string> {
+/** `--env KEY=VALUE`, repeatable (new and dispatch share it). */
+export function collectEnv(value: string, prev: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
-  if (eq <= 0) throw new CliError(`--env ${value}: expected KEY=VALUE`, EXIT.usage);
+  // Thrown while commander parses: its own error type, so it is a usage error (exit 2), not a crash.
+  if (eq <= 0) throw new InvalidArgumentError('expected KEY=VALUE, e.g. --env FOO=bar');
   return { ...prev, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** `--autonomy full|ask` as the API takes it; only an agent session has one. */
+export function autonomyOption(
+  o: { autonomy?: unknown },
+  agentSession: boolean,
+): { autonomy?: 'full' | 'ask' } {
+  if (o.autonomy === undefined) return {};
+  const a = String(o.autonomy);
+  if (a !== 'full' && a !== 'ask') {
+    throw new CliError(
+      `--autonomy ${a}: expected full or ask`,
+      EXIT.usage,
+      '`full` (the default): no permission prompts, the container is the sandbox; `ask`: the agent asks you',
+    );
+  }
+  if (!agentSession) {
+    throw new CliError(
+      '--autonomy is for agent sessions',
+      EXIT.usage,
+      'add --agent PROFILE (and --prompt TEXT), or leave --autonomy out',
+    );
+  }
+  return { autonomy: a };
 }
 
 /** The key's text from a file or stdin (`-`); never echoed. */
@@ -88,6 +114,10 @@ export function register(program: Command): void {
     .option('--agent <profile>', 'run this agent profile in the session’s terminal (see `berth auth status`)')
     .option('--prompt <text>', 'the agent’s first prompt')
     .option('--prompt-file <file>', 'read the first prompt from a file (- for stdin)')
+    .option(
+      '--autonomy <mode>',
+      'with --agent: full (default: no permission prompts, the container is the sandbox) or ask',
+    )
     .option('--json', 'print the session as JSON')
     .action(
       action(async (name: string, o: Record<string, unknown>) => {
@@ -96,6 +126,7 @@ export function register(program: Command): void {
         }
         const sshKey = o.sshKey ? await readSshKey(String(o.sshKey)) : undefined;
         const prompt = readPrompt(o as { prompt?: string; promptFile?: string });
+        const autonomy = autonomyOption(o, o.agent !== undefined || prompt !== undefined);
         const client = await connect();
         const session = await client.createSession(
           {
@@ -119,6 +150,7 @@ export function register(program: Command): void {
             ...previewOption(o),
             ...(o.agent ? { agent: String(o.agent) } : {}),
             ...(prompt !== undefined ? { prompt } : {}),
+            ...autonomy,
           },
           o.json ? undefined : progress,
         );

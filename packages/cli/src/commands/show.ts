@@ -1,10 +1,24 @@
+import type { Session } from '@berth/api';
 import { formatDuration } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
-import { printJson, STATUS_COLOR, table } from '../output.js';
+import { agentCell, printJson, STATUS_COLOR, table } from '../output.js';
 
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(b % 1024 ** 3 === 0 ? 0 : 2)} GiB`;
+
+/** What an agent session's agent is on and doing: task, status (and since when), exit code. */
+function agentRows(s: Session): string[][] {
+  const rows = [['task', s.task ?? '-']];
+  const guess = s.agentStatusSource === 'guess' ? ', a guess from its terminal' : '';
+  rows.push([
+    'agent',
+    `${agentCell(s)}${s.agentStatusSince ? ` (since ${s.agentStatusSince}${guess})` : ''}`,
+  ]);
+  if (s.agentStatus === 'exited')
+    rows.push(['exit code', s.agentExitCode === null ? '-' : String(s.agentExitCode)]);
+  return rows;
+}
 
 export function register(program: Command): void {
   program
@@ -31,6 +45,7 @@ export function register(program: Command): void {
           ['image', s.image],
           ['container', s.containerId?.slice(0, 12) ?? '-'],
           ['kind', s.kind],
+          ...(s.agent ? agentRows(s) : []),
           ['limits', `${s.limits.cpus} CPU, ${gib(s.limits.memoryBytes)}, ${s.limits.pids} pids`],
           ['runtime', s.runtime === 'gvisor' ? 'gvisor (runsc)' : s.runtime],
           [
