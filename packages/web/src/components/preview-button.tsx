@@ -22,7 +22,7 @@ export function PreviewButton({ session }: { session: Session }) {
     }
   };
   return (
-    <>
+    <div className="button-row">
       <button
         type="button"
         className="button button-small"
@@ -33,6 +33,6 @@ export function PreviewButton({ session }: { session: Session }) {
         {busy ? 'Opening…' : 'Open preview'}
       </button>
       {error !== null && <ProblemMessage title="The preview did not open" error={error} />}
-    </>
+    </div>
   );
 }

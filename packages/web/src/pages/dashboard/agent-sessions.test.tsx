@@ -3,7 +3,7 @@
 // size (from the diff route), the "needs me" filter. The server is faked at fetch and the events
 // WebSocket, as in dashboard-page.test.tsx.
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../api/types';
 import { json, pending, problem } from '../../test/fake-fetch';
 import { renderApp } from '../../test/render-app';
@@ -191,9 +191,21 @@ describe('agent sessions on the dashboard', () => {
         }),
         agentSession({ name: 'no-preview' }),
       ),
+      'POST /api/v1/sessions/web/preview/ticket': () =>
+        json({
+          url: 'http://preview.test/?ticket=t1',
+          origin: 'http://preview.test',
+          expiresAt: '2099-01-01T00:00:00Z',
+        }),
     });
-    expect(await screen.findByRole('button', { name: 'Open preview of web' })).toBeTruthy();
+    const tab = { opener: window as unknown, location: { href: 'about:blank' }, close: vi.fn() };
+    const open = vi.spyOn(window, 'open').mockReturnValue(tab as unknown as Window);
+    fireEvent.click(await screen.findByRole('button', { name: 'Open preview of web' }));
+    await waitFor(() => expect(tab.location.href).toBe('http://preview.test/?ticket=t1'));
+    expect(open).toHaveBeenCalledWith('about:blank', '_blank');
+    expect(tab.opener).toBeNull();
     expect(screen.queryByRole('button', { name: 'Open preview of no-preview' })).toBeNull();
+    open.mockRestore();
   });
 
   it('filter to the agents that need me, counted even while the filter is off, live', async () => {

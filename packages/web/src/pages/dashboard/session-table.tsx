@@ -25,46 +25,52 @@ export function SessionTable({ sessions, directory, now, onChanged, onRemoved }:
           </tr>
         </thead>
         <tbody>
-          {sessions.map((s) => (
-            <tr key={s.id} className={s.agentStatus === 'needs-input' ? 'session-row-needs-you' : undefined}>
-              <th scope="row">
-                <Link to={paths.session(s.name)}>{s.name}</Link>
-                {s.kind === 'agent' && s.task && (
-                  <div className="session-task muted" title={s.task}>
-                    {s.task}
-                  </div>
-                )}
-              </th>
-              <td>
-                <StatusBadge status={s.status} />
-              </td>
-              <td>
-                {s.agentStatus ? (
-                  <div className="agent-cell">
-                    <AgentStatusBadge session={s} />
-                    <NeedsYouMark session={s} />
-                    <AgentStatusSince session={s} now={now} />
-                  </div>
-                ) : (
-                  <span className="muted">—</span>
-                )}
-              </td>
-              <td>{directory.ownerLabel(s.ownerId)}</td>
-              <td title={s.remote ?? s.repo}>{repoName(s.remote ?? s.repo)}</td>
-              <td>
-                <code>{s.branch}</code>
-              </td>
-              <td>
-                <time dateTime={s.createdAt}>{formatAge(s.createdAt, now)}</time>
-              </td>
-              <td>
-                <time dateTime={lastActivityOf(s)}>{formatAge(lastActivityOf(s), now)}</time>
-              </td>
-              <td>
-                <SessionActions session={s} onChanged={onChanged} onRemoved={onRemoved} />
-              </td>
-            </tr>
-          ))}
+          {sessions.map((s) => {
+            const task = s.kind === 'agent' ? (s.task ?? (s.description || null)) : null;
+            return (
+              <tr
+                key={s.id}
+                className={s.agentStatus === 'needs-input' ? 'session-row-needs-you' : undefined}
+              >
+                <th scope="row">
+                  <Link to={paths.session(s.name)}>{s.name}</Link>
+                  {task && (
+                    <div className="session-task muted" title={task}>
+                      {task}
+                    </div>
+                  )}
+                </th>
+                <td>
+                  <StatusBadge status={s.status} />
+                </td>
+                <td>
+                  {s.agentStatus ? (
+                    <div className="agent-cell">
+                      <AgentStatusBadge session={s} />
+                      <NeedsYouMark session={s} />
+                      <AgentStatusSince session={s} now={now} />
+                    </div>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td>{directory.ownerLabel(s.ownerId)}</td>
+                <td title={s.remote ?? s.repo}>{repoName(s.remote ?? s.repo)}</td>
+                <td>
+                  <code>{s.branch}</code>
+                </td>
+                <td>
+                  <time dateTime={s.createdAt}>{formatAge(s.createdAt, now)}</time>
+                </td>
+                <td>
+                  <time dateTime={lastActivityOf(s)}>{formatAge(lastActivityOf(s), now)}</time>
+                </td>
+                <td>
+                  <SessionActions session={s} onChanged={onChanged} onRemoved={onRemoved} />
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -37,7 +37,7 @@ export function SessionToolbar({
     <search className="toolbar">
       <SearchField
         value={query.search}
-        placeholder="Name or repository"
+        placeholder="Name, repository or task"
         onChange={(search) => onQuery({ ...query, search })}
       />
       <ChoiceField
