@@ -18,6 +18,8 @@ export const AgentProfile = Type.Object({
         to: Type.String(),
         include: Type.Optional(Type.Array(Type.String())),
         mode: Type.Optional(Type.Union([Type.Literal('mount'), Type.Literal('link')])),
+        /** Files the CLI rewrites with refreshed tokens: kept, sealed, for the next session. */
+        refresh: Type.Optional(Type.Array(Type.String())),
       }),
       Type.Null(),
     ]),

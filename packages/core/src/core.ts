@@ -122,6 +122,14 @@ export async function openCore(
   };
   previews.withSessionLock = (id, work) => service.withSessionLock(id, work);
   const unwatchPreviews = previews.watch();
+  // Logins the agents refreshed while running are kept as they go, not only when a session ends.
+  const harvesting = setInterval(() => {
+    void store
+      .list({ statuses: ['running'] })
+      .then((running) => Promise.all(running.filter((s) => s.agent).map((s) => agents.harvest(s))))
+      .catch((err) => logger.warn({ err }, 'keeping refreshed agent logins failed'));
+  }, 60_000);
+  harvesting.unref();
   const reconciler = new Reconciler({ service, store, runtime, logger, events, agents, collector });
   const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
   const stop = new AbortController();
@@ -173,6 +181,7 @@ export async function openCore(
     async close() {
       stop.abort();
       agentStatus.stop();
+      clearInterval(harvesting);
       await idle.stop();
       unwatchPreviews();
       await previews.close();

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { WaitableState } from '@berth/api/agent-status';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { agentCore, capture, volumesOf, waitFor } from './agent-fixtures.js';
+import { agentCore, capture, tarOf, volumesOf, waitFor } from './agent-fixtures.js';
 import { BUSYBOX_IMAGE, containersOf, docker, makeRepo } from './fixtures.js';
 import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from './model-api/anthropic.js';
 import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
@@ -143,7 +143,9 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     expect((await core.service.exec('ask', ['test', '-e', 'hello.txt'])).exitCode).toBe(1);
     // Answered as a person would in `berth attach`: Enter takes option 1, "Yes" (once a tool).
     const term = await core.agents.attach(await core.service.get('ask'), { cols: 160, rows: 48 });
-    onTestFinished(() => term.stream.destroy());
+    onTestFinished(() => {
+      term.stream.destroy();
+    });
     await waitFor(async () => {
       const s = await core.service.get('ask');
       if (s.agentStatus === 'idle') return true;
@@ -352,5 +354,97 @@ describe('opencode in a session', { timeout: 420_000 }, () => {
       const d = await core.service.diff('oc');
       return d.diff.includes('+hello from the script');
     }, TURN_MS);
+  });
+});
+
+describe('Claude Code with a subscription login', { timeout: 420_000 }, () => {
+  const turns: ScriptedTurn[] = [{ text: 'Logged in and done.' }];
+
+  async function setUp() {
+    const core = await agentCore();
+    const gateway = await sessionGateway(core);
+    const api = await scriptedAnthropic({ turns, host: gateway });
+    onTestFinished(() => api.close());
+    const { env, proxy } = await sessionProxy(gateway);
+    configure(core, { claude: { env: { ANTHROPIC_BASE_URL: api.url } } });
+    return { core, api, env, proxy };
+  }
+
+  test('the long-lived token of `claude setup-token` is what it sends', async () => {
+    const { core, api, env, proxy } = await setUp();
+    const token = 'sk-ant-oat01-session-0123456789-abcdefghijKLMNOPQRST';
+    await core.agents.credentials.put('claude', { keys: { CLAUDE_CODE_OAUTH_TOKEN: token } });
+    await core.service.create({
+      name: 'tok',
+      repo: makeRepo(),
+      agent: 'claude',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      env,
+    });
+    await reach(core, 'tok', 'idle');
+    const [opening] = api.conversation();
+    expect(opening && userTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
+    for (const r of api.conversation()) expect(r.headers.authorization).toBe(`Bearer ${token}`);
+    expect(proxy.hosts()).toEqual([]);
+  });
+
+  test('its ~/.claude login is used, and what the CLI writes back to it is kept for the next session', async () => {
+    const { core, api, env } = await setUp();
+    const login = (access: string) =>
+      JSON.stringify({
+        claudeAiOauth: {
+          accessToken: access,
+          refreshToken: `${access}-refresh`,
+          expiresAt: Date.now() + 3_600_000,
+          scopes: ['user:inference'],
+          subscriptionType: 'pro',
+        },
+      });
+    await core.agents.credentials.put('claude', {
+      dir: await tarOf({ '.credentials.json': login('sk-ant-oat01-first') }),
+    });
+    await core.service.create({
+      name: 'sub',
+      repo: makeRepo(),
+      agent: 'claude',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      env,
+    });
+    await reach(core, 'sub', 'idle');
+    expect(api.conversation().length).toBeGreaterThan(0);
+    for (const r of api.conversation()) expect(r.headers.authorization).toBe('Bearer sk-ant-oat01-first');
+    // A refresh is the vendor's token endpoint, out of reach here: the CLI's write of the new
+    // tokens into its login file is made by hand, as the agent's user, through the same path.
+    const write = await core.service.exec('sub', [
+      'sh',
+      '-c',
+      `printf '%s' '${login('sk-ant-oat01-second')}' > /home/berth/.claude/.credentials.json`,
+    ]);
+    expect(write.exitCode).toBe(0);
+    await core.service.cancel('sub');
+    const entries = await core.agents.credentials.dirEntries('claude');
+    expect(entries?.find((e) => e.name === '.credentials.json')?.body.toString()).toContain(
+      'sk-ant-oat01-second',
+    );
+
+    // The next session starts from the refreshed login; junk written over it is not kept.
+    await core.service.create({
+      name: 'sub2',
+      repo: makeRepo(),
+      agent: 'claude',
+      prompt: FIRST_PROMPT,
+      image: SESSION_IMAGE,
+      env,
+    });
+    await reach(core, 'sub2', 'idle');
+    expect(api.conversation().at(-1)?.headers.authorization).toBe('Bearer sk-ant-oat01-second');
+    await core.service.exec('sub2', ['sh', '-c', 'echo not-a-login > /home/berth/.claude/.credentials.json']);
+    await core.service.cancel('sub2');
+    const after = await core.agents.credentials.dirEntries('claude');
+    expect(after?.find((e) => e.name === '.credentials.json')?.body.toString()).toContain(
+      'sk-ant-oat01-second',
+    );
   });
 });

@@ -208,8 +208,10 @@ export class AgentCredentials {
     const p = this.paths(sessionId);
     await mkdir(this.deps.root, { recursive: true, mode: 0o700 });
     await chmod(this.deps.root, 0o700);
-    await rm(p.base, { recursive: true, force: true });
-    await mkdir(p.base, { mode: 0o700 });
+    // Only what this writes: a login the agent refreshed beside them (credential-refresh) stays.
+    await rm(p.dir, { recursive: true, force: true });
+    await rm(p.keys, { recursive: true, force: true });
+    await mkdir(p.base, { recursive: true, mode: 0o700 });
     await mkdir(p.dir, { mode: 0o700 });
     await mkdir(p.keys, { mode: 0o700 });
     const scope = scopeOf(profile);
@@ -250,6 +252,28 @@ export class AgentCredentials {
       }
     }
     for (const f of all) await chmod(f.path, f.dir ? (owned ? 0o500 : 0o555) : owned ? 0o400 : 0o444);
+  }
+
+  /** The files of the profile's sealed credential directory; null without one. */
+  async dirEntries(profile: string): Promise<TarEntry[] | null> {
+    const value = await this.deps.secrets.get(scopeOf(profile), DIR_SECRET);
+    return value ? readCredentialTar(value) : null;
+  }
+
+  /** Puts one file of the sealed credential directory anew (a login its agent refreshed). */
+  async replaceDirFile(profile: string, name: string, body: Buffer): Promise<void> {
+    const entries = (await this.dirEntries(profile)) ?? [];
+    const pack = tarStream.pack();
+    for (const e of entries) {
+      if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory', mode: e.mode });
+      else pack.entry({ name: e.name, mode: e.mode }, e.name === name ? body : e.body);
+    }
+    if (!entries.some((e) => e.name === name)) pack.entry({ name, mode: 0o600 }, body);
+    pack.finalize();
+    const parts: Buffer[] = [];
+    for await (const c of pack) parts.push(c as Buffer);
+    await this.deps.secrets.put(scopeOf(profile), DIR_SECRET, Buffer.concat(parts));
+    this.deps.logger.info({ profile, file: name }, 'a refreshed agent login was kept');
   }
 
   /** Removes a session's credentials from the host. */

@@ -10,6 +10,8 @@ export const CREDENTIALS_MOUNT = '/run/berth/credentials';
 export const TMUX_SESSION = 'agent';
 /** Where the agent's status line goes (a host directory of the session's: agent-status.ts). */
 export const STATUS_DIR = '/run/berth/status';
+/** A session's writable copies of the logins its CLI refreshes (credential-refresh.ts). */
+export const REFRESH_DIR = '/run/berth/refresh';
 export const TMUX_TMPDIR = '/tmp';
 /** Exit codes of `launcher.sh ready`. */
 export const READY_NO_TMUX = 3;
@@ -22,8 +24,8 @@ export const READY_TIMEOUT = 4;
  *   run         inside tmux: exports the API keys, then execs the first argv, or the resume argv
  *               once the agent has started before (a marker in the persistent HOME says so).
  *   ready       waits until the tmux session exists (exit 3: no tmux in the image; 4: timed out).
- *   status S [CODE]  writes the agent's status line (S one of starting, working, needs-input,
- *               idle, exited) for the daemon: what the seeded hooks run.
+ *   status S [CODE|--if-starting]  writes the agent's status line (S one of starting, working,
+ *               needs-input, idle, exited) for the daemon: what the seeded hooks run.
  *   notify JSON Codex's notify program: a finished turn is `idle`, an approval request `needs-input`.
  *   send        pastes stdin into the agent's terminal as one bracketed paste, then presses Enter.
  *   attach ID   records its tty under ID, then attaches to the agent's tmux session.
@@ -49,14 +51,15 @@ boot)
   # A profile without signals of its own: its terminal's activity, labelled a guess.
   if [ -f "$A/status-guess" ]; then
     (
-      last=
       while sleep 2; do
         [ "$(tmux display-message -p -t ${TMUX_SESSION} '#{pane_dead}' 2>/dev/null)" = 0 ] || continue
-        case "$(cat ${STATUS_DIR}/state 2>/dev/null)" in exited*) continue ;; esac
+        cur=$(cat ${STATUS_DIR}/state 2>/dev/null)
+        case "$cur" in exited*) continue ;; esac
         a=$(tmux display-message -p -t ${TMUX_SESSION} '#{window_activity}' 2>/dev/null) || continue
         case "$a" in ''|*[!0-9]*) continue ;; esac
         if [ $(($(date +%s) - a)) -le 3 ]; then s=working; else s=idle; fi
-        [ "$s" = "$last" ] || { sh "$A/launcher.sh" status "$s"; last=$s; }
+        # Against the line itself, not a memory of it: berth writes there too (a prompt it sent).
+        case "$cur" in "$s "*) ;; *) sh "$A/launcher.sh" status "$s" ;; esac
       done
     ) &
   fi
@@ -83,8 +86,10 @@ run)
     mkdir -p "$t"
     for f in ${CREDENTIALS_MOUNT}/* ${CREDENTIALS_MOUNT}/.[!.]* ${CREDENTIALS_MOUNT}/..?*; do
       [ -e "$f" ] || continue
-      rm -rf "$t/\${f##*/}"
-      ln -s "$f" "$t/\${f##*/}"
+      n=\${f##*/}
+      rm -rf "$t/$n"
+      # A login the CLI refreshes: its writable copy, which berth keeps for the next session.
+      if [ -f "${REFRESH_DIR}/$n" ]; then ln -s "${REFRESH_DIR}/$n" "$t/$n"; else ln -s "$f" "$t/$n"; fi
     done
   fi
   marker="$HOME/.berth/agent-started"
@@ -99,9 +104,14 @@ run)
     i=$((i + 1))
   done
   cd /workspace 2>/dev/null
+  # A CLI that says nothing as it takes the prompt it started with: working. Without one, idle
+  # (\`always\`: it has no start signal of its own either).
   if [ -f "$A/signal-on-start" ]; then
-    if [ "$dir" = "$A/argv" ] && [ -s "$A/prompt" ]; then s=working; else s=idle; fi
-    sh "$A/launcher.sh" status "$s"
+    if [ "$dir" = "$A/argv" ] && [ -s "$A/prompt" ]; then
+      sh "$A/launcher.sh" status working
+    elif [ "$(cat "$A/signal-on-start")" = always ]; then
+      sh "$A/launcher.sh" status idle
+    fi
   fi
   # Not exec: the exit code is the agent's last signal. A trap (not an ignore) leaves the
   # agent's own Ctrl-C handling as it is, and keeps this shell waiting for it.
@@ -115,6 +125,11 @@ status)
   case "$2" in starting|working|needs-input|idle|exited) ;; *) exit 2 ;; esac
   d=${STATUS_DIR}
   [ -d "$d" ] && [ -w "$d" ] || exit 0
+  # \`status S --if-starting\`: only a first signal (a start hook that may run after the first prompt's).
+  if [ "\${3:-}" = --if-starting ]; then
+    case "$(cat "$d/state" 2>/dev/null)" in starting*) ;; *) exit 0 ;; esac
+    set -- "$1" "$2"
+  fi
   code="\${3:--}"
   case "$code" in -|[0-9]|[0-9][0-9]|[0-9][0-9][0-9]) ;; *) code=- ;; esac
   printf '%s %s %s.%s\n' "$2" "$code" "$$" "$(date +%s)" > "$d/.state.$$" && mv -f "$d/.state.$$" "$d/state"
@@ -130,6 +145,10 @@ notify)
   exit 0
   ;;
 send)
+  # A TUI that has just started may drop what arrives before it draws: give it 3 s from its start.
+  c=$(tmux display-message -p -t ${TMUX_SESSION} '#{session_created}' 2>/dev/null)
+  case "$c" in ''|*[!0-9]*) c=0 ;; esac
+  while [ $(($(date +%s) - c)) -lt 3 ]; do sleep 0.5 2>/dev/null || sleep 1; done
   tmux load-buffer -b berth-send - || exit 5
   tmux paste-buffer -p -d -b berth-send -t ${TMUX_SESSION} || exit 5
   # Apart from the paste: an Enter inside it would be a newline in the agent's input.
@@ -183,8 +202,11 @@ export async function launcherArchive(opts: {
   withheldEnv?: string[];
   /** The profile has no signals of its own: the launcher guesses from the terminal's activity. */
   guessStatus?: boolean;
-  /** The CLI gives no signal as it takes its first prompt: the launcher says working (or idle without one). */
-  signalOnStart?: boolean;
+  /**
+   * The CLI gives no signal as it takes its first prompt: the launcher says working. `always`:
+   * nor any as it starts without one, so the launcher says idle then.
+   */
+  signalOnStart?: 'prompt' | 'always' | null;
 }): Promise<Buffer> {
   const pack = tarStream.pack();
   const root = { uid: 0, gid: 0, mtime: new Date() };
@@ -198,7 +220,7 @@ export async function launcherArchive(opts: {
   if (opts.linkCredentialsTo) file('credentials-target', opts.linkCredentialsTo);
   if (opts.withheldEnv?.length) file('withheld', opts.withheldEnv.join(' '));
   if (opts.guessStatus) file('status-guess', '');
-  if (opts.signalOnStart) file('signal-on-start', '');
+  if (opts.signalOnStart) file('signal-on-start', opts.signalOnStart);
   for (const [dir, words] of [
     ['argv', opts.first],
     ['resume', opts.resume],

@@ -21,6 +21,11 @@ export interface CredentialDir {
    * writable directory of the state volume (agents that keep history beside their credentials).
    */
   mode?: 'mount' | 'link';
+  /**
+   * Files the CLI rewrites with refreshed tokens (`link` mode): each session gets a writable
+   * copy, and what the CLI writes there is kept, sealed, for the next session.
+   */
+  refresh?: string[];
 }
 
 export interface AgentProfile {
@@ -75,8 +80,11 @@ const BUILTINS: AgentProfile[] = [
         include: ['.credentials.json', 'settings.json', 'CLAUDE.md'],
         // Claude Code writes its projects and history under ~/.claude: that stays writable.
         mode: 'link',
+        // Its subscription login (`claude login`), refreshed as it runs.
+        refresh: ['.credentials.json'],
       },
-      keys: ['ANTHROPIC_API_KEY'],
+      // An API key, or the long-lived token `claude setup-token` prints.
+      keys: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'],
     },
   },
   {
@@ -95,6 +103,8 @@ const BUILTINS: AgentProfile[] = [
         to: '/home/berth/.codex',
         include: ['auth.json', 'config.toml'],
         mode: 'link',
+        // `codex login`'s ChatGPT tokens, refreshed as it runs.
+        refresh: ['auth.json'],
       },
       keys: ['OPENAI_API_KEY'],
     },
@@ -209,6 +219,9 @@ const ProfileConfig = Type.Object(
                   to: Type.String({ minLength: 2, maxLength: 4096, pattern: '^/' }),
                   include: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }))),
                   mode: Type.Optional(Type.Union([Type.Literal('mount'), Type.Literal('link')])),
+                  refresh: Type.Optional(
+                    Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 16 }),
+                  ),
                 },
                 { additionalProperties: false },
               ),
@@ -297,13 +310,16 @@ export async function loadAgentProfiles(configFile: string): Promise<AgentCatalo
         if (!ENV_NAME_RE.test(k))
           throw new InvalidInput(`${where}.env: ${JSON.stringify(k)} is not a variable name`);
       }
-      if (p.credentials?.dir?.include?.some((n) => n.includes('/') || n === '.' || n === '..')) {
+      const names = [...(p.credentials?.dir?.include ?? []), ...(p.credentials?.dir?.refresh ?? [])];
+      if (names.some((n) => n.includes('/') || n === '.' || n === '..')) {
         throw new InvalidInput(`${where}.credentials.dir.include: names are top-level entries, without '/'`);
       }
       const builtin = BUILTINS.find((b) => b.name === name);
       if (p.command === undefined) {
         if (!builtin) {
-          throw new InvalidInput(`${where}: a profile of your own needs "command" (an argv array or a shell string)`);
+          throw new InvalidInput(
+            `${where}: a profile of your own needs "command" (an argv array or a shell string)`,
+          );
         }
         // Settings on a built-in: it keeps its command, seeding and credentials.
         byName.set(name, {

@@ -200,7 +200,8 @@ function claudeHooks(launcher: string): Record<string, unknown> {
     { type: 'command', command: `sh ${shellQuote(launcher)} status ${state}`, timeout: 10 },
   ];
   return {
-    SessionStart: [{ hooks: run('idle') }],
+    // Hooks run concurrently: a start's `idle` must not land after the first prompt's `working`.
+    SessionStart: [{ hooks: run('idle --if-starting') }],
     UserPromptSubmit: [{ hooks: run('working') }],
     PreToolUse: [{ matcher: '*', hooks: run('working') }],
     PostToolUse: [{ matcher: '*', hooks: run('working') }],

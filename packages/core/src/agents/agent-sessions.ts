@@ -47,6 +47,7 @@ import {
 import type { AgentStatusTracker, WaitOutcome } from './agent-status.js';
 import { AGENTS_BIN, AGENTS_MOUNT } from './agent-tools.js';
 import { AgentToolsVolume, type ToolsProgress } from './agent-tools-volume.js';
+import { CredentialRefresh } from './credential-refresh.js';
 import { generateSessionName } from './session-names.js';
 
 /** The agent's HOME: the per-session state volume, so its conversation outlives the container's runs. */
@@ -87,9 +88,12 @@ const BASE_URL_VARIABLE = {
 export function checkAutonomy(raw: unknown): Autonomy {
   if (raw === undefined) return 'full';
   if (typeof raw === 'string' && (AUTONOMIES as readonly string[]).includes(raw)) return raw as Autonomy;
-  throw new InvalidInput(`autonomy is one of ${AUTONOMIES.join(', ')}, not ${JSON.stringify(raw).slice(0, 40)}`, {
-    hint: '`full` (the default: no permission prompts, the container is the sandbox) or `ask`',
-  });
+  throw new InvalidInput(
+    `autonomy is one of ${AUTONOMIES.join(', ')}, not ${JSON.stringify(raw).slice(0, 40)}`,
+    {
+      hint: '`full` (the default: no permission prompts, the container is the sandbox) or `ask`',
+    },
+  );
 }
 
 /** What `build()` adds to the container for an agent session. */
@@ -125,7 +129,11 @@ export class AgentSessions {
     this.tools =
       deps.tools ?? new AgentToolsVolume({ runtime: deps.runtime, config: deps.config, logger: deps.logger });
     this.probe = new ImageProbe(deps);
+    this.refresh = new CredentialRefresh({ credentials: deps.credentials, logger: deps.logger });
   }
+
+  /** Logins the agents' CLIs refresh as they run, kept for the next session. */
+  readonly refresh: CredentialRefresh;
 
   /** The agents' CLIs berth installs and mounts (claude, codex, gemini, opencode). */
   readonly tools: AgentToolsVolume;
@@ -179,7 +187,8 @@ export class AgentSessions {
     const agent = profile.seed!;
     const vars = { ...profile.env, ...env };
     const keys = new Set((await this.deps.credentials.status(profile.name)).keys.map((k) => k.name));
-    const keyName = agent === 'codex' ? 'OPENAI_API_KEY' : agent === 'gemini' ? 'GEMINI_API_KEY' : 'ANTHROPIC_API_KEY';
+    const keyName =
+      agent === 'codex' ? 'OPENAI_API_KEY' : agent === 'gemini' ? 'GEMINI_API_KEY' : 'ANTHROPIC_API_KEY';
     const hasKey = keys.has(keyName);
     let baseUrl = vars[BASE_URL_VARIABLE[agent]];
     // A key for Codex goes through a provider of berth's (no login screen); the vendor's URL by default.
@@ -230,6 +239,18 @@ export class AgentSessions {
     ];
     const statusMount = await this.deps.status.prepare(session.id, uid, gid);
     mounts.push(statusMount);
+    const writableDirs = [statusMount.source];
+    const refreshMount = await this.refresh.prepare(
+      session.id,
+      plan.profile.name,
+      refreshNames(plan.profile),
+      uid,
+      gid,
+    );
+    if (refreshMount) {
+      mounts.push(refreshMount);
+      writableDirs.push(refreshMount.source);
+    }
     const env: Record<string, string> = {};
     // Every agent session gets the agents once they are installed; one whose command is there installs them.
     if (
@@ -251,7 +272,7 @@ export class AgentSessions {
     return {
       mounts,
       secretDirs: [paths.keys, paths.dir],
-      writableDirs: [statusMount.source],
+      writableDirs,
       env: {
         ...env,
         ...plan.seed?.env,
@@ -280,8 +301,10 @@ export class AgentSessions {
           plan.profile.credentials.dir?.mode === 'link' ? plan.profile.credentials.dir.to : null,
         withheldEnv: plan.seed?.withheldEnv ?? [],
         guessStatus: plan.statusSource === 'guess',
-        // Codex says nothing when it takes a prompt: started on one, it is working; else waiting.
-        signalOnStart: plan.profile.seed === 'codex',
+        // Neither says anything as it takes the prompt it started with (Claude Code's
+        // UserPromptSubmit is for typed prompts); Claude Code's SessionStart says when it is ready.
+        signalOnStart:
+          plan.profile.seed === 'codex' ? 'always' : plan.profile.seed === 'claude' ? 'prompt' : null,
       }),
     );
     await runtime.putArchive(containerId, '/', await ownedDirArchive(AGENT_HOME.slice(1), uid, gid));
@@ -302,7 +325,10 @@ export class AgentSessions {
     }
     if (s.status !== 'running' || !s.containerId) {
       throw new IllegalTransition(`session '${s.name}' is ${s.status}: its agent cannot take a prompt`, {
-        hint: s.status === 'paused' ? `resume it first: \`berth resume ${s.name}\`` : `start it first: \`berth start ${s.name}\``,
+        hint:
+          s.status === 'paused'
+            ? `resume it first: \`berth resume ${s.name}\``
+            : `start it first: \`berth start ${s.name}\``,
       });
     }
     const prompt = checkPrompt(text);
@@ -354,12 +380,24 @@ export class AgentSessions {
   async beforeStart(s: Session): Promise<void> {
     if (!s.agent) return;
     const [uid, gid] = s.user.split(':').map(Number) as [number, number];
+    await this.harvest(s);
     await this.deps.credentials.materialise(s.id, s.agent, uid, gid);
     await this.deps.status.reset(s);
   }
 
+  /** What the session's agent refreshed of its login, sealed again (see CredentialRefresh). */
+  async harvest(s: Session): Promise<void> {
+    if (!s.agent) return;
+    const profile = (await this.catalogue()).profiles.find((p) => p.name === s.agent);
+    if (!profile) return;
+    await this.refresh
+      .harvest(s.id, profile.name, refreshNames(profile))
+      .catch((err) => this.deps.logger.warn({ err, session: s.id }, 'could not keep a refreshed login'));
+  }
+
   /** When the session ends (finish, cancel, remove, a failed create): its volume and credentials go. */
   async release(s: Session): Promise<void> {
+    await this.harvest(s);
     await this.deps.credentials.release(s.id);
     await this.deps.status.release(s.id);
     if (s.agent) await this.deps.runtime.removeVolume(stateVolumeName(s.id));
@@ -418,11 +456,19 @@ async function seedArchive(files: SeedFile[], uid: number, gid: number): Promise
   for (const f of files) {
     for (let d = posix.dirname(f.path); d.startsWith(`${AGENT_HOME}/`); d = posix.dirname(d)) dirs.add(d);
   }
-  for (const d of [...dirs].sort()) pack.entry({ ...owner, name: d.slice(1), type: 'directory', mode: 0o700 });
+  for (const d of [...dirs].sort())
+    pack.entry({ ...owner, name: d.slice(1), type: 'directory', mode: 0o700 });
   // A fresh HOME: nothing of the agent's to merge with yet.
-  for (const f of files) pack.entry({ ...owner, name: f.path.slice(1), mode: f.mode }, seededContent(f, undefined));
+  for (const f of files)
+    pack.entry({ ...owner, name: f.path.slice(1), mode: f.mode }, seededContent(f, undefined));
   pack.finalize();
   const parts: Buffer[] = [];
   for await (const chunk of pack) parts.push(chunk as Buffer);
   return Buffer.concat(parts);
+}
+
+/** A profile's refreshable login files: only in `link` mode, where the launcher links them. */
+function refreshNames(p: AgentProfile): string[] {
+  const dir = p.credentials.dir;
+  return dir?.mode === 'link' ? (dir.refresh ?? []) : [];
 }

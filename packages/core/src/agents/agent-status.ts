@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, chown, mkdir, open, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AgentState,
@@ -8,7 +9,7 @@ import {
   type WaitableState,
 } from '@berth/api/agent-status';
 import type { Clock } from '../clock/clock.js';
-import { NotFound } from '../errors/berth-error.js';
+import { IllegalTransition, NotFound } from '../errors/berth-error.js';
 import type { EventBus, SessionEvent } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { Mount } from '../runtime/runtime.js';
@@ -64,7 +65,9 @@ export async function readStatusFile(dir: string): Promise<string | null> {
 }
 
 /** What `waitFor` ended on: a state it waited for, or the session no longer running. */
-export type WaitOutcome = { session: Session; reached: WaitableState } | { session: Session; reached: 'timeout' };
+export type WaitOutcome =
+  | { session: Session; reached: WaitableState }
+  | { session: Session; reached: 'timeout' };
 
 /**
  * Agent status: reads each running agent session's signals (polled; a hostile agent can change
@@ -149,8 +152,7 @@ export class AgentStatusTracker {
     if (e.type === 'session.deleted') {
       this.watched.delete(e.id);
       this.lastLine.delete(e.id);
-    }
-    else if (e.type === 'session.created' || e.type === 'session.status.changed') {
+    } else if (e.type === 'session.created' || e.type === 'session.status.changed') {
       if (e.session.agent && e.session.status === 'running') this.watched.add(e.session.id);
       else this.watched.delete(e.session.id);
     }
@@ -168,7 +170,7 @@ export class AgentStatusTracker {
         const signal = parseStatusLine(line);
         if (!signal) continue;
         const s = await this.deps.store.get(id);
-        if (!s || s.status !== 'running' || !s.agent) {
+        if (s?.status !== 'running' || !s.agent) {
           this.watched.delete(id);
           continue;
         }
@@ -184,7 +186,37 @@ export class AgentStatusTracker {
 
   /** Sets what berth itself knows the agent is doing (a prompt it just typed in, say). */
   async note(session: Session, state: AgentState): Promise<void> {
+    // Into the line too, so the launcher's guess (which compares against it) sees what berth set.
+    const line = `${state} - berth.${Date.now()}\n`;
+    if (await this.writeLine(session.id, line)) this.lastLine.set(session.id, line);
     if (session.agentStatus !== state) await this.record(session, { state, exitCode: null });
+  }
+
+  /**
+   * Writes the line in a directory the agent controls: a fresh file (O_EXCL, no link followed)
+   * renamed over `state`, which replaces whatever is there without following it.
+   */
+  private async writeLine(sessionId: string, line: string): Promise<boolean> {
+    const dir = this.dirOf(sessionId);
+    const tmp = join(dir, `.berth-${randomBytes(8).toString('hex')}`);
+    try {
+      const h = await open(
+        tmp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+      );
+      try {
+        await h.writeFile(line);
+      } finally {
+        await h.close();
+      }
+      await rename(tmp, join(dir, STATUS_FILE));
+      return true;
+    } catch (err) {
+      this.deps.logger.debug({ err, session: sessionId }, 'could not write the agent status line');
+      await rm(tmp, { force: true }).catch(() => {});
+      return false;
+    }
   }
 
   private async record(s: Session, signal: AgentSignal, source?: AgentStatusSource): Promise<void> {
@@ -210,7 +242,11 @@ export class AgentStatusTracker {
    * running (counted as `exited`: the agent's process went with its container), or after
    * `timeoutMs` with `timeout`.
    */
-  async waitFor(sessionId: string, states: readonly WaitableState[], timeoutMs: number): Promise<WaitOutcome> {
+  async waitFor(
+    sessionId: string,
+    states: readonly WaitableState[],
+    timeoutMs: number,
+  ): Promise<WaitOutcome> {
     return new Promise<WaitOutcome>((resolve, reject) => {
       let done = false;
       let latest: Session | null = null;
@@ -224,13 +260,21 @@ export class AgentStatusTracker {
       };
       const check = (s: Session) => {
         latest = s;
-        if (s.status !== 'running' && s.status !== 'creating') {
+        // Paused: its agent is frozen, and goes on when it is resumed.
+        if (s.status !== 'running' && s.status !== 'creating' && s.status !== 'paused') {
           if (states.includes('exited')) finish({ session: s, reached: 'exited' });
-          else finish(new NotFound(`session '${s.name}' is ${s.status}: its agent is not running`));
+          else {
+            finish(
+              new IllegalTransition(`session '${s.name}' is ${s.status}: its agent is not running`, {
+                hint: `start it with \`berth start ${s.name}\`, or wait --for exited`,
+              }),
+            );
+          }
           return;
         }
         const st = s.agentStatus;
-        if (st && (states as readonly string[]).includes(st)) finish({ session: s, reached: st as WaitableState });
+        if (st && (states as readonly string[]).includes(st))
+          finish({ session: s, reached: st as WaitableState });
       };
       const unsubscribe = this.deps.events.subscribe((e) => {
         if (e.type === 'session.deleted' && e.id === sessionId) {
@@ -239,7 +283,13 @@ export class AgentStatusTracker {
       });
       const timer = setTimeout(() => {
         if (latest) finish({ session: latest, reached: 'timeout' });
-        else finish(new NotFound('the session is gone'));
+        else {
+          // Timed out before the first read came back: the session as it is now.
+          this.deps.store.get(sessionId).then(
+            (s) => finish(s ? { session: s, reached: 'timeout' } : new NotFound('the session is gone')),
+            (err: Error) => finish(err),
+          );
+        }
       }, timeoutMs);
       this.deps.store.get(sessionId).then(
         (s) => (s ? check(s) : finish(new NotFound('no such session'))),

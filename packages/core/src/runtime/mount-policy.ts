@@ -33,10 +33,18 @@ export const AGENTS_VOLUME_RE = /^berth-agents-[0-9a-f]{12}$/;
  * itself or berth's own data directory (except the session's own workspace inside it).
  * `secretDirs` are the session's credential directories, exactly: allowed read-only wherever they
  * are (a tmpfs such as /dev/shm or $XDG_RUNTIME_DIR, or under BERTH_HOME as a fallback).
+ * `writableDirs` are the session's own directories berth made for it to write (its status line,
+ * its refreshed logins), exactly: allowed read-write wherever they are.
  */
 export function assertSafeMounts(
   mounts: Mount[],
-  opts: { berthHome: string; allowedInHome: string[]; allowedFiles?: string[]; secretDirs?: string[] },
+  opts: {
+    berthHome: string;
+    allowedInHome: string[];
+    allowedFiles?: string[];
+    secretDirs?: string[];
+    writableDirs?: string[];
+  },
 ): void {
   for (const m of mounts) {
     if (m.type === 'volume') {
@@ -53,6 +61,7 @@ export function assertSafeMounts(
     const src = normalize(m.source).replace(/\/+$/, '') || '/';
     // Single files the daemon itself chose (the host's CA bundle), only ever read-only.
     if (m.readOnly && opts.allowedFiles?.includes(src)) continue;
+    if ((opts.writableDirs ?? []).some((d) => normalize(d).replace(/\/+$/, '') === src)) continue;
     if ((opts.secretDirs ?? []).some((d) => normalize(d).replace(/\/+$/, '') === src)) {
       if (!m.readOnly) throw new InvalidInput(`credentials (${src}) are only ever mounted read-only`);
       continue;

@@ -420,13 +420,10 @@ export class SessionService {
       assertSafeMounts(mounts, {
         berthHome: config.home,
         // A remote's cache lives under BERTH_HOME; only its objects are mounted, read-only.
-        allowedInHome: [
-          session.workspacePath!,
-          ...(session.remote ? [repo.objectsDir] : []),
-          ...(agent?.writableDirs ?? []),
-        ],
+        allowedInHome: [session.workspacePath!, ...(session.remote ? [repo.objectsDir] : [])],
         allowedFiles: trust.allowedFiles,
         secretDirs: agent?.secretDirs ?? [],
+        writableDirs: agent?.writableDirs ?? [],
       });
       progress('starting the container');
       await runtime.ensureSessionNetwork(config.sessionNetwork);
