@@ -26,6 +26,7 @@ interface Values {
   idleAction: string;
   agent: string;
   prompt: string;
+  autonomy: Autonomy;
   preview: boolean;
   previewCommand: string;
   previewPort: string;
@@ -47,10 +48,19 @@ const EMPTY: Values = {
   idleAction: '',
   agent: '',
   prompt: '',
+  autonomy: 'full',
   preview: false,
   previewCommand: '',
   previewPort: '',
 };
+
+type Autonomy = NonNullable<CreateSessionRequest['autonomy']>;
+
+/** How freely an agent acts, with what each choice means for the person at its terminal. */
+const AUTONOMIES: [Autonomy, string, string][] = [
+  ['full', 'Full', 'no permission prompts: the container is the sandbox'],
+  ['ask', 'Ask', 'the agent asks before it writes or runs anything; you answer in its terminal'],
+];
 
 /** A repository given as a URL rather than a path on the server's machine. */
 export function isRemoteRepo(repo: string): boolean {
@@ -113,6 +123,7 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
     ...(gitName && gitEmail ? { gitUser: { name: gitName, email: gitEmail } } : {}),
     ...(v.agent ? { agent: v.agent } : {}),
     ...(v.agent && v.prompt.trim() ? { prompt: v.prompt.trim() } : {}),
+    ...(v.agent ? { autonomy: v.autonomy } : {}),
     ...(v.preview
       ? {
           preview:
@@ -349,6 +360,39 @@ export function CreateForm({
               onChange={set('prompt')}
             />,
           )}
+        {values.agent && (
+          <fieldset
+            className="field autonomy-field"
+            id="create-autonomy"
+            aria-describedby={errors.autonomy ? 'create-autonomy-error' : undefined}
+          >
+            <legend className="field-label">Autonomy</legend>
+            {AUTONOMIES.map(([value, label, help]) => (
+              <label key={value} className="check autonomy-choice">
+                <input
+                  type="radio"
+                  name="create-autonomy"
+                  id={`create-autonomy-${value}`}
+                  value={value}
+                  checked={values.autonomy === value}
+                  aria-describedby={`create-autonomy-${value}-help`}
+                  onChange={() => setValues((v) => ({ ...v, autonomy: value }))}
+                />
+                <span>
+                  <span className="autonomy-label">{label}</span>{' '}
+                  <span className="field-help" id={`create-autonomy-${value}-help`}>
+                    {help}
+                  </span>
+                </span>
+              </label>
+            ))}
+            {errors.autonomy && (
+              <p className="field-error" id="create-autonomy-error">
+                <RichText text={errors.autonomy} />
+              </p>
+            )}
+          </fieldset>
+        )}
         <label className="check">
           <input
             type="checkbox"

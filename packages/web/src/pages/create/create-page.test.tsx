@@ -15,6 +15,19 @@ const CONFIG = {
   tcp: null,
 };
 
+/** An agent profile as GET /api/v1/agents lists it. */
+const profile = (name: string) => ({
+  name,
+  description: `${name} agent`,
+  builtin: true,
+  command: [name],
+  resume: null,
+  image: null,
+  prompt: 'arg',
+  credentials: { dir: null, keys: [] },
+  configured: { dir: null, keys: [] },
+});
+
 const type = (label: string, value: string) =>
   fireEvent.change(screen.getByLabelText(label), { target: { value } });
 
@@ -181,17 +194,6 @@ describe('create form', () => {
 
   it('runs an agent with its prompt and a preview, choosing from the server’s agent profiles', async () => {
     const made = makeSession({ name: 'fix-login', kind: 'agent', agent: 'claude' });
-    const profile = (name: string) => ({
-      name,
-      description: `${name} agent`,
-      builtin: true,
-      command: [name],
-      resume: null,
-      image: null,
-      prompt: 'arg',
-      credentials: { dir: null, keys: [] },
-      configured: { dir: null, keys: [] },
-    });
     const { server } = renderApp('/new', {
       'GET /api/v1/config': () => json(CONFIG),
       'GET /api/v1/agents': () =>
@@ -219,7 +221,75 @@ describe('create form', () => {
       repo: '/home/ann/src/shop',
       agent: 'claude',
       prompt: 'Make the login form accept "quotes" and $(dollars)',
+      autonomy: 'full',
       preview: true,
     });
+  });
+
+  it('offers an agent’s autonomy, full by default, and sends the one chosen', async () => {
+    const made = makeSession({ name: 'careful', kind: 'agent', agent: 'claude' });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'GET /api/v1/agents': () =>
+        json({ agents: [profile('claude')], defaultAgent: 'claude', configFile: '/x' }),
+      'POST /api/v1/sessions': () => ndjson([{ session: made }]),
+      'GET /api/v1/sessions/careful': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    // A session for people has no agent, so no autonomy to choose.
+    expect(screen.queryByRole('group', { name: 'Autonomy' })).toBeNull();
+    type('Name', 'careful');
+    type('Path or URL', '/home/ann/src/shop');
+    await screen.findByRole('option', { name: 'claude — claude agent' });
+    fireEvent.change(screen.getByLabelText('Agent'), { target: { value: 'claude' } });
+    const group = screen.getByRole('group', { name: 'Autonomy' });
+    const full = within(group).getByRole('radio', { name: /^Full/ }) as HTMLInputElement;
+    const ask = within(group).getByRole('radio', { name: /^Ask/ }) as HTMLInputElement;
+    expect(full.checked).toBe(true);
+    expect(ask.checked).toBe(false);
+    expect(full.getAttribute('aria-describedby')).toBeTruthy();
+    expect(document.getElementById(full.getAttribute('aria-describedby')!)?.textContent).toBe(
+      'no permission prompts: the container is the sandbox',
+    );
+    expect(document.getElementById(ask.getAttribute('aria-describedby')!)?.textContent).toBe(
+      'the agent asks before it writes or runs anything; you answer in its terminal',
+    );
+    fireEvent.click(ask);
+    expect(ask.checked).toBe(true);
+    expect(full.checked).toBe(false);
+    type('Prompt', 'Rename the login route');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'careful' })).toBeTruthy();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({
+      name: 'careful',
+      repo: '/home/ann/src/shop',
+      agent: 'claude',
+      prompt: 'Rename the login route',
+      autonomy: 'ask',
+    });
+  });
+
+  it('sends no autonomy once the agent is taken away again', async () => {
+    const made = makeSession({ name: 'people' });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'GET /api/v1/agents': () =>
+        json({ agents: [profile('claude')], defaultAgent: 'claude', configFile: '/x' }),
+      'POST /api/v1/sessions': () => ndjson([{ session: made }]),
+      'GET /api/v1/sessions/people': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    type('Name', 'people');
+    type('Path or URL', '/home/ann/src/shop');
+    await screen.findByRole('option', { name: 'claude — claude agent' });
+    fireEvent.change(screen.getByLabelText('Agent'), { target: { value: 'claude' } });
+    fireEvent.click(screen.getByRole('radio', { name: /^Ask/ }));
+    fireEvent.change(screen.getByLabelText('Agent'), { target: { value: '' } });
+    expect(screen.queryByRole('group', { name: 'Autonomy' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'people' })).toBeTruthy();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({ name: 'people', repo: '/home/ann/src/shop' });
   });
 });

@@ -17,6 +17,7 @@ describe('fieldOfProblem', () => {
     expect(fieldOfProblem('a git email is an address like name@example.com')).toBe('gitEmail');
     expect(fieldOfProblem('a git user name is 1 to 200 characters')).toBe('gitName');
     expect(fieldOfProblem("no agent profile named 'clod'")).toBe('agent');
+    expect(fieldOfProblem('autonomy is one of full, ask, not "some"')).toBe('autonomy');
     expect(fieldOfProblem('a preview command is a non-empty list of arguments without NUL')).toBe(
       'previewCommand',
     );

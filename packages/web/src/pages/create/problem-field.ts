@@ -15,6 +15,7 @@ export type CreateField =
   | 'idleAction'
   | 'agent'
   | 'prompt'
+  | 'autonomy'
   | 'previewCommand'
   | 'previewPort';
 
@@ -27,6 +28,7 @@ const MENTIONS: [CreateField, RegExp][] = [
   ['previewCommand', /dev server|preview command|\/preview\/command\b/i],
   ['previewPort', /preview port|\/preview\/port\b/i],
   ['prompt', /\bprompt\b/i],
+  ['autonomy', /\bautonomy\b/i],
   ['agent', /agent profile|\bagent\b/i],
   ['idleTimeout', /idle timeout|idleTimeoutSeconds/i],
   ['idleAction', /idle action|idleAction/i],
