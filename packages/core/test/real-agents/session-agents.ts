@@ -1,6 +1,6 @@
 import type { AgentState } from '@berth/api/agent-status';
 import { onTestFinished } from 'vitest';
-import type { Core } from '../../src/index.js';
+import { type Core, DockerRuntime } from '../../src/index.js';
 import { docker } from '../fixtures.js';
 import { type RefusingProxy, refusingProxy } from '../model-api/refusing-proxy.js';
 
@@ -12,10 +12,18 @@ export const SESSION_IMAGE = 'berth/session:bookworm';
  * facts: a container reaches a server on the host there). Scripted model APIs listen on it.
  */
 export async function sessionGateway(core: Core): Promise<string> {
-  await core.runtime.ensureSessionNetwork(core.config.sessionNetwork);
-  const info = await docker.getNetwork(core.config.sessionNetwork).inspect();
+  return networkGateway(core.runtime, core.config.sessionNetwork);
+}
+
+/** The gateway of berth's session network `name`, made as berth makes it if it is not there yet. */
+export async function networkGateway(
+  runtime: Pick<Core['runtime'], 'ensureSessionNetwork'> = new DockerRuntime({ home: '/nonexistent' }),
+  name = 'berth-sessions',
+): Promise<string> {
+  await runtime.ensureSessionNetwork(name);
+  const info = await docker.getNetwork(name).inspect();
   const gateway = (info.IPAM?.Config ?? []).map((c: { Gateway?: string }) => c.Gateway).find(Boolean);
-  if (!gateway) throw new Error(`network ${core.config.sessionNetwork} has no gateway`);
+  if (!gateway) throw new Error(`network ${name} has no gateway`);
   return gateway;
 }
 
