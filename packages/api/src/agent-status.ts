@@ -43,7 +43,9 @@ export const WAIT_EXIT: Record<WaitableState | 'timeout', number> = {
 export function taskOf(prompt: string | null | undefined): string | null {
   if (!prompt) return null;
   const line = prompt.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  const t = line.trim();
+  // Shown in terminals (`berth show`, `ls`): no control character (an escape sequence) survives.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what it removes
+  const t = line.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
   if (!t) return null;
   return t.length > 200 ? `${t.slice(0, 199)}…` : t;
 }
