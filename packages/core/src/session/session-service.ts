@@ -55,6 +55,7 @@ import {
   type SessionRuntime,
   type SessionStatus,
 } from './session.js';
+import { checkDescription, checkEnv, checkLimits } from './session-input.js';
 import { assertRunning, assertTransition, assertVerb } from './state-machine.js';
 
 export interface CreateSessionInput {
@@ -138,52 +139,9 @@ export interface SessionServiceDeps {
   agents?: AgentSessions;
 }
 
-const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const CAP_KEY = '\0running-cap';
 /** Activity is written at most this often per session: a typing terminal must not hammer the store. */
 const ACTIVITY_WRITE_MS = 5_000;
-
-function checkEnv(env: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env ?? {})) {
-    if (!ENV_KEY_RE.test(k))
-      throw new InvalidInput(`environment variable name ${JSON.stringify(k)} is not valid`);
-    if (typeof v !== 'string' || v.includes('\0') || v.length > 32_768) {
-      throw new InvalidInput(`environment variable ${k} has a value berth cannot pass (NUL, or over 32 KiB)`);
-    }
-    out[k] = v;
-  }
-  return out;
-}
-
-function checkDescription(raw: string | undefined): string {
-  const d = raw ?? '';
-  if (typeof d !== 'string' || d.length > 2000 || d.includes('\0')) {
-    throw new InvalidInput('a description is text of at most 2,000 characters');
-  }
-  return d;
-}
-
-function checkLimits(
-  input: Pick<CreateSessionInput, 'cpus' | 'memoryBytes' | 'pids'>,
-  defaults: SessionLimits,
-): SessionLimits {
-  const cpus = input.cpus ?? defaults.cpus;
-  if (typeof cpus !== 'number' || !Number.isFinite(cpus) || cpus < 0.01 || cpus > 256) {
-    throw new InvalidInput(`cpus must be a number between 0.01 and 256, not ${String(input.cpus)}`);
-  }
-  const memoryBytes = input.memoryBytes ?? defaults.memoryBytes;
-  if (!Number.isInteger(memoryBytes) || memoryBytes < 6 * 1024 * 1024 || memoryBytes > 2 ** 50) {
-    throw new InvalidInput('memory must be at least 6m', { hint: 'pass --memory 512m or --memory 2g' });
-  }
-  const pids = input.pids ?? defaults.pids;
-  if (!Number.isInteger(pids) || pids < 16 || pids > 1_000_000) {
-    throw new InvalidInput(`pids must be a whole number between 16 and 1000000, not ${String(input.pids)}`, {
-      hint: 'pass --pids 512, or leave it out for the default',
-    });
-  }
-  return { cpus, memoryBytes, pids };
-}
 
 /** Orchestrates every session operation: validate, write intent, act, undo on failure. */
 export class SessionService {

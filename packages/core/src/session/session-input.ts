@@ -1,0 +1,49 @@
+import { InvalidInput } from '../errors/berth-error.js';
+import type { SessionLimits } from './session.js';
+import type { CreateSessionInput } from './session-service.js';
+
+/** The checks of what a create or an update is given: each refuses with what to pass instead. */
+
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+export function checkEnv(env: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env ?? {})) {
+    if (!ENV_KEY_RE.test(k))
+      throw new InvalidInput(`environment variable name ${JSON.stringify(k)} is not valid`);
+    if (typeof v !== 'string' || v.includes('\0') || v.length > 32_768) {
+      throw new InvalidInput(`environment variable ${k} has a value berth cannot pass (NUL, or over 32 KiB)`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export function checkDescription(raw: string | undefined): string {
+  const d = raw ?? '';
+  if (typeof d !== 'string' || d.length > 2000 || d.includes('\0')) {
+    throw new InvalidInput('a description is text of at most 2,000 characters');
+  }
+  return d;
+}
+
+export function checkLimits(
+  input: Pick<CreateSessionInput, 'cpus' | 'memoryBytes' | 'pids'>,
+  defaults: SessionLimits,
+): SessionLimits {
+  const cpus = input.cpus ?? defaults.cpus;
+  if (typeof cpus !== 'number' || !Number.isFinite(cpus) || cpus < 0.01 || cpus > 256) {
+    throw new InvalidInput(`cpus must be a number between 0.01 and 256, not ${String(input.cpus)}`);
+  }
+  const memoryBytes = input.memoryBytes ?? defaults.memoryBytes;
+  if (!Number.isInteger(memoryBytes) || memoryBytes < 6 * 1024 * 1024 || memoryBytes > 2 ** 50) {
+    throw new InvalidInput('memory must be at least 6m', { hint: 'pass --memory 512m or --memory 2g' });
+  }
+  const pids = input.pids ?? defaults.pids;
+  if (!Number.isInteger(pids) || pids < 16 || pids > 1_000_000) {
+    throw new InvalidInput(`pids must be a whole number between 16 and 1000000, not ${String(input.pids)}`, {
+      hint: 'pass --pids 512, or leave it out for the default',
+    });
+  }
+  return { cpus, memoryBytes, pids };
+}
