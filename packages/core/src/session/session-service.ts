@@ -51,7 +51,6 @@ import {
   parseSessionName,
   type Session,
   type SessionKind,
-  type SessionLimits,
   type SessionRuntime,
   type SessionStatus,
 } from './session.js';
