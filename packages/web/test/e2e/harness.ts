@@ -62,6 +62,20 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
 }
 
+/**
+ * Signs the harness's admin in on `page` and waits for the dashboard. A tab signs in on its own
+ * (its CSRF token is in its sessionStorage), so a second tab needs this too.
+ */
+export async function logIn(page: Page, base: string): Promise<void> {
+  // An unknown visitor is sent to the login page first.
+  await page.goto(base);
+  await page.waitForURL(/\/login/);
+  await page.locator('#login-username').fill('admin');
+  await page.locator('#login-password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+}
+
 export interface Harness {
   home: string;
   base: string;
@@ -134,12 +148,6 @@ export async function startHarness(opts: { config?: unknown } = {}): Promise<Har
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
 
-  // Log in: an unknown visitor is sent to the login page first.
-  await page.goto(base);
-  await page.waitForURL(/\/login/);
-  await page.locator('#login-username').fill('admin');
-  await page.locator('#login-password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+  await logIn(page, base);
   return { home, base, env, logFile, page, pageErrors, browser };
 }
