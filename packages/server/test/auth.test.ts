@@ -146,6 +146,25 @@ describe('auth on TCP', () => {
     expect((await t.app.inject({ url: '/api/v1/sessions', headers: base })).statusCode).toBe(401);
   });
 
+  it('signs a second tab in although the browser already holds a login cookie (no CSRF token there yet)', async () => {
+    const t = await testServer();
+    await makeUser(t.core, 'cat', 'member');
+    const login = (headers: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { origin: 'http://localhost:80', host: 'localhost:80', ...headers },
+        payload: { username: 'cat', password: PASSWORD },
+      });
+    const first = await login({});
+    const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+    const second = await login({ cookie });
+    expect(second.statusCode, second.body).toBe(200);
+    expect(second.json().csrfToken).toEqual(expect.any(String));
+    // The login's own check still holds: not from another site, cookie or not.
+    expect((await login({ cookie, origin: 'http://evil.example' })).statusCode).toBe(403);
+  });
+
   it('refuses a WebSocket from a foreign Origin', async () => {
     const t = await testServer();
     await t.core.service.create({ name: 'org', repo: makeRepo() });

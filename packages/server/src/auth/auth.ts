@@ -119,7 +119,9 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
       if (!originMatches(req) || (upgrade && req.headers.origin === undefined)) {
         throw new Forbidden('the request came from another site', { hint: 'use berth from its own address' });
       }
-      if (!SAFE_METHODS.has(req.method)) {
+      // A login proves itself with its password (and the origin check below); the tab signing in
+      // has no CSRF token yet, whatever cookie the browser already holds.
+      if (!SAFE_METHODS.has(req.method) && routeKey !== 'POST /api/v1/auth/login') {
         const sent = req.headers[CSRF_HEADER];
         const want = csrfTokenFor(opts.secret, req.principal.tokenHash);
         if (typeof sent !== 'string' || !safeEqual(sent, want)) {
