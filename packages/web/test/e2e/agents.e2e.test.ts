@@ -96,8 +96,8 @@ async function startAgentHarness(): Promise<AgentHarness> {
     'ANTHROPIC_API_KEY',
     '--no-dir',
   );
-  // Its own browser context (cookies): a second tab of the same one cannot sign in today (its
-  // login POST carries the first tab's cookie without a CSRF token and is refused).
+  // The live dashboard in a browser context of its own, signed in beside the first: it stays open
+  // on the list while the other one drives the form and the agent's terminal.
   const boardContext = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
   boardContext.setDefaultTimeout(WAIT);
   const board = await boardContext.newPage();
