@@ -24,11 +24,16 @@ test('a user logs in, creates a session, uses its shell, pauses and deletes it',
   await page.locator('#tab-terminal').click();
   await page.getByRole('button', { name: 'Open a shell' }).click();
   await page.locator('.terminal-status', { hasText: 'Connected' }).waitFor();
-  await page.locator('.terminal-host .xterm-rows').waitFor();
+  const rows = page.locator('.terminal-host .xterm-rows');
+  await rows.waitFor();
+  // The shell's prompt first: keys typed before the shell reads its terminal can be lost.
+  await expect
+    .poll(async () => ((await rows.textContent()) ?? '').trim().length, { timeout: WAIT })
+    .toBeGreaterThan(0);
   await page.locator('.terminal-host').click();
   await page.keyboard.type('echo berth-e2e-$((6*7))');
   await page.keyboard.press('Enter');
-  await page.locator('.terminal-host .xterm-rows', { hasText: 'berth-e2e-42' }).waitFor();
+  await rows.filter({ hasText: 'berth-e2e-42' }).waitFor();
   await shot(page, 'session-terminal.png');
 
   // Back on the dashboard, live: the session is there and running.
