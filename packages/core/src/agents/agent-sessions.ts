@@ -101,7 +101,7 @@ export interface AgentContainerParts {
   mounts: Mount[];
   /** The exact host directories that may be mounted (read-only) for credentials. */
   secretDirs: string[];
-  /** Host directories under BERTH_HOME the agent may write: its status directory. */
+  /** The host directories berth made for the agent to write: its status line, its refreshed logins. */
   writableDirs: string[];
   env: Record<string, string>;
   command: string[];
