@@ -21,8 +21,9 @@ export const READY_TIMEOUT = 4;
  * The agent session's launcher (POSIX sh, so it also runs on busybox). Modes:
  *   boot        the container's command: starts a tmux server with session `agent` running `run`,
  *               then stays up; on SIGTERM it ends tmux so the agent hears a hangup.
- *   run         inside tmux: exports the API keys, then execs the first argv, or the resume argv
- *               once the agent has started before (a marker in the persistent HOME says so).
+ *   run         inside tmux: exports the API keys, then runs the first argv, or the resume argv
+ *               once the agent has started before (a marker in the persistent HOME says so), and
+ *               says `starting` before and `exited CODE` after it.
  *   ready       waits until the tmux session exists (exit 3: no tmux in the image; 4: timed out).
  *   status S [CODE|--if-starting]  writes the agent's status line (S one of starting, working,
  *               needs-input, idle, exited) for the daemon: what the seeded hooks run.
