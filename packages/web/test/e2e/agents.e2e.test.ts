@@ -15,7 +15,11 @@ import {
 } from '../../../core/test/model-api/anthropic.js';
 import type { RefusingProxy } from '../../../core/test/model-api/refusing-proxy.js';
 import type { ScriptedTurn } from '../../../core/test/model-api/script.js';
-import { SESSION_IMAGE, sessionProxy } from '../../../core/test/real-agents/session-agents.js';
+import {
+  networkGateway,
+  SESSION_IMAGE,
+  sessionProxy,
+} from '../../../core/test/real-agents/session-agents.js';
 import { type Harness, logIn, runCli, shot, startHarness, WAIT } from './harness.js';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-e2e-0123456789-abcdefghijKLMNOPQRST';
@@ -58,13 +62,8 @@ const RECORD_AGENT_STATES = `(() => {
 })()`;
 
 /** The session network's gateway: the daemon's default network, made as the daemon makes it. */
-async function sessionGateway(home: string): Promise<string> {
-  const network = loadConfig({ BERTH_HOME: home }).sessionNetwork;
-  await new DockerRuntime({ home, docker }).ensureSessionNetwork(network);
-  const info = await docker.getNetwork(network).inspect();
-  const gateway = (info.IPAM?.Config ?? []).map((c: { Gateway?: string }) => c.Gateway).find(Boolean);
-  if (!gateway) throw new Error(`network ${network} has no gateway`);
-  return gateway;
+function sessionGateway(home: string): Promise<string> {
+  return networkGateway(new DockerRuntime({ home, docker }), loadConfig({ BERTH_HOME: home }).sessionNetwork);
 }
 
 interface AgentHarness extends Harness {
