@@ -274,6 +274,34 @@ describe('previews through the berth server', () => {
     expect((await t.inject({ url: '/api/v1/sessions/other' })).json().preview.hostPort).toBeNull();
   }, 120_000);
 
+  it('survives a hostile dev server: a status outside 100-599 is a 502 for that request, the server goes on', async () => {
+    const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
+    const t = await testServer(core);
+    const port = await listenTcp(t);
+    // Answers every request with the status line the request's path names (`/000` → `HTTP/1.1 000 X`).
+    const repo = makeRepo({
+      'bad.sh':
+        'IFS= read -r line; code=$(printf \'%s\' "$line" | cut -d" " -f2 | tr -d "/"); [ -n "$code" ] || code=200; ' +
+        'while IFS= read -r l; do l=$(printf \'%s\' "$l" | tr -d \'\\r\'); [ -z "$l" ] && break; done; ' +
+        'printf "HTTP/1.1 %s X\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok" "$code"\n',
+    });
+    await core.service.create({
+      name: 'hostile',
+      repo,
+      preview: { command: ['nc', '-ll', '-p', '8080', '-e', 'sh', '/workspace/bad.sh'], port: 8080 },
+    });
+    const { host, cookie } = await signIn(port, (await ticket(t, port, 'hostile')).body.url);
+    expect((await send(port, '/200', { host, cookie })).status).toBe(200);
+    for (const code of ['000', '099', '600', '999']) {
+      const r = await send(port, `/${code}`, { host, cookie });
+      expect([code, r.status]).toEqual([code, 502]);
+      expect(r.body).toContain("session 'hostile'");
+    }
+    // The server is still there for everyone, and the preview for its next request.
+    expect((await send(port, '/health')).status).toBe(200);
+    expect((await send(port, '/200', { host, cookie })).status).toBe(200);
+  });
+
   it('POST /preview starts a preview on a running session and the CLI-facing ticket names its origin', async () => {
     const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
     const t = await testServer(core);

@@ -213,9 +213,32 @@ export class PreviewProxy {
         headers: upstreamHeaders(req, auth.target.port, false),
       },
       (answer) => {
+        // Everything in the answer is the session's: nothing of it may throw out of this
+        // connection (a status such as 000 makes writeHead throw, which would end the daemon).
+        answer.on('error', () => res.destroy());
+        const status = answer.statusCode ?? 0;
+        if (status < 100 || status > 599 || status === 101) {
+          answer.destroy();
+          refuse(res, {
+            status: 502,
+            message: `the dev server of session '${name}' answered with status ${String(status).slice(0, 3)}, which is not HTTP`,
+          });
+          return;
+        }
         const headers = { ...answer.headers };
         for (const h of HOP_BY_HOP) delete headers[h];
-        res.writeHead(answer.statusCode ?? 502, headers);
+        try {
+          res.writeHead(status, headers);
+        } catch {
+          answer.destroy();
+          if (!res.headersSent) {
+            refuse(res, {
+              status: 502,
+              message: `the dev server of session '${name}' answered with headers that are not HTTP`,
+            });
+          } else res.destroy();
+          return;
+        }
         answer.pipe(res);
       },
     );
