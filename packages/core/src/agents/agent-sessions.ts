@@ -387,7 +387,8 @@ export class AgentSessions {
 
   /** What the session's agent refreshed of its login, sealed again (see CredentialRefresh). */
   async harvest(s: Session): Promise<void> {
-    if (!s.agent) return;
+    // Most sessions have no refreshable login: no config file read, nothing decrypted for them.
+    if (!s.agent || !(await this.refresh.has(s.id))) return;
     const profile = (await this.catalogue()).profiles.find((p) => p.name === s.agent);
     if (!profile) return;
     await this.refresh

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Mount } from '../runtime/runtime.js';
 import type { Session } from '../session/session.js';
 import type { SessionStore } from '../store/store.js';
+import { readUntrustedFile } from './untrusted-file.js';
 
 /**
  * Where the agent's signals land in the container: a directory of the host's, one per session,
@@ -40,28 +41,10 @@ export function parseStatusLine(text: string): AgentSignal | null {
   return { state: m[1], exitCode: m[1] === 'exited' ? exitCode : null };
 }
 
-/**
- * Reads the status file the session's agent controls without trusting it: no symlink followed
- * (it could point anywhere on the host), nothing but a regular file (a FIFO would block the
- * daemon), at most MAX_STATUS_BYTES. Null when there is nothing usable.
- */
+/** The status line as the agent left it (see readUntrustedFile); null when there is nothing usable. */
 export async function readStatusFile(dir: string): Promise<string | null> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(
-      join(dir, STATUS_FILE),
-      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-    );
-    const st = await handle.stat();
-    if (!st.isFile() || st.size > MAX_STATUS_BYTES) return null;
-    const buf = Buffer.alloc(MAX_STATUS_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, MAX_STATUS_BYTES, 0);
-    return buf.subarray(0, bytesRead).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    await handle?.close().catch(() => {});
-  }
+  const buf = await readUntrustedFile(join(dir, STATUS_FILE), MAX_STATUS_BYTES);
+  return buf === null ? null : buf.toString('utf8');
 }
 
 /** What `waitFor` ended on: a state it waited for, or the session no longer running. */

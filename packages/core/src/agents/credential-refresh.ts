@@ -1,10 +1,10 @@
-import { constants } from 'node:fs';
-import { chmod, chown, mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { Mount } from '../runtime/runtime.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import { REFRESH_DIR } from './agent-launcher.js';
+import { readUntrustedFile } from './untrusted-file.js';
 
 const MAX_LOGIN_BYTES = 64 * 1024;
 
@@ -44,23 +44,6 @@ export function acceptableLogin(name: string, sealed: Buffer, next: Buffer): boo
   return false;
 }
 
-/** Reads a file the agent controls: no link followed, nothing but a regular file, bounded. */
-async function readOwnFile(path: string): Promise<Buffer | null> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const st = await handle.stat();
-    if (!st.isFile() || st.size > MAX_LOGIN_BYTES) return null;
-    const buf = Buffer.alloc(st.size);
-    const { bytesRead } = await handle.read(buf, 0, st.size, 0);
-    return buf.subarray(0, bytesRead);
-  } catch {
-    return null;
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
-
 /**
  * Logins an agent's CLI refreshes while it runs (Claude Code's ~/.claude/.credentials.json,
  * Codex's auth.json): each session gets a writable copy on the host's tmpfs, linked into the
@@ -95,7 +78,7 @@ export class CredentialRefresh {
     let owned = true;
     for (const f of files) {
       const path = join(dir, f.name);
-      if ((await readOwnFile(path)) !== null) continue;
+      if ((await readUntrustedFile(path, MAX_LOGIN_BYTES)) !== null) continue;
       await rm(path, { recursive: true, force: true });
       await writeFile(path, f.body, { mode: 0o600 });
       owned =
@@ -119,16 +102,28 @@ export class CredentialRefresh {
     return { source: dir, target: REFRESH_DIR, readOnly: false };
   }
 
+  /** Whether the session has copies of refreshable logins at all. */
+  async has(sessionId: string): Promise<boolean> {
+    return stat(this.dirOf(sessionId)).then(
+      (st) => st.isDirectory(),
+      () => false,
+    );
+  }
+
   /** Seals what the agent refreshed, where it is a good login of the same kind; returns the names kept. */
   async harvest(sessionId: string, profile: string, names: readonly string[]): Promise<string[]> {
     const kept: string[] = [];
-    if (names.length === 0) return kept;
-    const sealed = (await this.deps.credentials.dirEntries(profile)) ?? [];
+    const copies = new Map<string, Buffer>();
     for (const name of names) {
+      const now = await readUntrustedFile(join(this.dirOf(sessionId), name), MAX_LOGIN_BYTES);
+      if (now) copies.set(name, now);
+    }
+    // No copy (most sessions): nothing to open of the sealed directory.
+    if (copies.size === 0) return kept;
+    const sealed = (await this.deps.credentials.dirEntries(profile)) ?? [];
+    for (const [name, now] of copies) {
       const before = sealed.find((e) => e.type === 'file' && e.name === name);
-      if (!before) continue;
-      const now = await readOwnFile(join(this.dirOf(sessionId), name));
-      if (!now || now.equals(before.body)) continue;
+      if (!before || now.equals(before.body)) continue;
       if (!acceptableLogin(name, before.body, now)) {
         this.deps.logger.warn(
           { session: sessionId, profile, file: name },
