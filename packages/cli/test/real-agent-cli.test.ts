@@ -3,8 +3,11 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import { makeRepo } from '../../core/test/fixtures.js';
 import { scriptedAnthropic, userTexts } from '../../core/test/model-api/anthropic.js';
 import { inputTexts, scriptedResponses } from '../../core/test/model-api/openai-responses.js';
-import type { ScriptedTurn } from '../../core/test/model-api/script.js';
-import { networkGateway, SESSION_IMAGE } from '../../core/test/real-agents/session-agents.js';
+import {
+  networkGateway,
+  SESSION_IMAGE,
+  writeAndRunTurns,
+} from '../../core/test/real-agents/session-agents.js';
 import { agentCli } from './agent-cli.js';
 
 // A user's whole loop with the real agents, through the installed CLI and its daemon: `berth
@@ -17,31 +20,13 @@ const FIRST = 'Create hello.txt saying hello, then record that the command ran.'
 const SECOND = 'Now say what you did before.';
 const THIRD = 'After the restart: what was your work?';
 
-const WRITE_AND_RUN = {
-  claude: [
-    { name: 'Write', input: { file_path: '/workspace/hello.txt', content: 'hello from the script\n' } },
-    { name: 'Bash', input: { command: 'echo ran > ran.txt', description: 'Record the run' } },
-  ],
-  codex: [
-    { name: 'exec_command', input: { cmd: "printf 'hello from the script\\n' > hello.txt" } },
-    { name: 'exec_command', input: { cmd: 'echo ran > ran.txt' } },
-  ],
-};
-
-const turns = (agent: 'claude' | 'codex'): ScriptedTurn[] => [
-  { text: 'Writing the file.', toolCalls: WRITE_AND_RUN[agent] },
-  { text: 'All done: hello.txt is there.' },
-  { text: 'Before, I wrote hello.txt.' },
-  { text: 'Resumed: hello.txt was my work.' },
-];
-
 const CASES = [
   {
     agent: 'claude' as const,
     key: 'ANTHROPIC_API_KEY',
     value: 'sk-ant-api03-cli-0123456789-abcdefghijKLMNOPQRST',
     async api(host: string) {
-      const api = await scriptedAnthropic({ turns: turns('claude'), host });
+      const api = await scriptedAnthropic({ turns: writeAndRunTurns('claude'), host });
       return {
         api,
         settings: { claude: { env: { ANTHROPIC_BASE_URL: api.url } } },
@@ -55,7 +40,7 @@ const CASES = [
     key: 'OPENAI_API_KEY',
     value: 'sk-proj-cli-0123456789-abcdefghijKLMNOPQRST',
     async api(host: string) {
-      const api = await scriptedResponses({ turns: turns('codex'), host });
+      const api = await scriptedResponses({ turns: writeAndRunTurns('codex'), host });
       return {
         api,
         settings: { codex: { model: 'gpt-5.2', env: { OPENAI_BASE_URL: `${api.url}/v1` } } },

@@ -7,7 +7,13 @@ import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from './model-ap
 import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
 import { inputTexts, type ScriptedResponses, scriptedResponses } from './model-api/openai-responses.js';
 import type { ScriptedTurn } from './model-api/script.js';
-import { recordStatuses, SESSION_IMAGE, sessionGateway, sessionProxy } from './real-agents/session-agents.js';
+import {
+  recordStatuses,
+  SESSION_IMAGE,
+  sessionGateway,
+  sessionProxy,
+  writeAndRunTurns,
+} from './real-agents/session-agents.js';
 
 // The real Claude Code and Codex, from berth's agents volume, in real sessions of berth's own
 // image: dispatched on a task with nobody at their terminal, against scripted model APIs on
@@ -49,18 +55,7 @@ async function expectTheWork(core: Core, name: string) {
 }
 
 describe('Claude Code in a session', { timeout: 420_000 }, () => {
-  const turns: ScriptedTurn[] = [
-    {
-      text: 'Writing the file.',
-      toolCalls: [
-        { name: 'Write', input: { file_path: '/workspace/hello.txt', content: 'hello from the script\n' } },
-        { name: 'Bash', input: { command: 'echo ran > ran.txt', description: 'Record the run' } },
-      ],
-    },
-    { text: 'All done: hello.txt is there.' },
-    { text: 'Before, I wrote hello.txt.' },
-    { text: 'Resumed: hello.txt was my work.' },
-  ];
+  const turns = writeAndRunTurns('claude');
 
   async function setUp(script: ScriptedTurn[] = turns) {
     const core = await agentCore();
@@ -201,18 +196,7 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
 describe('Codex in a session', { timeout: 420_000 }, () => {
   // An older model than the default offers `exec_command` as a plain function tool.
   const MODEL = 'gpt-5.2';
-  const turns: ScriptedTurn[] = [
-    {
-      text: 'Writing the file.',
-      toolCalls: [
-        { name: 'exec_command', input: { cmd: "printf 'hello from the script\\n' > hello.txt" } },
-        { name: 'exec_command', input: { cmd: 'echo ran > ran.txt' } },
-      ],
-    },
-    { text: 'All done: hello.txt is there.' },
-    { text: 'Before, I wrote hello.txt.' },
-    { text: 'Resumed: hello.txt was my work.' },
-  ];
+  const turns = writeAndRunTurns('codex');
 
   test('dispatched on a task it writes the file unattended (working, then idle); a sent prompt is a second turn; after a restart it carries the conversation', async () => {
     const core = await agentCore();

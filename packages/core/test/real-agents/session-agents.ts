@@ -3,6 +3,7 @@ import { onTestFinished } from 'vitest';
 import { type Core, DockerRuntime } from '../../src/index.js';
 import { docker } from '../fixtures.js';
 import { type RefusingProxy, refusingProxy } from '../model-api/refusing-proxy.js';
+import type { ScriptedTurn } from '../model-api/script.js';
 
 /** berth's own session image: glibc and Node, so every agent of the tools volume runs in it. */
 export const SESSION_IMAGE = 'berth/session:bookworm';
@@ -57,4 +58,29 @@ export function recordStatuses(core: Core, sessionName: string): AgentState[] {
   });
   onTestFinished(stop);
   return seen;
+}
+
+/** Each agent's own tools writing /workspace/hello.txt and running `echo ran > ran.txt`. */
+const WRITE_AND_RUN = {
+  claude: [
+    { name: 'Write', input: { file_path: '/workspace/hello.txt', content: 'hello from the script\n' } },
+    { name: 'Bash', input: { command: 'echo ran > ran.txt', description: 'Record the run' } },
+  ],
+  codex: [
+    { name: 'exec_command', input: { cmd: "printf 'hello from the script\\n' > hello.txt" } },
+    { name: 'exec_command', input: { cmd: 'echo ran > ran.txt' } },
+  ],
+};
+
+/**
+ * The script the session tests give Claude Code and Codex: the task's tool calls, the turn that
+ * ends it, the answer to a second prompt, and the answer after a restart.
+ */
+export function writeAndRunTurns(agent: keyof typeof WRITE_AND_RUN): ScriptedTurn[] {
+  return [
+    { text: 'Writing the file.', toolCalls: WRITE_AND_RUN[agent] },
+    { text: 'All done: hello.txt is there.' },
+    { text: 'Before, I wrote hello.txt.' },
+    { text: 'Resumed: hello.txt was my work.' },
+  ];
 }
