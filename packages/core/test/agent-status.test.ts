@@ -85,6 +85,11 @@ describe('agent status in a session', () => {
     await core.agents.send(s, 'exit 7');
     const out = await core.agents.waitFor(s, ['exited'], 30_000);
     expect(out).toMatchObject({ reached: 'exited', session: { agentStatus: 'exited', agentExitCode: 7 } });
+    // Nothing reads a prompt now: refused with how to start the agent again, and the status stays.
+    await expect(core.agents.send(out.session, 'echo again')).rejects.toMatchObject({
+      hint: 'start it again with `berth restart ends`',
+    });
+    expect(await core.service.get('ends')).toMatchObject({ agentStatus: 'exited', agentExitCode: 7 });
   });
 
   it('from a hostile agent: links, FIFOs, junk and floods in its status directory change nothing but its own status', async () => {

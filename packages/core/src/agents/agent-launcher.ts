@@ -58,6 +58,9 @@ boot)
         case "$cur" in exited*) continue ;; esac
         a=$(tmux display-message -p -t ${TMUX_SESSION} '#{window_activity}' 2>/dev/null) || continue
         case "$a" in ''|*[!0-9]*) continue ;; esac
+        # A line berth wrote (a prompt it is typing in) is activity as of then: the echo comes later.
+        b=\${cur##* berth.}
+        case "$b" in "$cur"|''|*[!0-9]*) ;; *) [ \${#b} -le 13 ] && [ $((b / 1000)) -gt "$a" ] && a=$((b / 1000)) ;; esac
         if [ $(($(date +%s) - a)) -le 3 ]; then s=working; else s=idle; fi
         # Against the line itself, not a memory of it: berth writes there too (a prompt it sent).
         case "$cur" in "$s "*) ;; *) sh "$A/launcher.sh" status "$s" ;; esac

@@ -331,8 +331,16 @@ export class AgentSessions {
             : `start it first: \`berth start ${s.name}\``,
       });
     }
+    if (s.agentStatus === 'exited') {
+      throw new IllegalTransition(`the agent of session '${s.name}' has exited: nothing reads a prompt`, {
+        hint: `start it again with \`berth restart ${s.name}\``,
+      });
+    }
     const prompt = checkPrompt(text);
     if (prompt.trim() === '') throw new InvalidInput('a prompt to send is text, not empty');
+    // Before the keys go in: an agent the prompt ends at once (`exit`) writes `exited` after this.
+    const before = s.agentStatus;
+    await this.deps.status.note(s, 'working');
     const r = await this.deps.runtime.exec(s.containerId, {
       cmd: ['sh', LAUNCHER, 'send'],
       user: s.user,
@@ -340,11 +348,12 @@ export class AgentSessions {
       stdin: Buffer.from(prompt, 'utf8'),
     });
     if (r.exitCode !== 0) {
+      if (before && before !== 'working')
+        await this.deps.status.note({ ...s, agentStatus: 'working' }, before);
       throw new EngineError(`the agent's terminal did not take the prompt (exit ${r.exitCode})`, {
         hint: `look at its screen with \`berth attach ${s.name}\``,
       });
     }
-    await this.deps.status.note(s, 'working');
   }
 
   /** Waits until the session's agent is in one of `states` (see AgentStatusTracker.waitFor). */
