@@ -6,6 +6,8 @@ import { InvalidInput } from '../errors/berth-error.js';
 const VERSION = 'v1';
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
+// GCM would otherwise take a tag as short as 4 bytes, which a forger can guess.
+const TAG_BYTES = 16;
 
 /**
  * AES-256-GCM with one key per berth home (docs/security.md, "Secrets"). A sealed value is
@@ -67,7 +69,9 @@ export class SecretBox {
     const [version, iv, tag, body] = sealed.split('.');
     if (version !== VERSION || !iv || !tag || body === undefined)
       throw new Error('not a berth sealed secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
