@@ -2,22 +2,49 @@ import { execFile } from 'node:child_process';
 import { GitError } from '../errors/berth-error.js';
 
 /**
- * Runs the host's git with an environment it cannot be steered by: no inherited GIT_* variable,
- * no prompts, no lazy fetches. Only ever pointed at the user's own repository, never at a
- * directory a session can write.
+ * What the host's git (and the ssh, hooks or helpers it might start) may see of the daemon's
+ * environment: enough to find programs, read text and reach the network, never the daemon's own
+ * secrets (BERTH_SECRET_KEY, BERTH_ADMIN_PASSWORD, BERTH_DATABASE_URL, a cloud token).
+ */
+const INHERITED_EXACT = new Set([
+  'PATH',
+  'HOME',
+  'LANG',
+  'TZ',
+  'TMPDIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'all_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'GIT_SSL_CAINFO',
+]);
+
+function inherited(name: string): boolean {
+  return INHERITED_EXACT.has(name) || name.startsWith('LC_');
+}
+
+/**
+ * Runs the host's git with an environment it cannot be steered by: an allow-list of the daemon's
+ * variables (no other GIT_*), no prompts, no lazy fetches. Only ever pointed at the user's own
+ * repository, never at a directory a session can write.
  */
 export function hostGitEnv(extra: HostGitExtraEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && inherited(k)) env[k] = v;
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_NO_LAZY_FETCH = '1';
   env.GIT_CONFIG_NOSYSTEM = '1';
   env.LC_ALL = 'C';
   if (extra.GIT_SSH_COMMAND !== undefined) {
-    // A remote call names its own ssh (key, known_hosts): the host's agent is never offered.
+    // A remote call names its own ssh (key, known_hosts); the host's agent is never offered
+    // (SSH_AUTH_SOCK and SSH_ASKPASS are not on the list above).
     env.GIT_SSH_COMMAND = extra.GIT_SSH_COMMAND;
-    delete env.SSH_AUTH_SOCK;
-    delete env.SSH_ASKPASS;
   }
   return env;
 }
