@@ -133,3 +133,32 @@ describe('teams and ownership', () => {
     ]);
   });
 });
+
+describe('a session name cannot be another session’s id (security review F17)', () => {
+  it("refuses a member's create or rename to a UUID, so by-id callers cannot be pointed at it", async () => {
+    const t = await testServer();
+    const repo = makeRepo();
+    const amy = await as(t, 'amy');
+    const victim = (
+      await t.inject({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'victim', repo } })
+    ).json();
+    const created = await amy({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { name: victim.id, repo },
+    });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().detail).toContain('looks like a session id');
+    expect(created.json().hint).toBeTruthy();
+    expect((await t.core.service.list()).map((s) => s.name)).toEqual(['victim']);
+
+    await amy({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'decoy', repo } });
+    const renamed = await amy({
+      method: 'PATCH',
+      url: '/api/v1/sessions/decoy',
+      payload: { name: victim.id },
+    });
+    expect(renamed.statusCode).toBe(400);
+    expect((await t.core.service.get(victim.id)).name).toBe('victim');
+  });
+});

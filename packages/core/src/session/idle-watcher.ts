@@ -10,7 +10,7 @@ import type { SessionService } from './session-service.js';
 
 export interface IdleWatcherDeps {
   service: SessionService;
-  store: Pick<SessionStore, 'list'> & { audit: AuditLog };
+  store: Pick<SessionStore, 'list' | 'get'> & { audit: AuditLog };
   runtime: Pick<ContainerRuntime, 'stats'>;
   clock: Clock;
   logger: Logger;
@@ -116,6 +116,7 @@ export class IdleWatcher {
     let acting = false;
     const onlyIf = (cur: Session) => {
       acting =
+        cur.id === s.id &&
         cur.status === 'running' &&
         cur.idle.timeoutSeconds === s.idle.timeoutSeconds &&
         cur.idle.action === action &&
@@ -123,8 +124,11 @@ export class IdleWatcher {
       return acting;
     };
     try {
-      if (action === 'pause') await service.pause(s.id, { reason, onlyIf });
-      else await service.stop(s.id, { reason, onlyIf });
+      // The service finds names before ids, so the session's own (unique) name is the ref that
+      // cannot mean another session; onlyIf checks the id besides, in case it was renamed meanwhile.
+      const ref = (await store.get(s.id))?.name ?? s.name;
+      if (action === 'pause') await service.pause(ref, { reason, onlyIf });
+      else await service.stop(ref, { reason, onlyIf });
       if (!acting) return;
       this.cpu.delete(s.id);
       logger.info({ session: s.id, name: s.name, reason }, 'idle session shut down');

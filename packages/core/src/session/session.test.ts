@@ -19,6 +19,7 @@ describe('session names', () => {
     ['é', 'not a valid slug'],
     ['', 'required'],
     ['a'.repeat(64), 'limit is 63'],
+    ['0b6f3c1e-2d4a-4f5b-9c8d-7e6f5a4b3c2d', 'looks like a session id'],
   ])('rejects %j with a message and a hint', (n, why) => {
     try {
       parseSessionName(n);

@@ -98,6 +98,8 @@ export interface Session {
 }
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** The shape of a session id: a name like it would make `get(id)` find the wrong session. */
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseSessionName(raw: unknown): SessionName {
   if (typeof raw !== 'string' || raw.length === 0) {
@@ -111,6 +113,11 @@ export function parseSessionName(raw: unknown): SessionName {
   if (!NAME_RE.test(raw)) {
     throw new InvalidInput(`session name ${JSON.stringify(raw)} is not a valid slug`, {
       hint: 'use lowercase letters, digits and inner hyphens only (no `/`, `..` or spaces), e.g. `fix-login`',
+    });
+  }
+  if (UUID_RE.test(raw)) {
+    throw new InvalidInput(`session name ${JSON.stringify(raw)} looks like a session id`, {
+      hint: 'sessions are found by name or id, so a name cannot look like one; pick a slug such as `fix-login`',
     });
   }
   return raw as SessionName;

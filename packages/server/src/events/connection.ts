@@ -1,5 +1,5 @@
 import { BERTH_VERSION, type ClientMessage, EVENTS_MAX_PAYLOAD, type Problem } from '@berth/api';
-import { type Core, LimitReached, type LogChunk, type SessionEvent } from '@berth/core';
+import { type Core, LimitReached, type LogChunk, NotFound, type SessionEvent } from '@berth/core';
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger } from 'fastify';
 import { problem, toProblem } from '../problems.js';
@@ -219,9 +219,23 @@ export class EventConnection {
     this.outbox.send('error', JSON.stringify(body));
   }
 
+  /**
+   * The service finds names before ids, so an id could name another session whose name is that
+   * id; the store finds it by id alone, and its own (unique) name is the ref that cannot mislead.
+   */
+  private async refOf(id: string): Promise<string> {
+    const s = await this.core.store.get(id);
+    if (!s) throw new NotFound('that session is gone', { hint: 'list sessions with `berth ls`' });
+    return s.name;
+  }
+
   private async startFollow(session: SessionRef, tail: number): Promise<void> {
     const abort = new AbortController();
-    const chunks = await this.core.service.logs(session.id, { follow: true, tail, signal: abort.signal });
+    const chunks = await this.core.service.logs(await this.refOf(session.id), {
+      follow: true,
+      tail,
+      signal: abort.signal,
+    });
     const follow: LogFollow = { session, abort, running: true };
     this.follows.set(session.id, follow);
     void this.pump(follow, chunks);
@@ -240,7 +254,11 @@ export class EventConnection {
     this.ordered = this.ordered.then(async () => {
       try {
         if (f.abort.signal.aborted) return;
-        const chunks = await this.core.service.logs(id, { follow: true, tail: 0, signal: f.abort.signal });
+        const chunks = await this.core.service.logs(await this.refOf(id), {
+          follow: true,
+          tail: 0,
+          signal: f.abort.signal,
+        });
         void this.pump(f, chunks);
       } catch (err) {
         f.running = false;
