@@ -400,6 +400,10 @@ export class DockerRuntime implements ContainerRuntime {
         stream.once('end', done);
         stream.once('close', done);
       });
+      // The socket Docker hands over has no error listener: a peer gone mid-write (EPIPE) or the
+      // engine restarting (ECONNRESET) would otherwise take the whole process down. It ends the
+      // terminal instead; whoever holds it hears of it through their own listener and \`exited\`.
+      stream.on('error', () => stream.destroy());
       return { stream, resize, exited };
     });
   }
