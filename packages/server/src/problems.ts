@@ -77,7 +77,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
     const body = toProblem(err);
     if (body.status >= 500) req.log.error({ err }, 'request failed');
     if (err instanceof LimitReached) reply.header('retry-after', '30');
-    if (err instanceof RateLimited) reply.header('retry-after', '60');
+    // A route that knows better (a login refused for a second, not a minute) has said so already.
+    if (err instanceof RateLimited && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
     if (body.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="berth"');
     // RFC 9110: a 426 names the protocol to switch to.
     if (err instanceof UpgradeRequired) reply.header('upgrade', 'websocket').header('connection', 'Upgrade');

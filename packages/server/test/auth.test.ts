@@ -92,6 +92,29 @@ describe('auth on TCP', () => {
     expect(eleventh.json().code).toBe('rate_limited');
   });
 
+  it('a burst of 30 concurrent wrong passwords for one user gets at most the limit of guesses, the rest 429', async () => {
+    const t = await testServer();
+    await makeUser(t.core, 'bob', 'member');
+    const url = await listenTcp(t);
+    const guess = (i: number) =>
+      fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bob', password: `guess ${i}` }),
+      });
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => guess(i)));
+    const statuses = answers.map((a) => a.status);
+    const checked = statuses.filter((s) => s === 401).length;
+    expect(checked).toBeGreaterThanOrEqual(1);
+    expect(checked).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBe(30 - checked);
+    for (const a of answers.filter((x) => x.status === 429)) {
+      expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(a.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await a.json()) as { hint: string }).hint).toMatch(/wait|try again/i);
+    }
+  });
+
   it('logs a browser in with an HttpOnly SameSite cookie and demands the CSRF token for changes', async () => {
     const t = await testServer();
     await makeUser(t.core, 'cat', 'member');

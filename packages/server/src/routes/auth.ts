@@ -8,13 +8,14 @@ import {
   RateLimited,
   type TokenRecord,
   Unauthorized,
+  type UserRecord,
 } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin, publicUser, requireAdmin, SESSION_COOKIE } from '../auth/auth.js';
 import { csrfTokenFor, DUMMY_HASH, hashPassword, newToken, verifyPassword } from '../auth/credentials.js';
 import type { LiveSockets } from '../auth/live-sockets.js';
-import { LoginThrottle } from '../auth/login-throttle.js';
+import { LoginThrottle, type Refusal } from '../auth/login-throttle.js';
 
 export interface AuthRouteOptions {
   accounts: AccountStore;
@@ -31,6 +32,24 @@ const tokenInfo = (t: TokenRecord) => ({
   lastUsedAt: t.lastUsedAt,
   revokedAt: t.revokedAt,
 });
+
+function refusal(why: Refusal, reply: FastifyReply): RateLimited {
+  if (why === 'too-many-failures') {
+    return new RateLimited('too many failed logins in the last minute', {
+      hint: 'wait a minute, then try again',
+    });
+  }
+  // A check is running for this user or address, or the server runs as many as it will: soon is fine.
+  reply.header('retry-after', '1');
+  if (why === 'one-at-a-time') {
+    return new RateLimited('a login for this user or from this address is being checked right now', {
+      hint: 'wait a second, then try again: logins are checked one at a time',
+    });
+  }
+  return new RateLimited('the server is checking as many logins as it will at once', {
+    hint: 'wait a second, then try again',
+  });
+}
 
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opts) => {
   const { accounts, secret, sockets } = opts;
@@ -54,24 +73,31 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     });
   }
 
+  /**
+   * The user whose password this is, or a 401. The attempt is reserved before the slow check: a
+   * burst of logins gets one check per user and address at a time, the rest a 429 at once.
+   */
+  async function checkPassword(username: string, password: string, ip: string, reply: FastifyReply) {
+    const attempt = throttle.begin([`user:${username}`, `ip:${ip}`]);
+    if (!attempt.ok) throw refusal(attempt.why, reply);
+    let user: UserRecord | null = null;
+    let ok = false;
+    try {
+      user = await accounts.getUserByName(username);
+      // Verify against a dummy hash for unknown users: the answer takes as long either way.
+      ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), password);
+    } finally {
+      attempt.finish(Boolean(user && ok));
+    }
+    if (!user || !ok) throw new Unauthorized('wrong username or password');
+    return user;
+  }
+
   app.post(
     `${API_PREFIX}/auth/login`,
     { schema: { body: S.LoginRequest, response: { 200: S.LoginResponse } } },
     async (req, reply) => {
-      const keys = [`user:${req.body.username}`, `ip:${req.ip}`];
-      if (throttle.blocked(keys)) {
-        throw new RateLimited('too many failed logins in the last minute', {
-          hint: 'wait a minute, then try again',
-        });
-      }
-      const user = await accounts.getUserByName(req.body.username);
-      // Verify against a dummy hash for unknown users: the answer takes as long either way.
-      const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), req.body.password);
-      if (!user || !ok) {
-        throttle.fail(keys);
-        throw new Unauthorized('wrong username or password');
-      }
-      throttle.succeed(keys);
+      const user = await checkPassword(req.body.username, req.body.password, req.ip, reply);
       const { token, tokenHash } = newToken();
       const now = new Date();
       await accounts.insertToken({
