@@ -46,13 +46,23 @@ export function hostGitEnv(extra: HostGitExtraEnv = {}): NodeJS.ProcessEnv {
     // (SSH_AUTH_SOCK and SSH_ASKPASS are not on the list above).
     env.GIT_SSH_COMMAND = extra.GIT_SSH_COMMAND;
   }
+  if (extra.GIT_CONFIG_GLOBAL !== undefined) env.GIT_CONFIG_GLOBAL = extra.GIT_CONFIG_GLOBAL;
   return env;
 }
 
 /** The only variables a caller may hand the host's git on purpose (remote-repos.ts). */
 export interface HostGitExtraEnv {
   GIT_SSH_COMMAND?: string;
+  /** `/dev/null` (NO_GLOBAL_CONFIG): the daemon user's ~/.gitconfig is not read (git 2.32 on). */
+  GIT_CONFIG_GLOBAL?: '/dev/null';
 }
+
+/**
+ * For git that talks to a remote or checks out a tree from one: the daemon user's global config
+ * (a `url.*.insteadOf` with a token, an `http.extraHeader`, filters, a hooks path) belongs to that
+ * user, not to whichever member asked. The system config is already off (GIT_CONFIG_NOSYSTEM).
+ */
+export const NO_GLOBAL_CONFIG: HostGitExtraEnv = { GIT_CONFIG_GLOBAL: '/dev/null' };
 
 export interface GitResult {
   stdout: string;

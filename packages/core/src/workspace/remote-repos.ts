@@ -4,7 +4,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { GitError, InvalidInput } from '../errors/berth-error.js';
 import { KeyedLock } from '../session/keyed-lock.js';
 import type { RepoInfo } from './git-workspace.js';
-import { FETCH_ONLY_REFS, git } from './host-git.js';
+import { FETCH_ONLY_REFS, git, NO_GLOBAL_CONFIG } from './host-git.js';
 import { sshCommand, withKeyFile } from './ssh-key.js';
 
 /**
@@ -20,7 +20,8 @@ const PROTOCOL_CONFIG = [
   'protocol.https.allow=always',
   '-c',
   'protocol.ssh.allow=always',
-  // The host's credential helpers belong to the host's user, not to a session.
+  // The host's credential helpers belong to the host's user, not to a session (the global config
+  // is not read at all, see NO_GLOBAL_CONFIG; this also covers the remote cache's own config).
   '-c',
   'credential.helper=',
   '-c',
@@ -244,7 +245,8 @@ export class RemoteRepos {
     await withKeyFile(key, async (keyFile) => {
       try {
         await git(cwd, [...PROTOCOL_CONFIG, ...args], {
-          env: { GIT_SSH_COMMAND: sshCommand(keyFile, this.opts.knownHostsFile) },
+          // Proxies and CA files come from the environment (hostGitEnv keeps those variables).
+          env: { ...NO_GLOBAL_CONFIG, GIT_SSH_COMMAND: sshCommand(keyFile, this.opts.knownHostsFile) },
         });
       } catch (err) {
         const why = scrub((err as Error).message.replace(/^git \w+ failed: /, ''));
