@@ -71,6 +71,19 @@ export class CliError extends Error {
   }
 }
 
+// Newline and tab stay; every other C0/C1 control character goes (ESC and BEL start terminal escapes).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from the server (an error's detail, a session's status reason, its task) made safe to
+ * print: it can carry what a container or another user wrote, and a terminal obeys escapes in it
+ * (set the clipboard, retitle the window). JSON output needs none of this: it escapes them itself.
+ */
+export function inert(text: string): string {
+  return text.replace(CONTROL, '');
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -97,7 +110,7 @@ export function table(rows: string[][]): string {
 }
 
 export function progress(step: string): void {
-  process.stderr.write(`${dim('…')} ${step}\n`);
+  process.stderr.write(`${dim('…')} ${inert(step)}\n`);
 }
 
 /** One line saying what happened, one saying what to do; the exit code says which kind. */
@@ -129,7 +142,7 @@ export function reportError(err: unknown, json: boolean): number {
       `${JSON.stringify({ error: { code: problemCode, message, ...(hint ? { hint } : {}) } })}\n`,
     );
   }
-  process.stderr.write(`${red('error:')} ${message}\n`);
-  if (hint) process.stderr.write(`  ${dim('→')} ${hint}\n`);
+  process.stderr.write(`${red('error:')} ${inert(message)}\n`);
+  if (hint) process.stderr.write(`  ${dim('→')} ${inert(hint)}\n`);
   return code;
 }

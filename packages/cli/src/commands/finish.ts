@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
-import { printJson } from '../output.js';
+import { inert, printJson } from '../output.js';
 
 export function register(program: Command): void {
   program
@@ -25,7 +25,7 @@ export function register(program: Command): void {
           if (o.json) printJson(sessionJson(s));
           else
             process.stdout.write(
-              `${s.name} finished: ${s.statusReason ?? ''}; the work is on branch ${s.branch}\n`,
+              `${s.name} finished: ${inert(s.statusReason ?? '')}; the work is on branch ${s.branch}\n`,
             );
           return 0;
         },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
-import { agentCell, dim, printJson, STATUS_COLOR, table } from '../output.js';
+import { agentCell, dim, inert, printJson, STATUS_COLOR, table } from '../output.js';
 
 const LIVE = new Set(['creating', 'running', 'paused', 'stopped']);
 
@@ -41,7 +41,7 @@ export function register(program: Command): void {
             agentCell(s),
             s.branch,
             age(s.createdAt),
-            s.remote ?? s.repo,
+            inert(s.remote ?? s.repo),
           ]);
         }
         process.stdout.write(`${table(rows)}\n`);

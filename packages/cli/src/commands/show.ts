@@ -3,13 +3,13 @@ import { formatDuration } from '@berth/core/config';
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
-import { agentCell, printJson, STATUS_COLOR, table } from '../output.js';
+import { agentCell, inert, printJson, STATUS_COLOR, table } from '../output.js';
 
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(b % 1024 ** 3 === 0 ? 0 : 2)} GiB`;
 
 /** What an agent session's agent is on and doing: task, status (and since when), exit code. */
 function agentRows(s: Session): string[][] {
-  const rows = [['task', s.task ?? '-']];
+  const rows = [['task', inert(s.task ?? '-')]];
   const guess = s.agentStatusSource === 'guess' ? ', a guess from its terminal' : '';
   rows.push([
     'agent',
@@ -34,15 +34,19 @@ export function register(program: Command): void {
           return 0;
         }
         const status =
-          (STATUS_COLOR[s.status] ?? String)(s.status) + (s.statusReason ? ` (${s.statusReason})` : '');
+          (STATUS_COLOR[s.status] ?? String)(s.status) +
+          (s.statusReason ? ` (${inert(s.statusReason)})` : '');
         const rows = [
           ['name', s.name],
           ['id', s.id],
           ['status', status],
           ['branch', `${s.branch} (from ${s.baseBranch} @ ${s.baseCommit.slice(0, 12)})`],
-          ['repo', s.remote ? `${s.remote} (cache ${s.repo})` : s.repo],
-          ['git user', `${s.gitUser.name} <${s.gitUser.email}>${s.hasSshKey ? ', with an SSH key' : ''}`],
-          ['image', s.image],
+          ['repo', inert(s.remote ? `${s.remote} (cache ${s.repo})` : s.repo)],
+          [
+            'git user',
+            inert(`${s.gitUser.name} <${s.gitUser.email}>${s.hasSshKey ? ', with an SSH key' : ''}`),
+          ],
+          ['image', inert(s.image)],
           ['container', s.containerId?.slice(0, 12) ?? '-'],
           ['kind', s.kind],
           ...(s.agent ? agentRows(s) : []),

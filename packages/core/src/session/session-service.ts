@@ -896,7 +896,7 @@ export class SessionService {
     if (!parsed) {
       const why = res.stderr.toString('utf8').trim().split('\n').slice(-1)[0] ?? '';
       throw new GitError(
-        `could not collect the session's work (exit ${res.exitCode}): ${why.slice(0, 300)}`,
+        `could not collect the session's work (exit ${res.exitCode}): ${why.replace(/\p{Cc}/gu, '').slice(0, 300)}`,
         {
           hint: `look at its git with \`berth exec ${s.name} -- git status\``,
         },
