@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Conflict, GitError, InvalidInput } from '../errors/berth-error.js';
-import { FETCH_ONLY_REFS, git, gitStatus, gitWithInput, stripControl } from './host-git.js';
+import { FETCH_ONLY_REFS, git, gitStatus, gitWithInput, NO_GLOBAL_CONFIG, stripControl } from './host-git.js';
 import type { WorkingCopies } from './working-copies.js';
 
 const execFileP = promisify(execFile);
@@ -60,6 +60,22 @@ export function isSha(value: string): boolean {
 function quoteConfig(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\n\r\0]/g, ' ')}"`;
 }
+
+/**
+ * The checkout of a session's tree (a remote's, which nobody here vouched for) runs no program the
+ * tree can name: no lfs filter (its .gitattributes may say `filter=lfs`), no hook. With the global
+ * config off too (NO_GLOBAL_CONFIG), no other driver the daemon's user set up is known at all.
+ */
+const UNTRUSTED_CHECKOUT_CONFIG = [
+  '-c',
+  'filter.lfs.smudge=',
+  '-c',
+  'filter.lfs.process=',
+  '-c',
+  'filter.lfs.required=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+];
 
 function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
@@ -197,20 +213,21 @@ export class GitWorkspaces implements WorkingCopies {
       undo.push(() => removeTree(spec.path));
       // What `clone --shared` makes, without copying (then deleting) every remote branch: an
       // empty repository (no template hooks) that borrows the user's objects.
-      await git(this.opts.workspacesDir, [
-        '-c',
-        'init.defaultBranch=berth',
-        'init',
-        '--quiet',
-        '--template=',
-        spec.path,
-      ]);
+      await git(
+        this.opts.workspacesDir,
+        ['-c', 'init.defaultBranch=berth', 'init', '--quiet', '--template=', spec.path],
+        { env: NO_GLOBAL_CONFIG },
+      );
       await writeFile(join(spec.path, '.git', 'objects', 'info', 'alternates'), `${spec.repo.objectsDir}\n`);
       await appendFile(
         join(spec.path, '.git', 'config'),
         `[user]\n\tname = ${quoteConfig(spec.gitUser.name)}\n\temail = ${quoteConfig(spec.gitUser.email)}\n`,
       );
-      await git(spec.path, ['checkout', '--quiet', '-b', spec.branch, spec.baseCommit]);
+      await git(
+        spec.path,
+        [...UNTRUSTED_CHECKOUT_CONFIG, 'checkout', '--quiet', '-b', spec.branch, spec.baseCommit],
+        { env: NO_GLOBAL_CONFIG },
+      );
       // From here on only the container reads this clone: it finds the user's objects where the
       // session mounts them, whatever the host path (which may sit under a directory such as
       // /root that the session's user cannot enter). The host's git never reads them here again.
