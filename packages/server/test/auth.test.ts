@@ -20,10 +20,11 @@ function concrete(route: string): { method: string; url: string } {
 }
 
 describe('auth on TCP', () => {
-  it('answers every route but /health (and login) with 401 problem+json without credentials', async () => {
+  it('answers every route but /health, login and logout with 401 problem+json without credentials', async () => {
     const t = await testServer();
     await t.app.ready();
-    const routes = t.app.berthRoutes.filter((r) => !['GET /health', 'POST /api/v1/auth/login'].includes(r));
+    const open = ['GET /health', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout'];
+    const routes = t.app.berthRoutes.filter((r) => !open.includes(r));
     expect(routes.length).toBeGreaterThan(15);
     for (const route of routes) {
       const { method, url } = concrete(route);
@@ -38,6 +39,8 @@ describe('auth on TCP', () => {
       expect(r.json().hint).toMatch(/berth login|Bearer/);
     }
     expect((await t.app.inject('/health')).statusCode).toBe(200);
+    // Logging out of no login only makes the browser forget its cookie.
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode).toBe(204);
   });
 
   it('needs no token on the unix socket: its file mode is the auth', async () => {
@@ -186,6 +189,86 @@ describe('auth on TCP', () => {
     expect(second.json().csrfToken).toEqual(expect.any(String));
     // The login's own check still holds: not from another site, cookie or not.
     expect((await login({ cookie, origin: 'http://evil.example' })).statusCode).toBe(403);
+  });
+
+  it('logs in and out and answers /health although a preview tossed bogus berth_session cookies in, and clears them', async () => {
+    const t = await testServer();
+    await makeUser(t.core, 'cat', 'member');
+    const browser = { origin: 'http://localhost:80', host: 'localhost:80' };
+    // What a hostile preview's script can leave for berth's host: `berth_session=...; Domain=localhost; Path=/api`.
+    for (const tossed of ['berth_session=tossed', 'berth_session=tossed; berth_session=berth_also-tossed']) {
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { ...browser, cookie: tossed },
+        payload: { username: 'cat', password: PASSWORD },
+      });
+      expect([tossed, r.statusCode, r.body]).toEqual([tossed, 200, expect.any(String)]);
+      const set = [r.headers['set-cookie'] ?? []].flat();
+      expect(set.filter((c) => /^berth_session=berth_/.test(c))).toEqual([expect.stringMatching(/Path=\/;/)]);
+      expect(set).toContainEqual(
+        expect.stringMatching(/^berth_session=; Max-Age=0; Domain=localhost; Path=\/api;/),
+      );
+    }
+    expect(
+      (await t.app.inject({ url: '/health', headers: { ...browser, cookie: 'berth_session=x' } })).statusCode,
+    ).toBe(200);
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { ...browser, cookie: 'berth_session=x' },
+    });
+    expect(out.statusCode).toBe(204);
+    // A tossed cookie beside a real login: the logout still ends the real one (its CSRF token says which).
+    const real = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: browser,
+      payload: { username: 'cat', password: PASSWORD },
+    });
+    const cookie = String(real.headers['set-cookie']).split(';')[0]!;
+    const both = { ...browser, cookie: `berth_session=x; ${cookie}`, 'x-berth-csrf': real.json().csrfToken };
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: both })).statusCode,
+    ).toBe(204);
+    expect((await t.app.inject({ url: '/api/v1/auth/me', headers: { ...browser, cookie } })).statusCode).toBe(
+      401,
+    );
+    expect([out.headers['set-cookie']].flat()).toContainEqual(
+      expect.stringMatching(/^berth_session=; Max-Age=0; Path=\/;/),
+    );
+  });
+
+  it('refuses a request carrying two berth_session cookies instead of serving it as the first', async () => {
+    const t = await testServer();
+    await makeUser(t.core, 'cat', 'member');
+    await makeUser(t.core, 'eve', 'member');
+    const browser = { origin: 'http://localhost:80', host: 'localhost:80' };
+    const loginCookie = async (username: string) => {
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: browser,
+        payload: { username, password: PASSWORD },
+      });
+      return String(r.headers['set-cookie']).split(';')[0]!;
+    };
+    const cat = await loginCookie('cat');
+    // Eve's own valid login, tossed in for a longer path, comes first: the request would be Eve's.
+    const eve = await loginCookie('eve');
+    for (const cookie of [`${eve}; ${cat}`, `${cat}; berth_session=bogus`, `berth_session=bogus; ${cat}`]) {
+      const r = await t.app.inject({ url: '/api/v1/auth/me', headers: { ...browser, cookie } });
+      expect([cookie, r.statusCode]).toEqual([cookie, 401]);
+      expect(r.json().hint).toMatch(/clear .*cookies/);
+      const set = [r.headers['set-cookie'] ?? []].flat();
+      expect(set).toContainEqual(
+        expect.stringMatching(/^berth_session=; Max-Age=0; Domain=localhost; Path=\/api;/),
+      );
+      // Berth's own cookie (this host only, Path=/) stays: clearing the tossed ones is enough.
+      expect(set.filter((c) => !/Domain=/.test(c) && /Path=\/;/.test(c))).toEqual([]);
+    }
+    const me = await t.app.inject({ url: '/api/v1/auth/me', headers: { ...browser, cookie: cat } });
+    expect(me.json()).toMatchObject({ user: { username: 'cat' } });
   });
 
   it('refuses a WebSocket from a foreign Origin', async () => {

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BUSYBOX_IMAGE, makeRepo, testCore } from '../../core/test/fixtures.js';
@@ -300,6 +300,65 @@ describe('previews through the berth server', () => {
     // The server is still there for everyone, and the preview for its next request.
     expect((await send(port, '/health')).status).toBe(200);
     expect((await send(port, '/200', { host, cookie })).status).toBe(200);
+  });
+
+  it("drops a hostile dev server's cookies for berth: berth_ names and Domain= wider than the preview, on pages and upgrades", async () => {
+    const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
+    const t = await testServer(core);
+    const port = await listenTcp(t);
+    // Answers every request with cookies meant to toss berth's own or reach berth's host; an upgrade with a 101.
+    const cookies = [
+      'berth_session=tossed; Path=/api',
+      'berth_preview=tossed; Path=/',
+      'BERTH_SESSION=tossed',
+      'wide=1; Domain=localhost; Path=/',
+      'wider=1; domain=.LOCALHOST',
+      'siblings=1; Domain=preview.localhost',
+      'theme=dark; Path=/',
+    ];
+    const head = cookies.map((c) => `Set-Cookie: ${c}\\r\\n`).join('');
+    const repo = makeRepo({
+      'cookies.sh':
+        'up=; while IFS= read -r line; do line=$(printf \'%s\' "$line" | tr -d \'\\r\'); [ -z "$line" ] && break; case "$line" in [Uu]pgrade:*) up=1;; esac; done\n' +
+        'if [ -n "$up" ]; then printf \'HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n' +
+        head +
+        "\\r\\n'; sleep 1; else printf 'HTTP/1.1 200 OK\\r\\n" +
+        head +
+        "Content-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok'; fi\n",
+    });
+    await core.service.create({
+      name: 'cookies',
+      repo,
+      preview: { command: ['nc', '-ll', '-p', '8080', '-e', 'sh', '/workspace/cookies.sh'], port: 8080 },
+    });
+    const { host, cookie } = await signIn(port, (await ticket(t, port, 'cookies')).body.url);
+    const page = await send(port, '/', { host, cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toBe('ok');
+    expect([page.headers['set-cookie']].flat()).toEqual(['theme=dark; Path=/']);
+
+    // The same answer to a WebSocket upgrade, read as the browser would get it.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(
+          `GET /hmr HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+      );
+      let got = '';
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(got));
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 101 /);
+    const setCookies = answer.split('\r\n').filter((l) => /^set-cookie:/i.test(l));
+    expect(setCookies).toEqual(['Set-Cookie: theme=dark; Path=/']);
   });
 
   it('POST /preview starts a preview on a running session and the CLI-facing ticket names its origin', async () => {

@@ -76,6 +76,104 @@ function upstreamHeaders(req: IncomingMessage, containerPort: number, upgrade: b
   return out;
 }
 
+/**
+ * Whether a dev server's Set-Cookie may reach the browser. Not one named like berth's (it would
+ * toss or replace berth's own), and no Domain= but the preview's own host: a wider one reaches
+ * berth's host names (and the other previews), where it would ride along with berth's cookies.
+ */
+export function cookieMayPass(setCookie: string, previewHost: string): boolean {
+  const [pair = '', ...attributes] = setCookie.split(';');
+  // Without `=` the whole pair is a nameless cookie's value, which the browser sends as is.
+  const name = (pair.includes('=') ? pair.slice(0, pair.indexOf('=')) : pair).trim().toLowerCase();
+  if (name.startsWith('berth_')) return false;
+  for (const attribute of attributes) {
+    const i = attribute.indexOf('=');
+    if (i < 0 || attribute.slice(0, i).trim().toLowerCase() !== 'domain') continue;
+    const domain = attribute
+      .slice(i + 1)
+      .trim()
+      .replace(/^\./, '')
+      .toLowerCase();
+    if (domain !== previewHost) return false;
+  }
+  return true;
+}
+
+/** The host name (no port) a request reached the preview by. */
+function previewHostName(req: IncomingMessage): string {
+  try {
+    return new URL(`http://${req.headers.host ?? ''}`).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+/** The dev server's answer headers without hop-by-hop ones and without cookies for berth. */
+function downstreamHeaders(answer: IncomingMessage, previewHost: string): IncomingHttpHeaders {
+  const headers = { ...answer.headers };
+  for (const h of HOP_BY_HOP) delete headers[h];
+  const cookies = (headers['set-cookie'] ?? []).filter((c) => cookieMayPass(c, previewHost));
+  if (cookies.length) headers['set-cookie'] = cookies;
+  else delete headers['set-cookie'];
+  return headers;
+}
+
+/** No control characters but tab: what every reader of a header line reads the same. */
+function isPlain(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return false;
+  }
+  return true;
+}
+
+/** The most of a dev server's answer head to an upgrade that is read before giving up on it. */
+const MAX_UPGRADE_HEAD = 64 * 1024;
+
+/**
+ * A dev server's answer head to an upgrade, as it goes to the browser: Set-Cookie lines filtered
+ * like any answer's. Null when it is not plain enough to filter safely (folded lines, bare CR or
+ * control characters, which browsers may read otherwise than this does).
+ */
+export function filterUpgradeHead(head: string, previewHost: string): string | null {
+  const [status = '', ...lines] = head.split(/\r?\n/);
+  if (!/^HTTP\/1\.[01] \d{3}( |$)/.test(status) || !isPlain(status)) return null;
+  const kept = [status];
+  for (const line of lines) {
+    if (/^[ \t]/.test(line) || !isPlain(line)) return null;
+    const i = line.indexOf(':');
+    const isCookie = i > 0 && line.slice(0, i).trim().toLowerCase() === 'set-cookie';
+    if (!isCookie || cookieMayPass(line.slice(i + 1).trim(), previewHost)) kept.push(line);
+  }
+  return `${kept.join('\r\n')}\r\n\r\n`;
+}
+
+/** Relays the dev server's answer to an upgrade: its head filtered, then everything as it comes. */
+function relayUpgradeAnswer(upstream: Socket, socket: Socket, previewHost: string): void {
+  let buffered = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    const text = buffered.toString('latin1');
+    const end = /\r?\n\r?\n/.exec(text);
+    if (!end) {
+      if (buffered.length > MAX_UPGRADE_HEAD) upstream.destroy();
+      return;
+    }
+    upstream.off('data', onData);
+    const head = filterUpgradeHead(text.slice(0, end.index), previewHost);
+    if (head === null) {
+      upstream.destroy();
+      return;
+    }
+    socket.write(Buffer.from(head, 'latin1'));
+    // latin1: one character per byte, so the string's offsets are the buffer's.
+    const rest = buffered.subarray(end.index + end[0].length);
+    if (rest.length) socket.write(rest);
+    upstream.pipe(socket);
+  };
+  upstream.on('data', onData);
+}
+
 type Refusal = { status: number; message: string };
 
 /**
@@ -225,8 +323,7 @@ export class PreviewProxy {
           });
           return;
         }
-        const headers = { ...answer.headers };
-        for (const h of HOP_BY_HOP) delete headers[h];
+        const headers = downstreamHeaders(answer, previewHostName(req));
         try {
           res.writeHead(status, headers);
         } catch {
@@ -278,7 +375,8 @@ export class PreviewProxy {
       }
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) upstream.write(head);
-      socket.pipe(upstream).pipe(socket);
+      socket.pipe(upstream);
+      relayUpgradeAnswer(upstream, socket, previewHostName(req));
     });
   }
 }

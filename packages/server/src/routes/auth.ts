@@ -12,7 +12,14 @@ import {
 } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isAdmin, publicUser, requireAdmin, SESSION_COOKIE } from '../auth/auth.js';
+import {
+  clearTossedCookies,
+  isAdmin,
+  publicUser,
+  requireAdmin,
+  SESSION_COOKIE,
+  sessionCookies,
+} from '../auth/auth.js';
 import { csrfTokenFor, DUMMY_HASH, hashPassword, newToken, verifyPassword } from '../auth/credentials.js';
 import type { LiveSockets } from '../auth/live-sockets.js';
 import { LoginThrottle, type Refusal } from '../auth/login-throttle.js';
@@ -111,6 +118,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
         lastUsedAt: null,
         revokedAt: null,
       });
+      // Cookies another page tossed in would ride beside the new one and get its requests refused.
+      if (sessionCookies(req.headers.cookie).length > 0) clearTossedCookies(reply, req);
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
@@ -122,12 +131,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     },
   );
 
+  // Without a valid login (it ended, or a tossed cookie hid it) this still makes the browser forget.
   app.post(`${API_PREFIX}/auth/logout`, async (req, reply) => {
     const p = req.principal;
     if (p?.kind === 'user') {
       await accounts.revokeToken(p.tokenId, new Date().toISOString());
       sockets.closeAllOf(p.tokenId);
     }
+    clearTossedCookies(reply, req);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
