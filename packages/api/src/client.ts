@@ -249,7 +249,7 @@ export class BerthClient {
     name: string,
     cmd: string[],
     stdin?: Buffer,
-  ): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }> {
+  ): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; truncated: boolean }> {
     const r = await this.json<ExecResponse>('POST', `${API_PREFIX}/sessions/${enc(name)}/exec`, {
       cmd,
       ...(stdin ? { stdin: stdin.toString('base64') } : {}),
@@ -258,6 +258,7 @@ export class BerthClient {
       exitCode: r.exitCode,
       stdout: Buffer.from(r.stdout, 'base64'),
       stderr: Buffer.from(r.stderr, 'base64'),
+      truncated: r.truncated === true,
     };
   }
 

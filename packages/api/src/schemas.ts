@@ -227,6 +227,8 @@ export const ExecResponse = Type.Object({
   /** base64 of the exact bytes, so binary output survives. */
   stdout: Type.String(),
   stderr: Type.String(),
+  /** The output passed the daemon's limit (16 MiB a stream): this is its start, and the command was ended. */
+  truncated: Type.Boolean(),
 });
 export type ExecResponse = Static<typeof ExecResponse>;
 

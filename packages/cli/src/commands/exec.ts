@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .argument('<name>', 'session name or id')
     .argument('<cmd...>', 'command and arguments (put them after --)')
     .option('-i, --stdin', 'pass this process’s stdin to the command')
-    .option('--json', 'print {exitCode, stdout, stderr} as JSON')
+    .option('--json', 'print {exitCode, stdout, stderr, truncated} as JSON')
     .action(
       action(async (name: string, cmd: string[], o: { stdin?: boolean; json?: boolean }) => {
         if (cmd.length === 0)
@@ -30,10 +30,17 @@ export function register(program: Command): void {
             exitCode: r.exitCode,
             stdout: r.stdout.toString('utf8'),
             stderr: r.stderr.toString('utf8'),
+            truncated: r.truncated,
           });
         } else {
           process.stdout.write(r.stdout);
           process.stderr.write(r.stderr);
+          if (r.truncated) {
+            process.stderr.write(
+              `berth: the output passed the daemon's limit, so the command was ended and this is its start; ` +
+                `write it to a file in the session and read parts of it (\`berth exec ${name} -- sh -c 'CMD > out.txt'\`)\n`,
+            );
+          }
         }
         return r.exitCode;
       }),

@@ -1,6 +1,7 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { EngineError, EngineUnavailable, NotFound } from '../errors/berth-error.js';
+import { BoundedOutput, EXEC_OUTPUT_LIMIT, endProcessTree } from './exec-output.js';
 import { LABEL_MANAGED } from './labels.js';
 import type {
   ContainerRuntime,
@@ -63,15 +64,6 @@ async function* demuxFrames(source: AsyncIterable<Buffer>): AsyncGenerator<LogCh
       pending = pending.subarray(8 + size);
     }
   }
-}
-
-function collect(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    stream.on('data', (d: Buffer) => parts.push(d));
-    stream.on('end', () => resolve(Buffer.concat(parts)));
-    stream.on('error', reject);
-  });
 }
 
 const SESSION_NETWORK_OPTIONS = {
@@ -351,23 +343,47 @@ export class DockerRuntime implements ContainerRuntime {
         Tty: false,
       });
       const stream = await exec.start({ hijack: true, stdin: hasStdin });
-      const out = new PassThrough();
-      const err = new PassThrough();
-      const stdout = collect(out);
-      const stderr = collect(err);
-      this.docker.modem.demuxStream(stream, out, err);
-      const ended = new Promise<void>((resolve, reject) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', reject);
-      });
+      const limit = opts.maxOutputBytes ?? EXEC_OUTPUT_LIMIT;
+      const stdout = new BoundedOutput(limit, opts.stdout);
+      const stderr = new BoundedOutput(limit);
+      let truncated = false;
       if (hasStdin) stream.end(opts.stdin);
-      await ended;
-      out.end();
-      err.end();
-      const info = await exec.inspect();
-      return { exitCode: info.ExitCode ?? -1, stdout: await stdout, stderr: await stderr };
+      try {
+        // Read as it is taken (a sink's backpressure reaches the command), never past the limit.
+        for await (const frame of demuxFrames(stream)) {
+          const kept = await (frame.stream === 'stderr' ? stderr : stdout).take(frame.data);
+          if (!kept) {
+            truncated = true;
+            break;
+          }
+        }
+      } catch (err) {
+        // A connection the engine closes without an end is an end; anything else is a failure.
+        if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+      } finally {
+        stream.destroy();
+      }
+      let info = await exec.inspect();
+      if (truncated && info.Running && info.Pid) {
+        await endProcessTree(info.Pid, info.ContainerID);
+        info = await this.settled(exec, info);
+      }
+      return {
+        exitCode: info.Running ? -1 : (info.ExitCode ?? -1),
+        stdout: stdout.bytes(),
+        stderr: stderr.bytes(),
+        truncated,
+      };
     });
+  }
+
+  /** The exec once the engine has seen its process end (a few hundred ms at most), or as it is. */
+  private async settled(exec: Docker.Exec, info: Docker.ExecInspectInfo): Promise<Docker.ExecInspectInfo> {
+    for (let i = 0; i < 20 && info.Running; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await exec.inspect();
+    }
+    return info;
   }
 
   async execInteractive(

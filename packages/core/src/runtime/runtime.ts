@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 
 /** berth's own view of a container: the runtime port speaks these types, never the engine's. */
 export interface Mount {
@@ -57,12 +57,22 @@ export interface ExecOptions {
   user?: string;
   workingDir?: string;
   stdin?: Buffer | string;
+  /**
+   * Most bytes kept of stdout, and of stderr (default EXEC_OUTPUT_LIMIT): past it the command
+   * and what it started are ended, and the result says `truncated`.
+   */
+  maxOutputBytes?: number;
+  /** Where stdout goes instead of memory (its backpressure reaches the command). */
+  stdout?: Writable;
 }
 
 export interface ExecResult {
+  /** -1 when the engine could not say (a process it still sees running after it was ended). */
   exitCode: number;
   stdout: Buffer;
   stderr: Buffer;
+  /** The output passed its limit: what is here is its start, and the command was ended. */
+  truncated: boolean;
 }
 
 export interface InteractiveExec {

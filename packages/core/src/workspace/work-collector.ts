@@ -14,6 +14,12 @@ import { NO_GIT_EXIT, SNAPSHOT_SCRIPT } from './snapshot-script.js';
 /** berth's own session image carries the git the helper runs; `berth image build` makes it. */
 export const COLLECTOR_IMAGE = DEFAULT_IMAGE;
 
+/**
+ * Most bytes of a session's work, as a bundle, that berth takes in: past it the diff or finish is
+ * refused (the bundle is what the agent committed, so its size is the agent's to choose).
+ */
+export const BUNDLE_LIMIT = 1024 * 1024 * 1024;
+
 /** What the collector needs of a session: who runs, where its working copy is, how it is isolated. */
 export type CollectedSession = Pick<
   Session,
@@ -53,10 +59,21 @@ export class WorkCollector {
       user: s.user,
       workingDir: '/workspace',
       env: { GIT_TERMINAL_PROMPT: '0' },
+      maxOutputBytes: BUNDLE_LIMIT,
     });
     // 126/127: no runnable sh either; whatever the reason, the image cannot do it itself.
-    if (![NO_GIT_EXIT, 126, 127].includes(inSession.exitCode)) return inSession;
-    return this.inHelper(s, repo, cmd);
+    const res = [NO_GIT_EXIT, 126, 127].includes(inSession.exitCode)
+      ? await this.inHelper(s, repo, cmd)
+      : inSession;
+    if (res.truncated) {
+      throw new GitError(
+        `the work of session '${s.name}' is over ${BUNDLE_LIMIT / 1024 / 1024 / 1024} GiB as a git bundle: berth takes in no more`,
+        {
+          hint: `look for big files in its commits (\`berth exec ${s.name} -- git log --stat\`); remove them from its history, then run this again`,
+        },
+      );
+    }
+    return res;
   }
 
   private async inHelper(s: CollectedSession, repo: RepoInfo, cmd: string[]): Promise<ExecResult> {
@@ -97,6 +114,7 @@ export class WorkCollector {
         user: s.user,
         workingDir: '/workspace',
         env: { GIT_TERMINAL_PROMPT: '0' },
+        maxOutputBytes: BUNDLE_LIMIT,
       });
     } finally {
       await runtime

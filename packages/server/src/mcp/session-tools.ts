@@ -286,7 +286,7 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
           exitCode: r.exitCode,
           stdout: out.text,
           stderr: err.text,
-          truncated: out.truncated || err.truncated,
+          truncated: r.truncated || out.truncated || err.truncated,
         });
       }, opts),
   );

@@ -220,6 +220,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
         exitCode: r.exitCode,
         stdout: r.stdout.toString('base64'),
         stderr: r.stderr.toString('base64'),
+        truncated: r.truncated,
       };
     },
   );
