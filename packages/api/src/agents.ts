@@ -39,7 +39,8 @@ export type AgentProfile = Static<typeof AgentProfile>;
 export const AgentList = Type.Object({
   agents: Type.Array(AgentProfile),
   defaultAgent: Type.String(),
-  configFile: Type.String(),
+  /** A host path: admins only. */
+  configFile: Type.Optional(Type.String()),
 });
 export type AgentList = Static<typeof AgentList>;
 

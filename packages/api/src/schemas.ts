@@ -31,7 +31,8 @@ export const Session = Type.Object({
   branch: Type.String(),
   image: Type.String(),
   containerId: Type.Union([Type.String(), Type.Null()]),
-  workspacePath: Type.Union([Type.String(), Type.Null()]),
+  /** The session's working copy on the host: admins only. */
+  workspacePath: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   limits: Type.Object({ cpus: Type.Number(), memoryBytes: Type.Integer(), pids: Type.Integer() }),
   env: Type.Record(Type.String(), Type.String()),
   user: Type.String(),
@@ -293,8 +294,9 @@ export type Health = Static<typeof Health>;
 export const DaemonInfo = Type.Object({
   pid: Type.Integer(),
   version: Type.String(),
-  socket: Type.String(),
-  home: Type.String(),
+  /** Host paths: admins only. */
+  socket: Type.Optional(Type.String()),
+  home: Type.Optional(Type.String()),
   startedAt: Type.String(),
   tcp: Type.Union([Type.String(), Type.Null()]),
 });

@@ -358,6 +358,10 @@ describe('events WebSocket', () => {
       'session' in f ? (f.session?.name ?? null) : 'name' in f ? f.name : null,
     );
     expect(new Set(named.filter((n) => n !== null))).toEqual(new Set(['mine']));
+    // Nor where its working copy is on the host (security review F21).
+    const sessions = c.frames.flatMap((f) => ('session' in f && f.session ? [f.session] : []));
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const s of sessions) expect(s).not.toHaveProperty('workspacePath');
     for (const type of ['subscribe.session', 'subscribe.logs'] as const) {
       const refused = await c.request({ type, session: 'other' });
       expect(refused).toMatchObject({ type: 'error', problem: { code: 'not_found' } });

@@ -162,3 +162,38 @@ describe('a session name cannot be another session’s id (security review F17)'
     expect((await t.core.service.get(victim.id)).name).toBe('victim');
   });
 });
+
+describe('host paths are for admins (security review F21)', () => {
+  it("a member's daemon, agents and session answers name no host path; an admin's still do", async () => {
+    const t = await testServer();
+    const repo = makeRepo();
+    const amy = await as(t, 'amy');
+    const home = t.core.config.home;
+    expect(
+      (await amy({ method: 'POST', url: '/api/v1/sessions', payload: { name: 'paths', repo } })).json(),
+    ).not.toHaveProperty('workspacePath');
+    const member = {
+      daemon: (await amy({ url: '/api/v1/daemon' })).json(),
+      agents: (await amy({ url: '/api/v1/agents' })).json(),
+      session: (await amy({ url: '/api/v1/sessions/paths' })).json(),
+      list: (await amy({ url: '/api/v1/sessions' })).json(),
+      paused: (await amy({ method: 'POST', url: '/api/v1/sessions/paths/pause' })).json(),
+      health: (await amy({ url: '/api/v1/sessions/paths/health' })).json(),
+    };
+    expect(member.daemon.pid).toBeTypeOf('number');
+    expect(member.daemon).not.toHaveProperty('home');
+    expect(member.daemon).not.toHaveProperty('socket');
+    expect(member.agents.agents.length).toBeGreaterThan(0);
+    expect(member.agents).not.toHaveProperty('configFile');
+    expect(member.session.name).toBe('paths');
+    expect(member.session).not.toHaveProperty('workspacePath');
+    expect(member.list.sessions[0]).not.toHaveProperty('workspacePath');
+    expect(member.paused).not.toHaveProperty('workspacePath');
+    expect(member.health.session).not.toHaveProperty('workspacePath');
+    expect(JSON.stringify(member)).not.toContain(home);
+
+    expect((await t.inject('/api/v1/daemon')).json().home).toBe(home);
+    expect((await t.inject('/api/v1/agents')).json().configFile).toBeTypeOf('string');
+    expect((await t.inject('/api/v1/sessions/paths')).json().workspacePath).toContain(home);
+  });
+});

@@ -2,6 +2,7 @@ import { BERTH_VERSION, type ClientMessage, EVENTS_MAX_PAYLOAD, type Problem } f
 import { type Core, LimitReached, type LogChunk, NotFound, type SessionEvent } from '@berth/core';
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger } from 'fastify';
+import { memberEventBody } from '../host-paths.js';
 import { problem, toProblem } from '../problems.js';
 import { cachedPayload, checkMessage, type Payload, requestIdOf, sessionIdOf } from './frames.js';
 import { LineSplitter } from './log-lines.js';
@@ -98,7 +99,8 @@ export class EventConnection {
         if (this.sessions.size > 0 && !this.sessions.has(id)) return;
       }
       const body = cachedPayload(e);
-      if (body !== null) this.outbox.send(e.type, body);
+      if (body === null) return;
+      this.outbox.send(e.type, this.visibility.seesHostPaths ? body : memberEventBody(e, body));
     } catch (err) {
       this.log.warn({ err }, 'could not pass an event to an events client');
     }

@@ -32,6 +32,11 @@ export class Visibility {
     return v;
   }
 
+  /** Whether this client is shown host paths: admins, the local socket, a server without auth. */
+  get seesHostPaths(): boolean {
+    return !this.access || isAdmin(this.principal);
+  }
+
   /** Called for every event on the bus: keep it cheap and synchronous. */
   allows(e: SessionEvent): boolean {
     if (!this.canSee) return true;

@@ -11,6 +11,7 @@ import { WAITABLE_STATES, type WaitableState } from '@berth/api/agent-status';
 import { type Core, IllegalTransition } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { SessionAccess } from '../auth/session-access.js';
+import { hideHostPathsFromMembers } from '../host-paths.js';
 import { noteActivity } from './activity.js';
 
 const doc = (operationId: string, summary: string, description: string) => ({
@@ -30,6 +31,7 @@ export const agentPromptRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: 
 ) => {
   const base = `${API_PREFIX}/sessions/:name`;
 
+  app.addHook('preSerialization', hideHostPathsFromMembers);
   // As on every session route: a session this principal may not see is answered as absent.
   app.addHook('preHandler', async (req) => {
     const name = (req.params as { name?: string } | undefined)?.name;

@@ -2,7 +2,7 @@ import { AgentSchemas as A, API_PREFIX } from '@berth/api';
 import { type Core, findAgentProfile } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { requireAdmin } from '../auth/auth.js';
+import { isAdmin, requireAdmin } from '../auth/auth.js';
 
 const doc = (operationId: string, summary: string) => ({ tags: ['agents'], operationId, summary });
 
@@ -21,7 +21,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
         response: { 200: A.AgentList },
       },
     },
-    async () => {
+    async (req) => {
       const catalogue = await core.agents.catalogue();
       const agents = [];
       for (const p of catalogue.profiles) {
@@ -37,7 +37,9 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
           configured: await creds.status(p.name),
         });
       }
-      return { agents, defaultAgent: catalogue.defaultAgent, configFile: core.config.configFile };
+      // The config file's path is a host path: admins only.
+      const configFile = isAdmin(req.principal) ? { configFile: core.config.configFile } : {};
+      return { agents, defaultAgent: catalogue.defaultAgent, ...configFile };
     },
   );
 

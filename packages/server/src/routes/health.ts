@@ -1,6 +1,7 @@
 import { API_PREFIX, BERTH_VERSION, DaemonInfo, Health } from '@berth/api';
 import type { Core } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { isAdmin } from '../auth/auth.js';
 
 export interface HealthOptions {
   core: Core;
@@ -32,5 +33,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     return { status: ok ? 'ok' : 'degraded', engine, store, version: BERTH_VERSION } as const;
   });
 
-  app.get(`${API_PREFIX}/daemon`, { schema: daemonSchema }, async () => daemon());
+  app.get(`${API_PREFIX}/daemon`, { schema: daemonSchema }, async (req) => {
+    const info = daemon();
+    if (isAdmin(req.principal)) return info;
+    // Where the daemon's home and socket are is for admins: a member gets the rest.
+    const { home: _home, socket: _socket, ...rest } = info;
+    return rest;
+  });
 };

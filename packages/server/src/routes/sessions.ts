@@ -20,7 +20,9 @@ import { diffStat } from '@berth/api/diff-stat';
 import type { Core } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { isAdmin } from '../auth/auth.js';
 import type { SessionAccess } from '../auth/session-access.js';
+import { hideHostPathsFromMembers, withoutHostPaths } from '../host-paths.js';
 import { toProblem } from '../problems.js';
 import { noteActivity } from './activity.js';
 
@@ -53,6 +55,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
     await access.assertVisible(req.principal, name);
     if (req.routeOptions.config?.idleNeutral !== true) await noteActivity(core, name, req.log);
   });
+  app.addHook('preSerialization', hideHostPathsFromMembers);
 
   app.get(
     base,
@@ -125,7 +128,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
         return reply.code(201).send(session);
       }
       const out = new PassThrough();
-      const line = (obj: unknown) => out.write(`${JSON.stringify(obj)}\n`);
+      const shown = isAdmin(req.principal) ? (obj: unknown) => obj : withoutHostPaths;
+      const line = (obj: unknown) => out.write(`${JSON.stringify(shown(obj))}\n`);
       svc
         .create(input, (progress) => line({ progress }))
         .then(
