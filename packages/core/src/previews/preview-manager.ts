@@ -70,7 +70,8 @@ export function answersHttp(target: ForwardTarget, timeoutMs = 2_000): Promise<b
         headers: { host: `localhost:${target.port}`, connection: 'close' },
       },
       (res) => {
-        res.resume();
+        // The status line is the answer: a body (of any length a dev server likes) is not read.
+        res.destroy();
         resolve(true);
       },
     );
