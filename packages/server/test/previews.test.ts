@@ -361,6 +361,74 @@ describe('previews through the berth server', () => {
     expect(setCookies).toEqual(['Set-Cookie: theme=dark; Path=/']);
   });
 
+  it("refuses another page's POSTs and WebSocket upgrades before the dev server sees them, and tries every preview cookie", async () => {
+    const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
+    const t = await testServer(core);
+    const port = await listenTcp(t);
+    // A dev server that logs each request line in /tmp/req.log and answers "ok".
+    const repo = makeRepo({
+      'echo.sh':
+        "IFS= read -r first; printf '%s\\n' \"$first\" | tr -d '\\r' >> /tmp/req.log; " +
+        'while IFS= read -r line; do line=$(printf \'%s\' "$line" | tr -d \'\\r\'); [ -z "$line" ] && break; done\n' +
+        "printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok'\n",
+    });
+    await core.service.create({
+      name: 'echo',
+      repo,
+      preview: { command: ['nc', '-ll', '-p', '8080', '-e', 'sh', '/workspace/echo.sh'], port: 8080 },
+    });
+    await core.service.create({
+      name: 'other',
+      repo,
+      preview: { command: ['httpd', '-f', '-p', '8080'], port: 8080 },
+    });
+    const { host, cookie } = await signIn(port, (await ticket(t, port, 'echo')).body.url);
+    const own = `http://${host}`;
+    const foreign = `http://other.preview.localhost:${port}`;
+
+    for (const [path, origin] of [
+      ['/cross-post', foreign],
+      ['/null-post', 'null'],
+      ['/dashboard-post', `http://localhost:${port}`],
+    ] as const) {
+      const r = await send(port, path, { host, cookie, origin }, 'POST');
+      expect([path, r.status]).toEqual([path, 403]);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.parse(r.body).hint).toMatch(/preview/);
+    }
+    expect((await send(port, '/same-post', { host, cookie, origin: own }, 'POST')).status).toBe(200);
+    expect((await send(port, '/no-origin-post', { host, cookie }, 'POST')).status).toBe(200);
+    // A GET from another page is a plain load (an image, a link): it passes.
+    expect((await send(port, '/cross-get', { host, cookie, origin: foreign })).status).toBe(200);
+
+    const upgrade = (path: string, origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host, cookie }, origin });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => resolve(101));
+        ws.on('error', () => resolve(-1));
+      });
+    expect(await upgrade('/cross-ws', foreign)).toBe(403);
+    // Same origin: it reaches the dev server (which answers it with a plain 200).
+    expect(await upgrade('/same-ws', own)).toBe(200);
+
+    const seen = (await core.service.exec('echo', ['cat', '/tmp/req.log'])).stdout.toString();
+    expect(seen).toMatch(/^POST \/same-post /m);
+    expect(seen).toMatch(/^POST \/no-origin-post /m);
+    expect(seen).toMatch(/^GET \/same-ws /m);
+    expect(seen).not.toMatch(/cross-post|null-post|dashboard-post|cross-ws/);
+
+    // Another preview's cookie first (tossed in for a parent domain), this one's second: it still opens.
+    const otherCookie = (await signIn(port, (await ticket(t, port, 'other')).body.url)).cookie;
+    expect((await send(port, '/two-cookies', { host, cookie: `${otherCookie}; ${cookie}` })).status).toBe(
+      200,
+    );
+    expect(
+      (await send(port, '/forged', { host, cookie: 'berth_preview=cookie.x.local.9999999999.n.forged' }))
+        .status,
+    ).toBe(401);
+  });
+
   it('POST /preview starts a preview on a running session and the CLI-facing ticket names its origin', async () => {
     const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
     const t = await testServer(core);

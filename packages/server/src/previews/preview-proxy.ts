@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import type { Core, Session } from '@berth/core';
 import { publicUser } from '../auth/auth.js';
 import type { SessionAccess } from '../auth/session-access.js';
+import { problem } from '../problems.js';
 import { type Grant, PREVIEW_COOKIE, PREVIEW_COOKIE_SECONDS, type PreviewGrants } from './preview-tickets.js';
 
 /** How long a holder's right to a preview is trusted before the store is asked again. */
@@ -40,13 +41,21 @@ export function previewOrigin(name: string, base: { protocol: string; host: stri
   return `${base.protocol}//${name}.${PREVIEW_LABEL}.${base.host}${base.port ? `:${base.port}` : ''}`;
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
+/**
+ * Every value of a cookie, in the order sent: another preview can set one for a parent domain
+ * that the browser sends before (or beside) this preview's own, so none is the one by position.
+ */
+function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+    if (i > 0 && part.slice(0, i).trim() === name) values.push(part.slice(i + 1).trim());
   }
-  return undefined;
+  return values;
 }
+
+/** A browser honestly holds a few preview cookies at most; more are only work for the store. */
+const MAX_PREVIEW_COOKIES = 8;
 
 /** Every cookie but berth's own: the dev server never sees a berth credential. */
 function withoutBerthCookies(header: string | undefined): string | undefined {
@@ -174,6 +183,40 @@ function relayUpgradeAnswer(upstream: Socket, socket: Socket, previewHost: strin
   upstream.on('data', onData);
 }
 
+/**
+ * Whether the request's Origin is absent or this preview's own. Another page (another preview,
+ * berth's dashboard, any site) may make the browser send a POST or open a WebSocket here with
+ * the preview's cookie: those may not reach the dev server.
+ */
+export function fromOwnOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const o = new URL(origin);
+    const own = new URL(`http://${req.headers.host ?? ''}`);
+    if (o.protocol !== 'http:' && o.protocol !== 'https:') return false;
+    // Behind a TLS front the browser says https: the Host then carries no port, or 443.
+    const port = (u: URL) => u.port || (o.protocol === 'https:' ? '443' : '80');
+    return o.hostname.toLowerCase() === own.hostname.toLowerCase() && port(o) === port(own);
+  } catch {
+    return false;
+  }
+}
+
+/** Reads, and the opening of the page itself, come from anywhere; changes and upgrades only from the preview. */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+function crossOriginProblem(name: string, req: IncomingMessage): string {
+  const origin = JSON.stringify(String(req.headers.origin).slice(0, 200));
+  return JSON.stringify(
+    problem(
+      'forbidden',
+      `another page (origin ${origin}) may not send changes or open WebSockets to the preview of session '${name}'`,
+      `use the preview from its own address: \`berth preview ${name} --open\``,
+    ),
+  );
+}
+
 type Refusal = { status: number; message: string };
 
 /**
@@ -219,6 +262,11 @@ export class PreviewProxy {
     return true;
   }
 
+  private async anyStillAllowed(grants: Grant[], session: Session): Promise<boolean> {
+    for (const g of grants) if (await this.stillAllowed(g, session)) return true;
+    return false;
+  }
+
   /** Puts the proxy in front of the app's own listeners for requests and upgrades. */
   install(server: Server): void {
     for (const event of ['request', 'upgrade'] as const) {
@@ -250,14 +298,18 @@ export class PreviewProxy {
     name: string,
     req: IncomingMessage,
   ): Promise<{ session: Session; target: { host: string; port: number } } | Refusal> {
-    const grant = this.grants.verify('cookie', cookieValue(req.headers.cookie, PREVIEW_COOKIE));
+    const grants = cookieValues(req.headers.cookie, PREVIEW_COOKIE)
+      .slice(0, MAX_PREVIEW_COOKIES)
+      .map((v) => this.grants.verify('cookie', v))
+      .filter((g): g is Grant => g !== null);
     const hint = `open it from berth: \`berth preview ${name} --open\` or the session's preview link in the dashboard`;
-    if (!grant) return { status: 401, message: `this preview needs a link from berth: ${hint}` };
+    if (grants.length === 0) return { status: 401, message: `this preview needs a link from berth: ${hint}` };
     const session = await this.core.store.getByName(name);
     // A session made again under the same name is another session: the old grant does not reach it.
-    if (!session || session.id !== grant.sessionId)
+    const forThis = grants.filter((g) => g.sessionId === session?.id);
+    if (!session || forThis.length === 0)
       return { status: 401, message: `this preview link is for another session: ${hint}` };
-    if (!(await this.stillAllowed(grant, session))) {
+    if (!(await this.anyStillAllowed(forThis, session))) {
       return { status: 401, message: `your berth login has ended or no longer sees this session: ${hint}` };
     }
     if (session.status !== 'running') {
@@ -295,6 +347,11 @@ export class PreviewProxy {
         'referrer-policy': 'no-referrer',
       });
       res.end();
+      return;
+    }
+    if (!SAFE_METHODS.has(req.method ?? 'GET') && !fromOwnOrigin(req)) {
+      res.writeHead(403, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
+      res.end(crossOriginProblem(name, req));
       return;
     }
     const auth = await this.authorize(name, req);
@@ -355,6 +412,13 @@ export class PreviewProxy {
     head: Buffer,
   ): Promise<void> {
     socket.on('error', () => socket.destroy());
+    if (!fromOwnOrigin(req)) {
+      const body = crossOriginProblem(name, req);
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
     const auth = await this.authorize(name, req);
     if ('status' in auth) {
       socket.end(
