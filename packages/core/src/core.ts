@@ -1,4 +1,3 @@
-import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentCredentials, defaultCredentialsRoot } from './agents/agent-credentials.js';
 import { AgentSessions } from './agents/agent-sessions.js';
@@ -6,7 +5,7 @@ import { AgentStatusTracker } from './agents/agent-status.js';
 import type { AgentTool } from './agents/agent-tools.js';
 import { AgentToolsVolume } from './agents/agent-tools-volume.js';
 import { systemClock } from './clock/clock.js';
-import type { BerthConfig } from './config/config.js';
+import { type BerthConfig, canonicalConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
 import { type Logger, silentLogger } from './logger.js';
 import { StorePortAllocator } from './ports/store-port-allocator.js';
@@ -58,25 +57,30 @@ export interface OpenCoreOptions {
 
 /** Wires the real adapters together: the one place that knows every concrete class. */
 export async function openCore(
-  config: BerthConfig,
+  given: BerthConfig,
   logger: Logger = silentLogger,
   opts: OpenCoreOptions = {},
 ): Promise<Core> {
-  await mkdir(config.home, { recursive: true, mode: 0o700 });
-  await mkdir(config.workspacesDir, { recursive: true, mode: 0o700 });
+  // From here on every path is the real one (security review F3): comparisons of a path a caller
+  // gives with berth's own directories are only sound between real paths.
+  const config = await canonicalConfig(given);
   const store = await openStore(config, logger);
   const secrets = new Secrets(await SecretBox.open(config.home), store, systemClock);
   const ports = new StorePortAllocator(store, config.portRange, systemClock);
   const runtime = new DockerRuntime({ home: config.home, onCall: opts.observeEngine });
   const events = new InProcessEventBus();
   // Caches of remote repositories (`--repo URL`), by the real path their sessions' refs name.
-  const reposDir = join(await realpath(config.home), 'repos');
+  const reposDir = join(config.home, 'repos');
   const remotes = new RemoteRepos({
     reposDir,
     knownHostsFile: join(config.home, 'known_hosts'),
     forbiddenDirs: [config.home],
   });
-  const workspaces = new GitWorkspaces({ workspacesDir: config.workspacesDir, reposDir });
+  const workspaces = new GitWorkspaces({
+    workspacesDir: config.workspacesDir,
+    reposDir,
+    berthHome: config.home,
+  });
   const previews = new PreviewManager({ config, store, runtime, ports, events, logger });
   const credentials = new AgentCredentials({
     secrets,

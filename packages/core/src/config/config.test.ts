@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { loadConfig, parseSize } from './config.js';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { canonicalConfig, loadConfig, parseSize } from './config.js';
 
 describe('configuration', () => {
   it('reads sizes with units', () => {
@@ -36,5 +39,26 @@ describe('configuration', () => {
       from: 6000,
       to: 6010,
     });
+  });
+});
+
+describe('the canonical configuration (security review F3)', () => {
+  it('makes BERTH_HOME, resolves its symlinks, and derives every path under it from the real one', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'berth-config-')));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const real = join(dir, 'real');
+    mkdirSync(real);
+    symlinkSync(real, join(dir, 'link'));
+    const c = await canonicalConfig(loadConfig({ BERTH_HOME: join(dir, 'link') }));
+    expect(c).toMatchObject({
+      home: real,
+      socketPath: join(real, 'berth.sock'),
+      databaseFile: join(real, 'berth.db'),
+      workspacesDir: join(real, 'workspaces'),
+      configFile: join(real, 'config.json'),
+    });
+    const fresh = await canonicalConfig(loadConfig({ BERTH_HOME: join(dir, 'new', 'home') }));
+    expect(statSync(fresh.workspacesDir).isDirectory()).toBe(true);
+    expect(statSync(fresh.home).mode & 0o777).toBe(0o700);
   });
 });

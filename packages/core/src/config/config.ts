@@ -1,14 +1,16 @@
+import { mkdir, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { SessionLimits } from '../session/session.js';
+import { type MemberPolicy, memberPolicyFrom } from './member-policy.js';
 import { type SessionDefaults, sessionDefaultsFrom } from './session-defaults.js';
 import { parseSize } from './size.js';
 
 export { formatDuration, parseDuration } from './duration.js';
 export { parseSize };
 
-export interface BerthConfig extends SessionDefaults {
+export interface BerthConfig extends SessionDefaults, MemberPolicy {
   /** All of berth's state: database, socket, working copies. */
   home: string;
   socketPath: string;
@@ -172,5 +174,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       .map((h) => h.trim())
       .filter(Boolean),
     ...sessionDefaultsFrom(env),
+    ...memberPolicyFrom(env),
+  };
+}
+
+/** `path` moved from under `from` to under `to`; a path outside `from` is returned as it is. */
+function rebase(path: string, from: string, to: string): string {
+  const rel = relative(from, path);
+  if (rel.startsWith('..') || isAbsolute(rel)) return path;
+  return join(to, rel);
+}
+
+/**
+ * The configuration with BERTH_HOME, made if need be, as its real path, and every path under it
+ * derived from that one. berth tells a session's own files from a user's repository by comparing
+ * paths: a BERTH_HOME reached through a symlink must not make the same directory look like two.
+ */
+export async function canonicalConfig(config: BerthConfig): Promise<BerthConfig> {
+  await mkdir(config.home, { recursive: true, mode: 0o700 });
+  const home = await realpath(config.home);
+  const workspacesDir = rebase(config.workspacesDir, config.home, home);
+  await mkdir(workspacesDir, { recursive: true, mode: 0o700 });
+  return {
+    ...config,
+    home,
+    socketPath: rebase(config.socketPath, config.home, home),
+    databaseFile: rebase(config.databaseFile, config.home, home),
+    workspacesDir: await realpath(workspacesDir),
+    configFile: rebase(config.configFile, config.home, home),
   };
 }

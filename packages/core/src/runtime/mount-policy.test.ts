@@ -1,5 +1,7 @@
-import { homedir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { assertSafeMounts } from './mount-policy.js';
 
 const home = '/srv/berth';
@@ -80,6 +82,45 @@ describe('mount policy: state volumes and credentials', () => {
       expect(() => assertSafeMounts([{ source, target: '/x', readOnly: true }], opts), source).toThrow(
         /refusing/,
       );
+    }
+  });
+});
+
+describe('mount policy: BERTH_HOME through a symlink (security review F3)', () => {
+  /** A real berth home with a database and a working copy, and a symlink BERTH_HOME to it. */
+  function symlinkedHome() {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-mount-policy-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const real = join(realpathSync(dir), 'real');
+    mkdirSync(join(real, 'workspaces', 's1'), { recursive: true });
+    mkdirSync(join(real, 'workspaces', 's2'), { recursive: true });
+    writeFileSync(join(real, 'berth.db'), '');
+    const link = join(dir, 'link');
+    symlinkSync(real, link);
+    const elsewhere = join(dir, 'elsewhere');
+    symlinkSync(join(real, 'workspaces', 's2'), elsewhere);
+    return { real, link, elsewhere };
+  }
+
+  it("refuses berth's own data under either spelling of the home, and through a symlink elsewhere", () => {
+    const { real, link, elsewhere } = symlinkedHome();
+    for (const berthHome of [link, real]) {
+      const opts = { berthHome, allowedInHome: [join(link, 'workspaces', 's1')] };
+      const mount = (source: string) => [{ source, target: '/x', readOnly: false }];
+      for (const source of [
+        join(real, 'berth.db'),
+        join(link, 'berth.db'),
+        join(real, 'workspaces', 's2'),
+        elsewhere,
+        real,
+        link,
+      ]) {
+        expect(() => assertSafeMounts(mount(source), opts), `${berthHome}: ${source}`).toThrow(/refusing/);
+      }
+      // The session's own working copy stays allowed, however it is spelt.
+      for (const source of [join(real, 'workspaces', 's1'), join(link, 'workspaces', 's1')]) {
+        expect(() => assertSafeMounts(mount(source), opts), source).not.toThrow();
+      }
     }
   });
 });

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, normalize, relative, sep } from 'node:path';
 import { InvalidInput } from '../errors/berth-error.js';
@@ -20,6 +21,20 @@ const FORBIDDEN_SOCKETS = ['docker.sock', 'containerd.sock', 'podman.sock'];
 function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * A path as the engine will see it: symlinks resolved (the bind follows them), else as written when
+ * it does not exist yet. Both sides of every comparison go through it, so a BERTH_HOME or a source
+ * reached through a symlink is still recognised for what it is.
+ */
+function canonical(path: string): string {
+  const plain = normalize(path).replace(/\/+$/, '') || '/';
+  try {
+    return realpathSync.native(plain);
+  } catch {
+    return plain;
+  }
 }
 
 /** The only volumes a session may mount: berth's own per-session state volumes, and its agents volume read-only. */
@@ -66,23 +81,33 @@ export function assertSafeMounts(
       if (!m.readOnly) throw new InvalidInput(`credentials (${src}) are only ever mounted read-only`);
       continue;
     }
-    if (src.startsWith('/dev/') || src.startsWith('/run/') || src.startsWith('/var/run/')) {
-      throw new InvalidInput(`refusing to mount ${src} into a session`);
+    // Checked as written and as the engine resolves it: either may name berth's own data.
+    for (const path of new Set([src, canonical(src)])) assertSafeSource(path, opts);
+  }
+}
+
+/** The refusals for one bind source (as written, or with its symlinks resolved). */
+function assertSafeSource(path: string, opts: { berthHome: string; allowedInHome: string[] }): void {
+  if (path.startsWith('/dev/') || path.startsWith('/run/') || path.startsWith('/var/run/')) {
+    throw new InvalidInput(`refusing to mount ${path} into a session`);
+  }
+  if (FORBIDDEN_EXACT.includes(path) || path.startsWith('/proc/') || path.startsWith('/sys/')) {
+    throw new InvalidInput(`refusing to mount ${path} into a session`);
+  }
+  if (path === normalize(homedir()) || FORBIDDEN_SOCKETS.some((s) => path.endsWith(`${sep}${s}`))) {
+    throw new InvalidInput(`refusing to mount ${path} into a session`);
+  }
+  if (path.startsWith('/var/lib/docker/') || path.startsWith('/etc/')) {
+    throw new InvalidInput(`refusing to mount ${path} into a session`);
+  }
+  const homes = [...new Set([normalize(opts.berthHome), canonical(opts.berthHome)])];
+  const allowed = opts.allowedInHome.flatMap((a) => [normalize(a), canonical(a)]);
+  for (const home of homes) {
+    if (isInside(path, home) && !allowed.some((a) => isInside(path, a))) {
+      throw new InvalidInput(`refusing to mount berth's own data (${path}) into a session`);
     }
-    if (FORBIDDEN_EXACT.includes(src) || src.startsWith('/proc/') || src.startsWith('/sys/')) {
-      throw new InvalidInput(`refusing to mount ${src} into a session`);
-    }
-    if (src === normalize(homedir()) || FORBIDDEN_SOCKETS.some((s) => src.endsWith(`${sep}${s}`))) {
-      throw new InvalidInput(`refusing to mount ${src} into a session`);
-    }
-    if (src.startsWith('/var/lib/docker/') || src.startsWith('/etc/')) {
-      throw new InvalidInput(`refusing to mount ${src} into a session`);
-    }
-    if (isInside(src, opts.berthHome) && !opts.allowedInHome.some((a) => isInside(src, a))) {
-      throw new InvalidInput(`refusing to mount berth's own data (${src}) into a session`);
-    }
-    if (isInside(opts.berthHome, src)) {
-      throw new InvalidInput(`refusing to mount ${src}: it contains berth's own data directory`);
+    if (isInside(home, path)) {
+      throw new InvalidInput(`refusing to mount ${path}: it contains berth's own data directory`);
     }
   }
 }

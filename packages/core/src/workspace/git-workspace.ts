@@ -12,7 +12,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Conflict, GitError, InvalidInput } from '../errors/berth-error.js';
 import { FETCH_ONLY_REFS, git, gitStatus, gitWithInput, NO_GLOBAL_CONFIG, stripControl } from './host-git.js';
@@ -82,6 +82,16 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** A directory's real path, or the path as given while it does not exist. */
+async function realDir(path: string): Promise<string> {
+  return realpath(path).catch(() => resolve(path));
+}
+
+/** berth's bare caches of remotes are named by the sha256 of their URL (remote-repos.ts). */
+const CACHE_NAME_RE = /^[0-9a-f]{64}\.git$/;
+
+const OWN_REPO_HINT = 'pass the path of your own repository';
+
 /**
  * Makes and unmakes sessions' working copies (docs/security.md, "Git working copies"): a
  * `clone --shared` per session whose objects come read-only from the user's repo. The host's git
@@ -89,7 +99,11 @@ function isInside(child: string, parent: string): boolean {
  */
 export class GitWorkspaces implements WorkingCopies {
   /** `reposDir`: where berth keeps its bare caches of remote repositories (remote-repos.ts). */
-  constructor(private readonly opts: { workspacesDir: string; reposDir?: string }) {}
+  /**
+   * `berthHome`: no repository whose files lie under it is ever taken, bar the caches in
+   * `reposDir`: what lives there is berth's, or a session's, never a user's repository.
+   */
+  constructor(private readonly opts: { workspacesDir: string; reposDir?: string; berthHome?: string }) {}
 
   async inspectRepo(path: string): Promise<RepoInfo> {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
@@ -109,14 +123,15 @@ export class GitWorkspaces implements WorkingCopies {
         hint: 'pass the path of a git repository',
       });
     }
-    if (isInside(real, this.opts.workspacesDir)) {
+    // Real paths on both sides: a BERTH_HOME reached through a symlink must not hide a working copy.
+    if (isInside(real, await realDir(this.opts.workspacesDir))) {
       throw new InvalidInput(`${path} is a berth session's working copy, not a repository berth may read`, {
-        hint: 'pass the path of your own repository',
+        hint: OWN_REPO_HINT,
       });
     }
     const st = await stat(real);
     if (!st.isDirectory()) throw new InvalidInput(`repository path ${path} is not a directory`);
-    if (this.opts.reposDir && isInside(real, this.opts.reposDir) && real !== this.opts.reposDir) {
+    if (await this.isRemoteCache(real)) {
       // One of berth's own bare caches of a remote: its git directory is its root.
       const bare = await git(real, ['rev-parse', '--is-bare-repository']).catch(() => null);
       if (bare?.stdout.trim() !== 'true') throw new InvalidInput(`${path} is not a berth repository cache`);
@@ -127,6 +142,7 @@ export class GitWorkspaces implements WorkingCopies {
         ownerGid: st.gid,
       };
     }
+    await this.assertOutsideHome(real, path);
     const probe = await git(real, ['rev-parse', '--show-toplevel', '--git-common-dir']).catch(() => null);
     if (!probe) {
       throw new InvalidInput(`${path} is not a git repository`, {
@@ -136,9 +152,28 @@ export class GitWorkspaces implements WorkingCopies {
     const [top, common] = probe.stdout.trim().split('\n');
     if (!top || !common) throw new InvalidInput(`${path} is a bare repository; berth needs a working tree`);
     const root = await realpath(top);
-    const objectsDir = await realpath(join(resolve(real, common), 'objects'));
+    const commonDir = await realpath(resolve(real, common));
+    // A `.git` file (or a worktree) elsewhere may lead git into a session's own git directory.
+    await this.assertOutsideHome(root, path);
+    await this.assertOutsideHome(commonDir, path);
+    const objectsDir = await realpath(join(commonDir, 'objects'));
     const rootStat = await stat(root);
     return { root, objectsDir, ownerUid: rootStat.uid, ownerGid: rootStat.gid };
+  }
+
+  /** `real` is one of berth's caches of a remote: directly in `reposDir`, named as berth names them. */
+  private async isRemoteCache(real: string): Promise<boolean> {
+    if (!this.opts.reposDir) return false;
+    return dirname(real) === (await realDir(this.opts.reposDir)) && CACHE_NAME_RE.test(basename(real));
+  }
+
+  /** Refuses a repository whose files (`real`, a real path) lie under BERTH_HOME. */
+  private async assertOutsideHome(real: string, given: string): Promise<void> {
+    if (!this.opts.berthHome || !isInside(real, await realDir(this.opts.berthHome))) return;
+    throw new InvalidInput(
+      `${given} is not a repository berth may read: its files lie inside berth's own directory, which sessions can write`,
+      { hint: `${OWN_REPO_HINT}; a remote's cache is only ever used through its URL (--repo URL)` },
+    );
   }
 
   /** The base branch (default: the repo's current branch) and the commit it points at. */

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { git } from './host-git.js';
 
 const DAEMON_SECRETS = {
@@ -47,5 +48,34 @@ describe("the host's git", () => {
     expect(env.HTTPS_PROXY).toBe('http://proxy:3128');
     expect(env.LC_CTYPE).toBe('C.UTF-8');
     expect(env.GIT_CONFIG_NOSYSTEM).toBe('1');
+  });
+});
+
+describe("the host's git in a git directory someone else wrote (security review F3, defence in depth)", () => {
+  it('runs none of its hooks and no fsmonitor, though its own config asks for them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-host-git-hooks-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const repo = join(dir, 'repo');
+    const own = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+    execFileSync('git', ['init', '-q', repo]);
+    own('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'x');
+    const hooks = join(repo, '.git', 'hooks');
+    mkdirSync(hooks, { recursive: true });
+    for (const hook of ['reference-transaction', 'post-checkout']) {
+      writeFileSync(join(hooks, hook), `#!/bin/sh\ntouch ${dir}/${hook}\n`, { mode: 0o755 });
+    }
+    writeFileSync(join(dir, 'fsmonitor'), `#!/bin/sh\ntouch ${dir}/fsmonitor-ran\n`, { mode: 0o755 });
+    own('config', 'core.fsmonitor', join(dir, 'fsmonitor'));
+    // The planted programs are live for a plain git.
+    own('update-ref', 'refs/heads/control', 'HEAD');
+    expect(existsSync(join(dir, 'reference-transaction'))).toBe(true);
+    rmSync(join(dir, 'reference-transaction'));
+
+    await git(repo, ['update-ref', 'refs/heads/other', 'HEAD']);
+    await git(repo, ['checkout', '-q', '-b', 'side']);
+    await git(repo, ['status', '--porcelain']);
+    expect(existsSync(join(dir, 'reference-transaction'))).toBe(false);
+    expect(existsSync(join(dir, 'post-checkout'))).toBe(false);
+    expect(existsSync(join(dir, 'fsmonitor-ran'))).toBe(false);
   });
 });

@@ -30,6 +30,17 @@ function inherited(name: string): boolean {
 }
 
 /**
+ * Config every host git runs with, as if given with -c (GIT_CONFIG_COUNT, git 2.31 on), the git
+ * processes it starts included: no hook and no fsmonitor ever runs, whatever repository git is
+ * pointed at. berth's own git needs neither, and a git directory a session could write (its hooks,
+ * its config) must never run a program on the host.
+ */
+const FORCED_CONFIG: ReadonlyArray<readonly [string, string]> = [
+  ['core.hooksPath', '/dev/null'],
+  ['core.fsmonitor', 'false'],
+];
+
+/**
  * Runs the host's git with an environment it cannot be steered by: an allow-list of the daemon's
  * variables (no other GIT_*), no prompts, no lazy fetches. Only ever pointed at the user's own
  * repository, never at a directory a session can write.
@@ -41,6 +52,11 @@ export function hostGitEnv(extra: HostGitExtraEnv = {}): NodeJS.ProcessEnv {
   env.GIT_NO_LAZY_FETCH = '1';
   env.GIT_CONFIG_NOSYSTEM = '1';
   env.LC_ALL = 'C';
+  env.GIT_CONFIG_COUNT = String(FORCED_CONFIG.length);
+  for (const [i, [key, value]] of FORCED_CONFIG.entries()) {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  }
   if (extra.GIT_SSH_COMMAND !== undefined) {
     // A remote call names its own ssh (key, known_hosts); the host's agent is never offered
     // (SSH_AUTH_SOCK and SSH_ASKPASS are not on the list above).
