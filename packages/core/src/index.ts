@@ -114,6 +114,7 @@ export { SecretBox } from './secrets/secret-box.js';
 export type { SecretStore } from './secrets/secret-store.js';
 export { Secrets } from './secrets/secrets.js';
 export { IdleWatcher, type IdleWatcherDeps } from './session/idle-watcher.js';
+export { assertMemberImage, assertWithinCeilings, memberImages } from './session/member-policy.js';
 export {
   changeIdlePolicy,
   defaultLimitsFor,

@@ -197,3 +197,55 @@ describe('host paths are for admins (security review F21)', () => {
     expect((await t.inject('/api/v1/sessions/paths')).json().workspacePath).toContain(home);
   });
 });
+
+describe("a member's sessions stay within the operator's bounds (security review F11)", () => {
+  const GiB = 1024 ** 3;
+  const OTHER_IMAGE = 'berth-test/node:1'; // on the engine, not offered to members
+
+  it('refuses limits above the ceilings and images not on the list, on create and update; admins pass', async () => {
+    const t = await testServer(await testCore({ memberCeilings: { cpus: 2, memoryBytes: GiB, pids: 256 } }));
+    const repo = makeRepo();
+    const amy = await as(t, 'amy');
+    const create = (payload: object) => amy({ method: 'POST', url: '/api/v1/sessions', payload });
+
+    const big = await create({ name: 'big', repo, memoryBytes: 2 ** 40 });
+    expect(big.statusCode).toBe(403);
+    expect(big.json().detail).toContain('BERTH_MAX_SESSION_MEMORY');
+    expect(big.json().hint).toContain('1g');
+    const image = await create({ name: 'img', repo, image: OTHER_IMAGE });
+    expect(image.statusCode).toBe(403);
+    expect(image.json().detail).toContain(OTHER_IMAGE);
+    expect(image.json().hint).toContain('BERTH_MEMBER_IMAGES');
+    expect(await t.core.service.list()).toEqual([]);
+
+    expect((await create({ name: 'ok', repo, memoryBytes: GiB / 2, pids: 128 })).statusCode).toBe(201);
+    // A live update takes cpus and memory (pids are set at create only).
+    const raise = await amy({
+      method: 'PATCH',
+      url: '/api/v1/sessions/ok',
+      payload: { memoryBytes: 2 ** 40 },
+    });
+    expect(raise.statusCode).toBe(403);
+    expect(raise.json().detail).toContain('BERTH_MAX_SESSION_MEMORY');
+    const cpus = await amy({ method: 'PATCH', url: '/api/v1/sessions/ok', payload: { cpus: 64 } });
+    expect(cpus.statusCode).toBe(403);
+    expect(cpus.json().detail).toContain('BERTH_MAX_SESSION_CPUS');
+    const pids = await create({ name: 'forks', repo, pids: 100_000 });
+    expect(pids.statusCode).toBe(403);
+    expect(pids.json().detail).toContain('BERTH_MAX_SESSION_PIDS');
+    expect((await t.core.service.get('ok')).limits).toEqual({ cpus: 1, memoryBytes: GiB / 2, pids: 128 });
+    expect((await t.core.service.list()).map((s) => s.name)).toEqual(['ok']);
+
+    const admin = await t.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { name: 'boss', repo, memoryBytes: 2 * GiB, image: OTHER_IMAGE },
+    });
+    expect(admin.statusCode).toBe(201);
+    expect(
+      (
+        await t.inject({ method: 'PATCH', url: '/api/v1/sessions/boss', payload: { memoryBytes: 3 * GiB } })
+      ).json().limits.memoryBytes,
+    ).toBe(3 * GiB);
+  });
+});

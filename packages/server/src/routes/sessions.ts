@@ -17,7 +17,7 @@ import {
   Stats,
 } from '@berth/api';
 import { diffStat } from '@berth/api/diff-stat';
-import type { Core } from '@berth/core';
+import { assertMemberImage, assertWithinCeilings, type Core, memberImages } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isAdmin } from '../auth/auth.js';
@@ -47,6 +47,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
 ) => {
   const svc = core.service;
   const base = `${API_PREFIX}/sessions`;
+
+  /** A member's ask stays within the operator's ceilings and images; admins are not held to them. */
+  const boundForMembers = async (
+    req: { principal: Parameters<typeof isAdmin>[0] },
+    ask: { cpus?: number; memoryBytes?: number; pids?: number; image?: string },
+  ) => {
+    if (isAdmin(req.principal)) return;
+    assertWithinCeilings(ask, core.config);
+    if (ask.image !== undefined)
+      assertMemberImage(ask.image, memberImages(core.config, await core.agents.catalogue()));
+  };
 
   // Every route on one session: a session this principal may not see is answered as absent.
   app.addHook('preHandler', async (req) => {
@@ -122,6 +133,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
     async (req, reply) => {
       const wantsProgress = (req.headers.accept ?? '').includes('application/x-ndjson');
       const { team, ...rest } = req.body;
+      await boundForMembers(req, rest);
       const input = { ...rest, ...(await access.ownership(req.principal, team)) };
       if (!wantsProgress) {
         const session = await svc.create(input);
@@ -277,7 +289,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
         response: { 200: Session },
       },
     },
-    async (req) => svc.patch(req.params.name, req.body),
+    async (req) => {
+      await boundForMembers(req, req.body);
+      return svc.patch(req.params.name, req.body);
+    },
   );
 
   app.get(
