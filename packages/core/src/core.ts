@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AgentCredentials, defaultCredentialsRoot } from './agents/agent-credentials.js';
+import { AgentCredentials, claimCredentialsRoot } from './agents/agent-credentials.js';
 import { AgentSessions } from './agents/agent-sessions.js';
 import { AgentStatusTracker } from './agents/agent-status.js';
 import type { AgentTool } from './agents/agent-tools.js';
@@ -49,7 +49,7 @@ export interface Core {
 export interface OpenCoreOptions {
   /** Hears of every Docker Engine call (the server's metrics). */
   observeEngine?: EngineCallObserver;
-  /** Where sessions' credentials are put on the host (default: a tmpfs, see defaultCredentialsRoot). */
+  /** Where sessions' credentials are put on the host (default: a tmpfs, see claimCredentialsRoot). */
   credentialsRoot?: string;
   /** The agents berth installs for sessions (default: the pinned AGENT_TOOLS). */
   agentTools?: readonly AgentTool[];
@@ -84,7 +84,7 @@ export async function openCore(
   const previews = new PreviewManager({ config, store, runtime, ports, events, logger });
   const credentials = new AgentCredentials({
     secrets,
-    root: opts.credentialsRoot ?? defaultCredentialsRoot(config.home),
+    root: opts.credentialsRoot ?? (await claimCredentialsRoot(config.home, logger)),
     logger,
   });
   const tools = opts.agentTools

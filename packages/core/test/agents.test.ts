@@ -248,10 +248,14 @@ describe('agent sessions', () => {
         'dev.berth.session.id': '00000000-0000-4000-8000-000000000000',
       },
     });
-    mkdirSync(join(core.agents.credentials.root, 'gone-session'), { recursive: true });
+    mkdirSync(join(core.agents.credentials.root, '00000000-0000-4000-8000-000000000000'), {
+      recursive: true,
+    });
+    // Not a session id: not berth's to remove (security review F13).
+    mkdirSync(join(core.agents.credentials.root, 'not-a-session'), { recursive: true });
     await core.reconciler.reconcileAll();
     expect((await volumesOf(core.config.home)).map((v) => v.Name)).toEqual([stateVolumeName(live.id)]);
-    expect(readdirSync(core.agents.credentials.root)).toEqual([live.id]);
+    expect(readdirSync(core.agents.credentials.root).sort()).toEqual([live.id, 'not-a-session'].sort());
     expect((await core.service.get('live')).status).toBe('running');
   });
 });

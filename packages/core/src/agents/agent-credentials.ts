@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
-import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { InvalidInput } from '../errors/berth-error.js';
+import { Conflict, InvalidInput } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { ENV_NAME_RE } from './agent-profile.js';
@@ -15,6 +15,10 @@ const MAX_ENTRIES = 10_000;
 const MAX_KEY_BYTES = 64 * 1024;
 const DIR_SECRET = 'dir';
 const KEY_PREFIX = 'key:';
+/** Session ids are UUIDs: the only names berth ever makes (and so ever removes) in the root. */
+const SESSION_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Under BERTH_HOME: the root berth moved to when the usual one was taken (claimCredentialsRoot). */
+const RECORDED_ROOT_FILE = 'credentials-root';
 
 export interface CredentialStatus {
   dir: { files: number; bytes: number; updatedAt: string } | null;
@@ -114,6 +118,78 @@ export function defaultCredentialsRoot(home: string, env: NodeJS.ProcessEnv = pr
 }
 
 /**
+ * Makes `dir` (0700) unless it exists, then requires it to be a real directory, not a symlink,
+ * owned by the daemon's user, and sets its mode to 0700. The default root's name is predictable
+ * and /dev/shm is shared: another local user could have made it first, or made it a symlink so
+ * that berth writes credentials into, or sweeps, a directory of theirs choosing.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+  await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  const problem = await privateDirProblem(dir);
+  if (problem) {
+    throw new Conflict(`${dir} cannot hold sessions' credentials: ${problem}`, {
+      hint: `another local user may have made it: see who owns it (ls -ld ${dir}), remove it if it is not yours, then restart the berth daemon, which claims a private directory of its own`,
+    });
+  }
+  // Not a link (checked just above), and /dev/shm is sticky: nobody else can swap it for one now.
+  await chmod(dir, 0o700);
+}
+
+/** Whether `dir` is, or could be made, a private directory of the daemon's. */
+async function isPrivateDir(dir: string): Promise<boolean> {
+  return ensurePrivateDir(dir).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** What makes `dir` unfit for credentials, or null when it is a real directory of the daemon's. */
+async function privateDirProblem(dir: string): Promise<string | null> {
+  const st = await lstat(dir).catch(() => null);
+  if (!st) return 'it does not exist';
+  if (st.isSymbolicLink()) return 'it is a symbolic link';
+  if (!st.isDirectory()) return 'it is not a directory';
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid)
+    return `it belongs to uid ${st.uid}, not to the daemon's uid ${uid}`;
+  return null;
+}
+
+/**
+ * The credentials root for this berth home: the usual one (defaultCredentialsRoot) when it is, or
+ * can be made, a private directory of the daemon's; else the fresh random-named one a previous
+ * start recorded under BERTH_HOME; else a new one of those, recorded. Never a directory someone
+ * else made, so nobody can stop berth by squatting the predictable name.
+ */
+export async function claimCredentialsRoot(
+  home: string,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const usual = defaultCredentialsRoot(home, env);
+  try {
+    await ensurePrivateDir(usual);
+    return usual;
+  } catch (err) {
+    logger.warn(
+      { err, root: usual },
+      'the usual credentials directory is taken; using a private one instead',
+    );
+  }
+  const record = join(home, RECORDED_ROOT_FILE);
+  const recorded = (await readFile(record, 'utf8').catch(() => '')).trim();
+  const isOurs = dirname(recorded) === dirname(usual) && basename(recorded).startsWith(`${basename(usual)}-`);
+  if (isOurs && (await isPrivateDir(recorded))) return recorded;
+  // mkdtemp makes a new 0700 directory under a name nobody could have guessed and taken first.
+  const fresh = await mkdtemp(`${usual}-`);
+  await writeFile(record, `${fresh}\n`, { mode: 0o600 });
+  return fresh;
+}
+
+/**
  * Agent credentials: sealed in the store by profile (`agent:<profile>`), and for a live session
  * written to a 0700 directory on a host tmpfs that is bind-mounted read-only.
  *
@@ -205,9 +281,9 @@ export class AgentCredentials {
    * the daemon's user can enter on the host). Idempotent: it starts from an empty directory.
    */
   async materialise(sessionId: string, profile: string, uid: number, gid: number): Promise<void> {
+    if (!SESSION_ID_RE.test(sessionId)) throw new InvalidInput(`${sessionId} is not a session id`);
     const p = this.paths(sessionId);
-    await mkdir(this.deps.root, { recursive: true, mode: 0o700 });
-    await chmod(this.deps.root, 0o700);
+    await ensurePrivateDir(this.deps.root);
     // Only what this writes: a login the agent refreshed beside them (credential-refresh) stays.
     await rm(p.dir, { recursive: true, force: true });
     await rm(p.keys, { recursive: true, force: true });
@@ -276,18 +352,23 @@ export class AgentCredentials {
     this.deps.logger.info({ profile, file: name }, 'a refreshed agent login was kept');
   }
 
-  /** Removes a session's credentials from the host. */
+  /**
+   * Removes a session's credentials from the host: only ever a session's own entry, and only while
+   * the root is still the daemon's own directory (never through a symlink put in its place).
+   */
   async release(sessionId: string): Promise<void> {
+    if (!SESSION_ID_RE.test(sessionId) || (await privateDirProblem(this.deps.root))) return;
     await rm(this.paths(sessionId).base, { recursive: true, force: true });
   }
 
-  /** Session ids that have credentials on the host (for the reconciler's sweep). */
+  /**
+   * Session ids that have credentials on the host (for the reconciler's sweep): entries named as a
+   * session, in a root that is the daemon's own. Anything else there is not berth's to remove.
+   */
   async materialised(): Promise<string[]> {
-    try {
-      return await readdir(this.deps.root);
-    } catch {
-      return [];
-    }
+    if (await privateDirProblem(this.deps.root)) return [];
+    const names = await readdir(this.deps.root).catch(() => []);
+    return names.filter((name) => SESSION_ID_RE.test(name));
   }
 }
 
