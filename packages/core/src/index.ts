@@ -156,5 +156,6 @@ export type { SessionStore, Store, StoreDialect } from './store/store.js';
 export { GitWorkspaces, sessionRefs } from './workspace/git-workspace.js';
 export { stripControl } from './workspace/host-git.js';
 export { parseRemote, RemoteRepos, type RemoteUrl } from './workspace/remote-repos.js';
+export { assertMemberRepo } from './workspace/repo-roots.js';
 export { parseSshKey } from './workspace/ssh-key.js';
 export type { WorkingCopies } from './workspace/working-copies.js';

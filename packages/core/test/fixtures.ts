@@ -76,7 +76,10 @@ export async function removeContainersOf(home: string): Promise<void> {
 export function testConfig(overrides: Partial<BerthConfig> = {}, env: NodeJS.ProcessEnv = {}): BerthConfig {
   const home = tempDir('berth-home-');
   onTestFinished(() => removeContainersOf(home));
-  return { ...loadConfig({ BERTH_HOME: home, BERTH_IMAGE: BUSYBOX_IMAGE, ...env }), ...overrides };
+  // Members may name the repositories makeRepo makes (under the temp dir), as an operator allows
+  // a team's with BERTH_REPO_ROOTS; a test of the roots themselves passes its own.
+  const roots = { BERTH_REPO_ROOTS: tmpdir() };
+  return { ...loadConfig({ BERTH_HOME: home, BERTH_IMAGE: BUSYBOX_IMAGE, ...roots, ...env }), ...overrides };
 }
 
 export async function testCore(overrides: Partial<BerthConfig> = {}): Promise<Core> {

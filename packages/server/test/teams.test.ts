@@ -1,5 +1,8 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { makeRepo, testCore } from '../../core/test/fixtures.js';
+import { makeRepo, tempDir, testCore } from '../../core/test/fixtures.js';
 import { makeToken, makeUser, testServer } from './server-fixtures.js';
 
 async function as(
@@ -247,5 +250,58 @@ describe("a member's sessions stay within the operator's bounds (security review
         await t.inject({ method: 'PATCH', url: '/api/v1/sessions/boss', payload: { memoryBytes: 3 * GiB } })
       ).json().limits.memoryBytes,
     ).toBe(3 * GiB);
+  });
+});
+
+describe('a member names local repositories under BERTH_REPO_ROOTS only (security review F2)', () => {
+  it('refuses paths and file:// URLs outside the roots, symlinks out of them included, alike; admins pass', async () => {
+    const root = tempDir('berth-roots-');
+    const t = await testServer(await testCore({ repoRoots: [root] }));
+    const amy = await as(t, 'amy');
+    const inside = makeRepo({ 'README.md': 'ours' }, root);
+    const outside = makeRepo({ 'README.md': 'the host owner’s' });
+    symlinkSync(outside, join(root, 'link'));
+    // A `.git` file inside a root that sends git to a repository outside it.
+    mkdirSync(join(root, 'pointer'));
+    writeFileSync(join(root, 'pointer', '.git'), `gitdir: ${join(outside, '.git')}\n`);
+    mkdirSync(join(root, 'plain'));
+
+    const attempts = [
+      outside,
+      pathToFileURL(outside).href,
+      join(root, 'link'),
+      pathToFileURL(join(root, 'link')).href,
+      join(root, 'pointer'),
+      join(root, 'plain'),
+      join(root, 'missing'),
+      `${root}/../${outside.split('/').pop()}`,
+      'relative/path',
+    ];
+    const answers = [];
+    for (const [i, repo] of attempts.entries()) {
+      const r = await amy({ method: 'POST', url: '/api/v1/sessions', payload: { name: `try-${i}`, repo } });
+      expect([repo, r.statusCode]).toEqual([repo, 403]);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+      answers.push({ detail: r.json().detail, hint: r.json().hint });
+    }
+    // One answer for all: not a way to ask what exists on the host.
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]!.hint).toContain('BERTH_REPO_ROOTS');
+    expect(answers[0]!.hint).toContain('admin');
+    expect(await t.core.service.list()).toEqual([]);
+
+    const ok = await amy({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { name: 'inside', repo: inside },
+    });
+    expect(ok.statusCode).toBe(201);
+    const admin = await t.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { name: 'host', repo: outside },
+    });
+    expect(admin.statusCode).toBe(201);
+    expect((await t.core.service.list()).map((s) => s.name).sort()).toEqual(['host', 'inside']);
   });
 });

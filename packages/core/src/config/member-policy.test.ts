@@ -11,6 +11,7 @@ describe("the operator's bounds on members", () => {
         pids: DEFAULT_MAX_SESSION_PIDS,
       },
       memberImages: null,
+      repoRoots: [],
     });
     expect(DEFAULT_MAX_SESSION_PIDS).toBe(4096);
   });
@@ -21,10 +22,12 @@ describe("the operator's bounds on members", () => {
       BERTH_MAX_SESSION_MEMORY: '4g',
       BERTH_MAX_SESSION_PIDS: '1024',
       BERTH_MEMBER_IMAGES: 'berth/session:bookworm, team/node:20',
+      BERTH_REPO_ROOTS: '/srv/repos:/home/team/,/data',
     });
     expect(p).toEqual({
       memberCeilings: { cpus: 1.5, memoryBytes: 4 * 1024 ** 3, pids: 1024 },
       memberImages: ['berth/session:bookworm', 'team/node:20'],
+      repoRoots: ['/srv/repos', '/home/team', '/data'],
     });
   });
 
@@ -32,6 +35,7 @@ describe("the operator's bounds on members", () => {
     ['BERTH_MAX_SESSION_CPUS', 'lots'],
     ['BERTH_MAX_SESSION_MEMORY', '1x'],
     ['BERTH_MAX_SESSION_PIDS', '2.5'],
+    ['BERTH_REPO_ROOTS', '/srv/repos:relative/repos'],
   ])('refuses %s=%s naming the variable, with a hint', (key, value) => {
     expect(() => memberPolicyFrom({ [key]: value })).toThrowError(
       expect.objectContaining({

@@ -1,4 +1,5 @@
 import { availableParallelism, totalmem } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { SessionLimits } from '../session/session.js';
 import { parseSize } from './size.js';
@@ -12,6 +13,8 @@ export interface MemberPolicy {
   memberCeilings: SessionLimits;
   /** Images a member may name (BERTH_MEMBER_IMAGES); null: berth's own and the agent profiles'. */
   memberImages: string[] | null;
+  /** Directories under which a member may name a local repository (BERTH_REPO_ROOTS); none: remote URLs only. */
+  repoRoots: string[];
 }
 
 export const DEFAULT_MAX_SESSION_PIDS = 4096;
@@ -63,9 +66,26 @@ function memberImagesFrom(env: NodeJS.ProcessEnv): string[] | null {
     .filter(Boolean);
 }
 
+/** BERTH_REPO_ROOTS: absolute paths, colon- or comma-separated (as PATH is, or as a list is). */
+function repoRootsFrom(env: NodeJS.ProcessEnv): string[] {
+  const roots = (env.BERTH_REPO_ROOTS ?? '')
+    .split(/[:,]/)
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of roots) {
+    if (!isAbsolute(r)) {
+      throw new InvalidInput(`BERTH_REPO_ROOTS names ${JSON.stringify(r)}, which is not an absolute path`, {
+        hint: 'give absolute directories such as /srv/repos:/home/shared/repos, or unset it',
+      });
+    }
+  }
+  return roots.map((r) => resolve(r));
+}
+
 export function memberPolicyFrom(env: NodeJS.ProcessEnv): MemberPolicy {
   return {
     memberCeilings: { cpus: ceilingCpus(env), memoryBytes: ceilingMemory(env), pids: ceilingPids(env) },
     memberImages: memberImagesFrom(env),
+    repoRoots: repoRootsFrom(env),
   };
 }

@@ -17,7 +17,13 @@ import {
   Stats,
 } from '@berth/api';
 import { diffStat } from '@berth/api/diff-stat';
-import { assertMemberImage, assertWithinCeilings, type Core, memberImages } from '@berth/core';
+import {
+  assertMemberImage,
+  assertMemberRepo,
+  assertWithinCeilings,
+  type Core,
+  memberImages,
+} from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isAdmin } from '../auth/auth.js';
@@ -48,15 +54,19 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
   const svc = core.service;
   const base = `${API_PREFIX}/sessions`;
 
-  /** A member's ask stays within the operator's ceilings and images; admins are not held to them. */
+  /**
+   * A member's ask stays within the operator's ceilings, images and repository roots; admins are
+   * not held to them.
+   */
   const boundForMembers = async (
     req: { principal: Parameters<typeof isAdmin>[0] },
-    ask: { cpus?: number; memoryBytes?: number; pids?: number; image?: string },
+    ask: { cpus?: number; memoryBytes?: number; pids?: number; image?: string; repo?: string },
   ) => {
     if (isAdmin(req.principal)) return;
     assertWithinCeilings(ask, core.config);
     if (ask.image !== undefined)
       assertMemberImage(ask.image, memberImages(core.config, await core.agents.catalogue()));
+    if (ask.repo !== undefined) await assertMemberRepo(ask.repo, core.config.repoRoots);
   };
 
   // Every route on one session: a session this principal may not see is answered as absent.
