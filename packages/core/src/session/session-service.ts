@@ -37,7 +37,7 @@ import type { SessionPatch, SessionStore } from '../store/store.js';
 import { CONTAINER_OBJECTS_DIR, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
 import { applyMerge, type MergePlan, planMerge } from '../workspace/merge.js';
 import { parseRemote, type RemoteRepos } from '../workspace/remote-repos.js';
-import { parseSnapshotOutput, SNAPSHOT_REF } from '../workspace/snapshot-script.js';
+import { takeSnapshot } from '../workspace/session-snapshot.js';
 import { parseSshKey } from '../workspace/ssh-key.js';
 import type { WorkCollector } from '../workspace/work-collector.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';
@@ -890,25 +890,7 @@ export class SessionService {
   }
 
   /** Runs the snapshot script in the container and fetches its bundle; returns the commit. */
-  private async snapshot(s: Session, repo: RepoInfo, message: string): Promise<string> {
-    const res = await this.deps.collector.collect({ ...s, containerId: s.containerId! }, repo, message);
-    const parsed = res.exitCode === 0 ? parseSnapshotOutput(res.stdout) : null;
-    if (!parsed) {
-      const why = res.stderr.toString('utf8').trim().split('\n').slice(-1)[0] ?? '';
-      throw new GitError(
-        `could not collect the session's work (exit ${res.exitCode}): ${why.replace(/\p{Cc}/gu, '').slice(0, 300)}`,
-        {
-          hint: `look at its git with \`berth exec ${s.name} -- git status\``,
-        },
-      );
-    }
-    const target = sessionRefs(s.id).snapshot;
-    if (parsed.commit === s.baseCommit) {
-      await this.deps.workspaces.setRef(repo, target, s.baseCommit);
-      return s.baseCommit;
-    }
-    const fetched = await this.deps.workspaces.importBundle(repo, parsed.bundle, SNAPSHOT_REF, target);
-    if (fetched !== parsed.commit) throw new GitError('the session reported one commit and sent another');
-    return fetched;
+  private snapshot(s: Session, repo: RepoInfo, message: string): Promise<string> {
+    return takeSnapshot(this.deps, { ...s, containerId: s.containerId! }, repo, message);
   }
 }

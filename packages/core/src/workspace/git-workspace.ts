@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import {
   appendFile,
   chmod,
   lstat,
   mkdir,
   mkdtemp,
+  open,
   readdir,
   realpath,
   rm,
@@ -50,6 +52,20 @@ export function sessionRefs(sessionId: string) {
 export const CONTAINER_OBJECTS_DIR = '/berth/objects';
 
 const BUNDLE_SIGNATURES = [Buffer.from('# v2 git bundle\n'), Buffer.from('# v3 git bundle\n')];
+/** A bundle's header (its refs and prerequisites) ends within this many bytes, or it is refused. */
+const BUNDLE_HEADER_MAX = 1024 * 1024;
+
+/** Up to `max` bytes from the start of a file. */
+async function readHead(path: string, max: number): Promise<Buffer> {
+  const h = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    const { bytesRead } = await h.read(buf, 0, max, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
 
 const SHA_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 export function isSha(value: string): boolean {
@@ -281,19 +297,25 @@ export class GitWorkspaces implements WorkingCopies {
    * Brings a bundle made inside a session into the user's repo under `targetRef`. The bundle is
    * untrusted: hooks off, objects checked, no submodules, no tags.
    */
-  async importBundle(repo: RepoInfo, bundle: Buffer, sourceRef: string, targetRef: string): Promise<string> {
+  async importBundle(
+    repo: RepoInfo,
+    bundleFile: string,
+    sourceRef: string,
+    targetRef: string,
+  ): Promise<string> {
     // git fetch treats a path that is not a bundle as a repository (a `gitdir:` file would send it
     // into the session's own clone, config and all): only ever hand it a real bundle.
-    if (!BUNDLE_SIGNATURES.some((sig) => bundle.subarray(0, sig.length).equals(sig))) {
+    const head = await readHead(bundleFile, BUNDLE_HEADER_MAX);
+    if (!BUNDLE_SIGNATURES.some((sig) => head.subarray(0, sig.length).equals(sig))) {
       throw new GitError('the session sent back something that is not a git bundle', {
         hint: 'its git may be broken or tampered with; cancel the session or inspect it with `berth shell`',
       });
     }
+    const headerEnd = head.indexOf('\n\n');
+    if (headerEnd < 0) throw new GitError('the session sent back a bundle with no pack');
     const dir = await mkdtemp(join(tmpdir(), 'berth-bundle-'));
     try {
-      await this.checkBundleObjects(repo, bundle, dir);
-      const file = join(dir, 'session.bundle');
-      await writeFile(file, bundle, { mode: 0o600 });
+      await this.checkBundleObjects(repo, bundleFile, headerEnd + 2, dir);
       await git(repo.root, [
         '-c',
         'core.hooksPath=/dev/null',
@@ -304,7 +326,7 @@ export class GitWorkspaces implements WorkingCopies {
         'fetch',
         ...FETCH_ONLY_REFS,
         '--end-of-options',
-        file,
+        bundleFile,
         `+${sourceRef}:${targetRef}`,
       ]);
       const rev = await git(repo.root, ['rev-parse', '--verify', `${targetRef}^{commit}`]);
@@ -315,17 +337,21 @@ export class GitWorkspaces implements WorkingCopies {
   }
 
   /**
-   * Before git 2.46 a fetch from a bundle skips fsck whatever the config says, so the pack is
-   * checked first, strictly, in a scratch repository of berth's own that borrows the user's
-   * objects (for the thin pack's bases). A tree holding `.git`, a malformed object: refused.
+   * Before git 2.46 a fetch from a bundle skips fsck whatever the config says, so the pack (the
+   * file from `packStart` on, streamed) is checked first, strictly, in a scratch repository of
+   * berth's own that borrows the user's objects (for the thin pack's bases). A tree holding
+   * `.git`, a malformed object: refused.
    */
-  private async checkBundleObjects(repo: RepoInfo, bundle: Buffer, scratch: string): Promise<void> {
-    const headerEnd = bundle.indexOf('\n\n');
-    if (headerEnd < 0) throw new GitError('the session sent back a bundle with no pack');
-    const pack = bundle.subarray(headerEnd + 2);
+  private async checkBundleObjects(
+    repo: RepoInfo,
+    bundleFile: string,
+    packStart: number,
+    scratch: string,
+  ): Promise<void> {
     const quarantine = join(scratch, 'quarantine.git');
     await git(scratch, ['init', '--quiet', '--bare', quarantine]);
     await writeFile(join(quarantine, 'objects', 'info', 'alternates'), `${repo.objectsDir}\n`);
+    const pack = createReadStream(bundleFile, { start: packStart });
     await gitWithInput(quarantine, ['index-pack', '--strict', '--fix-thin', '--stdin'], pack).catch((err) => {
       throw new GitError(`the session's work failed git's object checks: ${(err as Error).message}`, {
         hint: 'it holds objects git refuses (such as a path named .git); fix the history inside the session',

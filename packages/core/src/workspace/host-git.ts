@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { GitError } from '../errors/berth-error.js';
 
 /**
@@ -107,8 +108,8 @@ export function git(
   });
 }
 
-/** Runs git with `input` on its stdin (index-pack of an untrusted pack, say). */
-export function gitWithInput(cwd: string, args: string[], input: Buffer): Promise<GitResult> {
+/** Runs git with `input` on its stdin (index-pack of an untrusted pack, say; a stream for a big one). */
+export function gitWithInput(cwd: string, args: string[], input: Buffer | Readable): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
@@ -124,7 +125,14 @@ export function gitWithInput(cwd: string, args: string[], input: Buffer): Promis
       },
     );
     child.stdin?.on('error', () => undefined); // git may exit before reading it all
-    child.stdin?.end(input);
+    if (Buffer.isBuffer(input)) child.stdin?.end(input);
+    else if (child.stdin) {
+      input.on('error', (err) => {
+        child.kill();
+        reject(new GitError(`could not read what git ${args[0]} was given: ${err.message}`, { cause: err }));
+      });
+      input.pipe(child.stdin);
+    }
   });
 }
 

@@ -1,5 +1,3 @@
-import { isSha } from './git-workspace.js';
-
 /**
  * Runs inside the session's container, as the session's user: commits everything in /workspace
  * (tracked, untracked, already-committed) onto HEAD without touching the session's own index,
@@ -29,12 +27,3 @@ fi
 export const SNAPSHOT_REF = 'refs/berth/snapshot';
 /** The script's exit code when the image it runs in has no git. */
 export const NO_GIT_EXIT = 97;
-
-/** Splits the script's stdout into the commit id and the bundle bytes (untrusted: validated). */
-export function parseSnapshotOutput(stdout: Buffer): { commit: string; bundle: Buffer } | null {
-  const nl = stdout.indexOf(0x0a);
-  if (nl < 0) return null;
-  const commit = stdout.subarray(0, nl).toString('latin1');
-  if (!isSha(commit)) return null;
-  return { commit, bundle: stdout.subarray(nl + 1) };
-}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import type { BerthConfig } from '../config/config.js';
 import { DEFAULT_IMAGE } from '../config/config.js';
 import { GitError } from '../errors/berth-error.js';
@@ -19,6 +20,10 @@ export const COLLECTOR_IMAGE = DEFAULT_IMAGE;
  * refused (the bundle is what the agent committed, so its size is the agent's to choose).
  */
 export const BUNDLE_LIMIT = 1024 * 1024 * 1024;
+
+function formatMiB(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
 
 /** What the collector needs of a session: who runs, where its working copy is, how it is isolated. */
 export type CollectedSession = Pick<
@@ -43,31 +48,47 @@ export class WorkCollector {
       runtime: ContainerRuntime;
       config: Pick<BerthConfig, 'home' | 'isolation'>;
       logger: Logger;
+      /** Most bytes of a session's work taken in (default BUNDLE_LIMIT). */
+      bundleLimit?: number;
     },
   ) {}
+
+  private get bundleLimit(): number {
+    return this.deps.bundleLimit ?? BUNDLE_LIMIT;
+  }
 
   /** Whether this helper container is one a collect is using now. */
   isActive(containerId: string): boolean {
     return this.active.has(containerId);
   }
 
-  /** The script's output (commit id line, then bundle bytes; untrusted) and its exit code. */
-  async collect(s: CollectedSession, repo: RepoInfo, message: string): Promise<ExecResult> {
+  /**
+   * Runs the script; its stdout (commit id line, then bundle bytes; untrusted) goes to a fresh
+   * `output()` for each place it is tried (a failed try in the session leaves the engine's words
+   * there). Its exit code and stderr are the result.
+   */
+  async collect(
+    s: CollectedSession,
+    repo: RepoInfo,
+    message: string,
+    output: () => Writable,
+  ): Promise<ExecResult> {
     const cmd = ['sh', '-c', SNAPSHOT_SCRIPT, 'berth-snapshot', message, s.baseCommit];
     const inSession = await this.deps.runtime.exec(s.containerId, {
       cmd,
       user: s.user,
       workingDir: '/workspace',
       env: { GIT_TERMINAL_PROMPT: '0' },
-      maxOutputBytes: BUNDLE_LIMIT,
+      maxOutputBytes: this.bundleLimit,
+      stdout: output(),
     });
     // 126/127: no runnable sh either; whatever the reason, the image cannot do it itself.
     const res = [NO_GIT_EXIT, 126, 127].includes(inSession.exitCode)
-      ? await this.inHelper(s, repo, cmd)
+      ? await this.inHelper(s, repo, cmd, output())
       : inSession;
     if (res.truncated) {
       throw new GitError(
-        `the work of session '${s.name}' is over ${BUNDLE_LIMIT / 1024 / 1024 / 1024} GiB as a git bundle: berth takes in no more`,
+        `the work of session '${s.name}' is over ${formatMiB(this.bundleLimit)} as a git bundle: berth takes in no more`,
         {
           hint: `look for big files in its commits (\`berth exec ${s.name} -- git log --stat\`); remove them from its history, then run this again`,
         },
@@ -76,7 +97,12 @@ export class WorkCollector {
     return res;
   }
 
-  private async inHelper(s: CollectedSession, repo: RepoInfo, cmd: string[]): Promise<ExecResult> {
+  private async inHelper(
+    s: CollectedSession,
+    repo: RepoInfo,
+    cmd: string[],
+    stdout: Writable,
+  ): Promise<ExecResult> {
     const { runtime, config, logger } = this.deps;
     if (!s.workspacePath) throw new GitError(`session '${s.name}' has no working copy to collect`);
     if (!(await runtime.imageExists(COLLECTOR_IMAGE))) {
@@ -114,7 +140,8 @@ export class WorkCollector {
         user: s.user,
         workingDir: '/workspace',
         env: { GIT_TERMINAL_PROMPT: '0' },
-        maxOutputBytes: BUNDLE_LIMIT,
+        maxOutputBytes: this.bundleLimit,
+        stdout,
       });
     } finally {
       await runtime

@@ -6,7 +6,8 @@ export interface WorkingCopies {
   resolveBase(repo: RepoInfo, branch?: string): Promise<{ branch: string; commit: string }>;
   assertBranchFree(repo: RepoInfo, branch: string): Promise<void>;
   create(spec: WorkingCopySpec): Promise<void>;
-  importBundle(repo: RepoInfo, bundle: Buffer, sourceRef: string, targetRef: string): Promise<string>;
+  /** Takes `sourceRef` of the bundle file (untrusted: checked first) into `targetRef`; the commit. */
+  importBundle(repo: RepoInfo, bundleFile: string, sourceRef: string, targetRef: string): Promise<string>;
   setRef(repo: RepoInfo, ref: string, commit: string): Promise<void>;
   renameBranch(repo: RepoInfo, from: string, to: string): Promise<void>;
   diff(repo: RepoInfo, base: string, ref: string): Promise<string>;
