@@ -302,6 +302,69 @@ describe('previews through the berth server', () => {
     expect((await send(port, '/200', { host, cookie })).status).toBe(200);
   });
 
+  it('survives 1,000 hostile answers (bad statuses, huge headers, resets, garbage) with its memory flat', async () => {
+    const core = await testCore({ defaultImage: NODE_IMAGE });
+    const t = await testServer(core);
+    const port = await listenTcp(t);
+    // One raw TCP server: what it answers depends on the path, none of it HTTP a proxy should pass on.
+    const hostile = [
+      "const net = require('net');",
+      'const answers = {',
+      "  status: 'HTTP/1.1 000 X\\r\\nContent-Length: 0\\r\\n\\r\\n',",
+      "  header: 'HTTP/1.1 200 OK\\r\\nX-Big: ' + 'a'.repeat(200000) + '\\r\\n\\r\\n',",
+      "  many: 'HTTP/1.1 200 OK\\r\\n' + 'X-H: 1\\r\\n'.repeat(20000) + '\\r\\n',",
+      "  garbage: 'HTTP/1.1 100 Continue\\r\\n\\r\\n\\u0000\\u0001 not http at all',",
+      "  ok: 'HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok',",
+      '};',
+      'net.createServer((c) => {',
+      "  c.on('error', () => {});",
+      "  c.once('data', (d) => {",
+      '    const kind = (/^\\S+ \\/(\\w+)/.exec(d.toString()) || [])[1];',
+      "    if (kind === 'reset') return c.resetAndDestroy();",
+      "    if (kind === 'hang') return c.end();",
+      '    c.end(answers[kind] || answers.ok);',
+      '  });',
+      "}).listen(8080, '0.0.0.0');",
+    ].join('\n');
+    await core.service.create({
+      name: 'flood',
+      repo: makeRepo({ 'hostile.js': `${hostile}\n` }),
+      preview: { command: ['node', '/workspace/hostile.js'], port: 8080 },
+    });
+    const { host, cookie } = await signIn(port, (await ticket(t, port, 'flood')).body.url);
+    expect((await send(port, '/ok', { host, cookie })).status).toBe(200);
+    const kinds = ['status', 'header', 'many', 'garbage', 'reset', 'hang'];
+    const askAll = async (from: number, count: number) => {
+      const statuses = new Map<string, number>();
+      for (let i = from; i < from + count; i += 10) {
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, j) => {
+            const kind = kinds[(i + j) % kinds.length]!;
+            const r = await send(port, `/${kind}`, { host, cookie });
+            statuses.set(`${kind} ${r.status}`, (statuses.get(`${kind} ${r.status}`) ?? 0) + 1);
+          }),
+        );
+      }
+      return statuses;
+    };
+    await askAll(0, 100); // warm: what the first requests allocate is not a leak
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    const statuses = await askAll(100, 1000);
+    const grown = process.memoryUsage().rss - before;
+    // Every one a 502 for that request alone; nothing reached the browser as the dev server sent it.
+    expect(
+      [...statuses.keys()].every((k) => k.endsWith(' 502')),
+      [...statuses.keys()].join(', '),
+    ).toBe(true);
+    expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(grown, `the daemon's memory grew by ${Math.round(grown / 1024 / 1024)} MiB`).toBeLessThan(
+      32 * 1024 * 1024,
+    );
+    expect((await send(port, '/health')).status).toBe(200);
+    expect((await send(port, '/ok', { host, cookie })).status).toBe(200);
+  }, 240_000);
+
   it("drops a hostile dev server's cookies for berth: berth_ names and Domain= wider than the preview, on pages and upgrades", async () => {
     const core = await testCore({ defaultImage: BUSYBOX_IMAGE });
     const t = await testServer(core);
