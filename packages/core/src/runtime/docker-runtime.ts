@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { EngineError, EngineUnavailable, NotFound } from '../errors/berth-error.js';
+import { EngineError, EngineUnavailable, InvalidInput, NotFound } from '../errors/berth-error.js';
 import { BoundedOutput, EXEC_OUTPUT_LIMIT, endProcessTree } from './exec-output.js';
 import { LABEL_MANAGED } from './labels.js';
 import type {
@@ -70,6 +70,22 @@ const SESSION_NETWORK_OPTIONS = {
   // Sessions share one bridge but cannot reach each other: inter-container traffic is off.
   'com.docker.network.bridge.enable_icc': 'false',
 };
+
+/**
+ * A network of that name made by someone else (or an older tool) is only used when it keeps
+ * sessions apart as berth's own does: on a bridge with inter-container traffic on, one session's
+ * agent would reach every other session's ports.
+ */
+function assertSessionsApart(net: Docker.NetworkInspectInfo): void {
+  const icc = net.Options?.['com.docker.network.bridge.enable_icc'];
+  if (net.Driver === 'bridge' && icc === 'false') return;
+  throw new InvalidInput(
+    `network ${net.Name} exists and does not keep sessions apart (driver ${net.Driver}, enable_icc ${icc ?? 'unset'}): sessions on it could reach each other`,
+    {
+      hint: `remove it (\`docker network rm ${net.Name}\`) so berth makes its own, or set BERTH_NETWORK to another name`,
+    },
+  );
+}
 
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
@@ -144,9 +160,9 @@ export class DockerRuntime implements ContainerRuntime {
     const existing = await this.engine('network.list', 'list networks', () =>
       this.docker.listNetworks({ filters: { name: [name] } }),
     );
-    const found = existing.filter((n) => n.Name === name).length;
-    if (found > 1) await this.dropDuplicateNetworks(name);
-    if (found > 0) return;
+    const named = existing.filter((n) => n.Name === name);
+    if (named.length > 1) await this.dropDuplicateNetworks(name);
+    if (named.length > 0) return assertSessionsApart(named[0]!);
     try {
       await this.timed('network.create', () =>
         this.docker.createNetwork({
