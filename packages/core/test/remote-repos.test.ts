@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -421,5 +422,30 @@ describe.skipIf(Boolean(sshSkip))('sessions from a remote over ssh, with a per-s
     // cancel takes the key with it.
     await core.service.cancel('nopush');
     expect(await core.secrets.list(`session:${s.id}`)).toEqual([]);
+  });
+});
+
+describe('remote caches and teams', () => {
+  it("one team's sessions on a remote never see another team's session work in their objects", async () => {
+    const core = await testCore({ defaultImage: SESSION_IMAGE });
+    const url = `file://${makeBareRemote()}`;
+    await core.service.create({ name: 'team-a', repo: url, teamId: randomUUID() });
+    // Team A's unpushed work, taken into berth by a diff.
+    await core.service.exec('team-a', ['sh', '-c', 'echo "launch code 0000" > secret.txt']);
+    const snapshot = (await core.service.diff('team-a')).head;
+    const b = await core.service.create({ name: 'team-b', repo: url, teamId: randomUUID() });
+    const all = await core.service.exec('team-b', [
+      'git',
+      'cat-file',
+      '--batch-all-objects',
+      '--batch-check',
+    ]);
+    expect(all.exitCode, all.stderr.toString()).toBe(0);
+    expect(all.stdout.toString()).not.toContain(snapshot);
+    expect((await core.service.exec('team-b', ['git', 'cat-file', '-e', snapshot])).exitCode).not.toBe(0);
+    // A team's own next session shares its cache (one clone, fetched).
+    const b2 = await core.service.create({ name: 'team-b-2', repo: url, teamId: b.teamId });
+    expect(b2.repo).toBe(b.repo);
+    expect(reposOf(core.config.home)).toHaveLength(2);
   });
 });

@@ -34,9 +34,9 @@ import type {
 import { sessionTrust } from '../runtime/session-trust.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { SessionPatch, SessionStore } from '../store/store.js';
-import { CONTAINER_OBJECTS_DIR, type RepoInfo, sessionRefs } from '../workspace/git-workspace.js';
+import { CONTAINER_OBJECTS_DIR, type RepoInfo } from '../workspace/git-workspace.js';
 import { applyMerge, type MergePlan, planMerge } from '../workspace/merge.js';
-import { parseRemote, type RemoteRepos } from '../workspace/remote-repos.js';
+import { cacheScopeOf, parseRemote, type RemoteRepos } from '../workspace/remote-repos.js';
 import { takeSnapshot } from '../workspace/session-snapshot.js';
 import { parseSshKey } from '../workspace/ssh-key.js';
 import type { WorkCollector } from '../workspace/work-collector.js';
@@ -242,7 +242,7 @@ export class SessionService {
       });
     }
     const repo = remote
-      ? await this.deps.remotes!.prepare(remote, sshKey, progress)
+      ? await this.deps.remotes!.prepare(remote, sshKey, progress, cacheScopeOf(input))
       : await workspaces.inspectRepo(input.repo);
     const [base] = await Promise.all([
       workspaces.resolveBase(repo, input.branch),
@@ -721,7 +721,7 @@ export class SessionService {
       // The remote's base as it is now, so the merge (and its push) starts from there.
       const repo =
         opts.merge && remote
-          ? await this.deps.remotes!.prepare(remote, key, () => {})
+          ? await this.deps.remotes!.prepare(remote, key, () => {}, cacheScopeOf(s))
           : await this.deps.workspaces.inspectRepo(s.repo);
       const commit = await this.withLiveContainer(s, () => this.snapshot(s, repo, message));
       // Until the container goes, nothing the user sees has moved: a refusal leaves all as it was.

@@ -120,6 +120,16 @@ function scrub(text: string): string {
   return text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1');
 }
 
+/** The scope of sessions made with no owner (the host's own user, over the local socket). */
+const HOST_SCOPE = 'host';
+
+/** Whose remote cache a session uses: its team's, else its owner's, else the host user's. */
+export function cacheScopeOf(who: { ownerId?: string | null; teamId?: string | null }): string {
+  if (who.teamId) return `team:${who.teamId}`;
+  if (who.ownerId) return `user:${who.ownerId}`;
+  return HOST_SCOPE;
+}
+
 /**
  * Bare caches of remote repositories under BERTH_HOME/repos, one per URL, cloned once and fetched
  * before every new session. Sessions borrow a cache's objects exactly as they borrow a local repo's;
@@ -140,15 +150,26 @@ export class RemoteRepos {
     return this.opts.reposDir;
   }
 
-  cachePath(remote: RemoteUrl): string {
-    const digest = createHash('sha256').update(remote.url).digest('hex');
+  cachePath(remote: RemoteUrl, scope: string = HOST_SCOPE): string {
+    const digest = createHash('sha256')
+      .update(scope === HOST_SCOPE ? remote.url : `${scope}\n${remote.url}`)
+      .digest('hex');
     return join(this.opts.reposDir, `${digest}.git`);
   }
 
-  /** Clones the remote on first use, fetches it otherwise; returns the cache as a repository. */
-  async prepare(remote: RemoteUrl, key: string | null, progress: (step: string) => void): Promise<RepoInfo> {
+  /**
+   * Clones the remote on first use, fetches it otherwise; returns the cache as a repository.
+   * `scope` (cacheScopeOf) picks whose cache: sessions' snapshots land in it, and every session
+   * on it mounts its objects, so one team never shares a cache with another.
+   */
+  async prepare(
+    remote: RemoteUrl,
+    key: string | null,
+    progress: (step: string) => void,
+    scope: string = HOST_SCOPE,
+  ): Promise<RepoInfo> {
     if (remote.kind === 'file') await this.assertReadableHere(remote);
-    const cache = this.cachePath(remote);
+    const cache = this.cachePath(remote, scope);
     return this.locks.run(cache, async () => {
       const exists = await stat(join(cache, 'HEAD')).then(
         () => true,
