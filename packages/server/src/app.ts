@@ -9,6 +9,7 @@ import { allowedHostNames, registerAuth } from './auth/auth.js';
 import { loadServerSecret } from './auth/credentials.js';
 import { LiveSockets } from './auth/live-sockets.js';
 import { SessionAccess } from './auth/session-access.js';
+import { registerTransportSecurity, trustProxyOption } from './auth/transport.js';
 import { mcpRoutes } from './mcp/http.js';
 import { createMetrics, type Metrics, registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -56,6 +57,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: 1024 * 1024,
+    // X-Forwarded-* (scheme, client address, host) count only from the proxies BERTH_TRUST_PROXY
+    // lists: from anyone else they are whatever the client chose to send.
+    trustProxy: trustProxyOption(deps.core.config.trustProxy),
     routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { allErrors: false } },
     // A malformed or over-long URL is refused by the router itself: answer it as a problem too.
@@ -78,6 +82,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
   registerProblemHandler(app);
+  registerTransportSecurity(app);
   // Before any route: the OpenAPI document and the request metrics see the routes added after them.
   await registerOpenApi(app);
   registerMetrics(app, { core: deps.core, metrics: deps.metrics ?? createMetrics() });

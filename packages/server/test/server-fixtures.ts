@@ -5,7 +5,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { onTestFinished } from 'vitest';
 import { testCore } from '../../core/test/fixtures.js';
 import { hashPassword, newToken } from '../src/auth/credentials.js';
-import { buildServer, closeUnixListener, listenOnUnixSocket } from '../src/index.js';
+import { buildServer, closeUnixListener, listenOnUnixSocket, type ServerDeps } from '../src/index.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -48,11 +48,13 @@ export async function makeToken(
   return { token, id };
 }
 
-export async function testServer(core?: Core): Promise<TestServer> {
+/** `deps`: what a test sets beyond the core, e.g. `publicHosts`. */
+export async function testServer(core?: Core, deps: Partial<ServerDeps> = {}): Promise<TestServer> {
   const c = core ?? (await testCore());
   const app = await buildServer({
     core: c,
     daemon: () => ({ pid: 1, version: 'test', socket: '', home: c.config.home, startedAt: '', tcp: null }),
+    ...deps,
   });
   onTestFinished(() => app.close());
   const admin = await makeUser(c, `admin-${randomUUID().slice(0, 6)}`, 'admin');

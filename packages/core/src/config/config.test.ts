@@ -42,6 +42,23 @@ describe('configuration', () => {
   });
 });
 
+describe('BERTH_TRUST_PROXY (security review F20)', () => {
+  it('reads addresses and CIDR blocks, trusts none when unset, and names a bad entry', () => {
+    expect(loadConfig({ BERTH_HOME: '/x' }).trustProxy).toEqual([]);
+    expect(
+      loadConfig({ BERTH_HOME: '/x', BERTH_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8,::1 ' }).trustProxy,
+    ).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    for (const bad of ['proxy.example', '10.0.0.0/33', '10.0.0.0/8/1', '*']) {
+      expect(() => loadConfig({ BERTH_HOME: '/x', BERTH_TRUST_PROXY: `127.0.0.1,${bad}` })).toThrow(
+        expect.objectContaining({
+          message: expect.stringContaining(bad),
+          hint: expect.stringMatching(/BERTH_TRUST_PROXY=/),
+        }),
+      );
+    }
+  });
+});
+
 describe('the canonical configuration (security review F3)', () => {
   it('makes BERTH_HOME, resolves its symlinks, and derives every path under it from the real one', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'berth-config-')));

@@ -6,9 +6,10 @@ import type { SessionLimits } from '../session/session.js';
 import { type MemberPolicy, memberPolicyFrom } from './member-policy.js';
 import { type SessionDefaults, sessionDefaultsFrom } from './session-defaults.js';
 import { parseSize } from './size.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 export { formatDuration, parseDuration } from './duration.js';
-export { parseSize };
+export { parseSize, parseTrustProxy };
 
 export interface BerthConfig extends SessionDefaults, MemberPolicy {
   /** All of berth's state: database, socket, working copies. */
@@ -34,6 +35,11 @@ export interface BerthConfig extends SessionDefaults, MemberPolicy {
   publicHosts: string[];
   /** Origins allowed to call the API cross-site (BERTH_CORS_ORIGINS); empty: CORS off. */
   corsOrigins: string[];
+  /**
+   * Reverse proxies (addresses, CIDR blocks) whose X-Forwarded-* headers count (BERTH_TRUST_PROXY);
+   * empty: none, the scheme and client address are the connection's own.
+   */
+  trustProxy: string[];
   /** Host ports previews are published on (BERTH_PORT_RANGE, default 5000-8999). */
   portRange: { from: number; to: number };
   /** How long a preview's dev server may take to answer before its start fails (BERTH_PREVIEW_TIMEOUT). */
@@ -163,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    trustProxy: parseTrustProxy(env.BERTH_TRUST_PROXY),
     portRange: parsePortRange(env.BERTH_PORT_RANGE || '5000-8999'),
     previewReadySeconds: intFrom(env, 'BERTH_PREVIEW_TIMEOUT', 120, 1, 3600),
     previewHealthSeconds: intFrom(env, 'BERTH_PREVIEW_HEALTH_INTERVAL', 15, 1, 3600),

@@ -52,15 +52,23 @@ function hostName(hostHeader: string | undefined): string | null {
   }
 }
 
-/** The Origin, when a browser sent one, must be this server as the browser reached it. */
+/**
+ * The Origin, when a browser sent one, must be this server as the browser reached it: scheme,
+ * host and port. Behind a TLS proxy the scheme and host are the ones a trusted proxy
+ * (BERTH_TRUST_PROXY) forwarded; from anyone else, the connection's own.
+ */
 export function originMatches(req: FastifyRequest): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   try {
     const o = new URL(origin);
-    const h = new URL(`${req.protocol}://${req.headers.host ?? ''}`);
+    const h = new URL(`${req.protocol}://${req.host}`);
     const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
-    return o.hostname.toLowerCase() === h.hostname.toLowerCase() && port(o) === port(h);
+    return (
+      o.protocol === h.protocol &&
+      o.hostname.toLowerCase() === h.hostname.toLowerCase() &&
+      port(o) === port(h)
+    );
   } catch {
     return false;
   }
@@ -95,14 +103,11 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
       req.principal = { kind: 'local' };
       return;
     }
-    const host = hostName(req.headers.host);
+    const host = hostName(req.host);
     if (!host || !allowedHosts.has(host)) {
-      throw new Forbidden(
-        `this server does not answer to the host name ${JSON.stringify(req.headers.host ?? '')}`,
-        {
-          hint: 'add it with BERTH_PUBLIC_HOSTS, or use the address the server was set up with',
-        },
-      );
+      throw new Forbidden(`this server does not answer to the host name ${JSON.stringify(req.host)}`, {
+        hint: 'add it with BERTH_PUBLIC_HOSTS, or use the address the server was set up with',
+      });
     }
     // The dashboard's static files (its login page among them) load without credentials; the API does not.
     if (isDashboardRequest(req)) return;
@@ -205,7 +210,7 @@ async function lenientCookiePrincipal(
  * is never among them.
  */
 export function clearTossedCookies(reply: FastifyReply, req: FastifyRequest): void {
-  const host = hostName(req.headers.host);
+  const host = hostName(req.host);
   if (!host) return;
   const labels = host.split('.');
   // `example.com` but not `com`: a browser takes no cookie for a top-level domain anyway.

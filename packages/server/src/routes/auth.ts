@@ -23,6 +23,7 @@ import {
 import { csrfTokenFor, DUMMY_HASH, hashPassword, newToken, verifyPassword } from '../auth/credentials.js';
 import type { LiveSockets } from '../auth/live-sockets.js';
 import { LoginThrottle, type Refusal } from '../auth/login-throttle.js';
+import { isHttps } from '../auth/transport.js';
 
 export interface AuthRouteOptions {
   accounts: AccountStore;
@@ -123,7 +124,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
-        secure: req.protocol === 'https',
+        // https as the browser sees it: behind a TLS proxy, per BERTH_TRUST_PROXY.
+        secure: isHttps(req),
         path: '/',
         maxAge: Math.floor(ttl / 1000),
       });
