@@ -9,6 +9,7 @@ import { allowedHostNames, registerAuth } from './auth/auth.js';
 import { loadServerSecret } from './auth/credentials.js';
 import { LiveSockets } from './auth/live-sockets.js';
 import { SessionAccess } from './auth/session-access.js';
+import { SocketRecheck } from './auth/socket-recheck.js';
 import { registerTransportSecurity, trustProxyOption } from './auth/transport.js';
 import { mcpRoutes } from './mcp/http.js';
 import { createMetrics, type Metrics, registerMetrics } from './metrics.js';
@@ -41,6 +42,8 @@ export interface ServerDeps {
   logger?: FastifyBaseLogger;
   /** Made before the core so it can observe engine calls (`openCore`'s `observeEngine`); none: a fresh one. */
   metrics?: Metrics;
+  /** Internal, for tests: how often open terminals are re-authorised (default 30 s). */
+  socketRecheckMs?: number;
 }
 
 declare module 'fastify' {
@@ -114,7 +117,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(resourceRoutes, { core: deps.core });
   await app.register(auditRoutes, { audit: deps.core.store.audit });
   await app.register(sessionRoutes, { core: deps.core, access });
-  await app.register(terminalRoutes, { core: deps.core, access });
+  const recheck = new SocketRecheck(deps.core, accounts, access, deps.socketRecheckMs);
+  await app.register(terminalRoutes, { core: deps.core, access, recheck });
   await app.register(agentPromptRoutes, { core: deps.core, access });
   await app.register(agentRoutes, { core: deps.core });
   await app.register(eventRoutes, { core: deps.core, access });

@@ -3,6 +3,7 @@ import type { Core, InteractiveExec } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SessionAccess } from '../auth/session-access.js';
+import type { SocketRecheck } from '../auth/socket-recheck.js';
 import { bridgeTerminal } from './terminal-bridge.js';
 import { requireUpgrade } from './websocket-only.js';
 
@@ -16,10 +17,12 @@ const FRAMES =
  * (`/attach`, its tmux session: closing detaches, the agent keeps running). Same frames for both;
  * every keystroke counts as activity for the idle timeout.
  */
-export const terminalRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: SessionAccess }> = async (
-  app,
-  { core, access },
-) => {
+export const terminalRoutes: FastifyPluginAsyncTypebox<{
+  core: Core;
+  access: SessionAccess;
+  /** Closes a terminal whose principal lost its login or its sight of the session. */
+  recheck: SocketRecheck;
+}> = async (app, { core, access, recheck }) => {
   // Checked before the upgrade: a session this principal may not see is answered as absent.
   app.addHook('preValidation', async (req) => {
     const name = (req.params as { name?: string } | undefined)?.name;
@@ -60,6 +63,11 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Ses
           (s) => s.id,
           () => null,
         );
+        // By id: the socket stays tied to this session whatever is named `name` later.
+        void sessionId.then((id) => {
+          if (id && socket.readyState === socket.OPEN)
+            recheck.watchTerminal(socket, req.principal, id, req.log);
+        });
         await bridgeTerminal(
           socket,
           () => opts.open(name, { ...(cols ? { cols } : {}), ...(rows ? { rows } : {}) }),
