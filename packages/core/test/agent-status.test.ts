@@ -116,6 +116,7 @@ describe('agent status in a session', () => {
     const stop = core.events.subscribe((e) => {
       if (e.type === 'agent.status.changed') events++;
     });
+    const started = Date.now();
     await sh(
       'rm -f /run/berth/status/state; i=0; while [ $i -lt 500 ]; do ' +
         'printf "working - $i\\n" > /run/berth/status/t; mv -f /run/berth/status/t /run/berth/status/state; ' +
@@ -123,7 +124,10 @@ describe('agent status in a session', () => {
         'i=$((i+1)); done',
     );
     stop();
-    expect(events).toBeLessThan(30);
+    // One a poll (500 ms) at most, however long a loaded machine took over the thousand.
+    const polls = Math.ceil((Date.now() - started) / 500) + 1;
+    expect(events).toBeLessThanOrEqual(polls);
+    expect(events).toBeLessThan(1000);
     // A good line is still heard afterwards.
     await sh(
       'printf "needs-input - 1.1\\n" > /run/berth/status/t && mv -f /run/berth/status/t /run/berth/status/state',

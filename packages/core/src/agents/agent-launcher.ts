@@ -58,9 +58,6 @@ boot)
         case "$cur" in exited*) continue ;; esac
         a=$(tmux display-message -p -t ${TMUX_SESSION} '#{window_activity}' 2>/dev/null) || continue
         case "$a" in ''|*[!0-9]*) continue ;; esac
-        # A line berth wrote (a prompt it is typing in) is activity as of then: the echo comes later.
-        b=\${cur##* berth.}
-        case "$b" in "$cur"|''|*[!0-9]*) ;; *) [ \${#b} -le 13 ] && [ $((b / 1000)) -gt "$a" ] && a=$((b / 1000)) ;; esac
         if [ $(($(date +%s) - a)) -le 3 ]; then s=working; else s=idle; fi
         # Against the line itself, not a memory of it: berth writes there too (a prompt it sent).
         case "$cur" in "$s "*) ;; *) sh "$A/launcher.sh" status "$s" ;; esac
@@ -149,11 +146,23 @@ notify)
   exit 0
   ;;
 send)
-  # A TUI that has just started may drop what arrives before it draws: give it 3 s from its start.
+  # A TUI that has just started may drop what arrives before it draws: from its start, wait for
+  # 3 s, something drawn, and then a second of quiet (its first screen done, however loaded the
+  # machine), 20 s at most. Long after its start, no wait at all.
   c=$(tmux display-message -p -t ${TMUX_SESSION} '#{session_created}' 2>/dev/null)
   case "$c" in ''|*[!0-9]*) c=0 ;; esac
-  while [ $(($(date +%s) - c)) -lt 3 ]; do sleep 0.5 2>/dev/null || sleep 1; done
+  while :; do
+    now=$(date +%s)
+    [ $((now - c)) -ge 20 ] && break
+    a=$(tmux display-message -p -t ${TMUX_SESSION} '#{window_activity}' 2>/dev/null)
+    case "$a" in ''|*[!0-9]*) a=0 ;; esac
+    [ $((now - c)) -ge 3 ] && [ "$a" -gt "$c" ] && [ $((now - a)) -ge 1 ] && break
+    sleep 0.5 2>/dev/null || sleep 1
+  done
   tmux load-buffer -b berth-send - || exit 5
+  # Working from the moment it goes in: written here, in order with what the agent writes after
+  # (a prompt that ends the agent at once leaves it exited, not working).
+  sh "$A/launcher.sh" status working
   tmux paste-buffer -p -d -b berth-send -t ${TMUX_SESSION} || exit 5
   # Apart from the paste: an Enter inside it would be a newline in the agent's input.
   sleep 0.3 2>/dev/null || sleep 1

@@ -338,18 +338,17 @@ export class AgentSessions {
     }
     const prompt = checkPrompt(text);
     if (prompt.trim() === '') throw new InvalidInput('a prompt to send is text, not empty');
-    // Before the keys go in: an agent the prompt ends at once (`exit`) writes `exited` after this.
-    const before = s.agentStatus;
-    await this.deps.status.note(s, 'working');
+    // The launcher says `working` as the prompt goes in, before anything the agent says after.
     const r = await this.deps.runtime.exec(s.containerId, {
       cmd: ['sh', LAUNCHER, 'send'],
       user: s.user,
       env: { TMUX_TMPDIR },
       stdin: Buffer.from(prompt, 'utf8'),
     });
+    await this.deps.status.refresh(s.id);
     if (r.exitCode !== 0) {
-      if (before && before !== 'working')
-        await this.deps.status.note({ ...s, agentStatus: 'working' }, before);
+      // It may have said `working` before the paste failed: back to what it was.
+      if (s.agentStatus) await this.deps.status.restore(s.id, s.agentStatus);
       throw new EngineError(`the agent's terminal did not take the prompt (exit ${r.exitCode})`, {
         hint: `look at its screen with \`berth attach ${s.name}\``,
       });

@@ -146,25 +146,34 @@ export class AgentStatusTracker {
     if (this.polling) return;
     this.polling = true;
     try {
-      for (const id of [...this.watched]) {
-        const line = await readStatusFile(this.dirOf(id));
-        if (line === null || this.lastLine.get(id) === line) continue;
-        this.lastLine.set(id, line);
-        const signal = parseStatusLine(line);
-        if (!signal) continue;
-        const s = await this.deps.store.get(id);
-        if (s?.status !== 'running' || !s.agent) {
-          this.watched.delete(id);
-          continue;
-        }
-        if (s.agentStatus === signal.state && s.agentExitCode === signal.exitCode) continue;
-        await this.record(s, signal);
-      }
+      for (const id of [...this.watched]) await this.refresh(id);
     } catch (err) {
       this.deps.logger.warn({ err }, 'agent status poll failed');
     } finally {
       this.polling = false;
     }
+  }
+
+  /** Reads one session's line now and records it where it changed (a poll, for one session). */
+  async refresh(id: string): Promise<void> {
+    const line = await readStatusFile(this.dirOf(id));
+    if (line === null || this.lastLine.get(id) === line) return;
+    this.lastLine.set(id, line);
+    const signal = parseStatusLine(line);
+    if (!signal) return;
+    const s = await this.deps.store.get(id);
+    if (s?.status !== 'running' || !s.agent) {
+      this.watched.delete(id);
+      return;
+    }
+    if (s.agentStatus === signal.state && s.agentExitCode === signal.exitCode) return;
+    await this.record(s, signal);
+  }
+
+  /** Puts back `state` where the status moved off it (a prompt that did not go in after all). */
+  async restore(id: string, state: AgentState): Promise<void> {
+    const s = await this.deps.store.get(id);
+    if (s && s.agentStatus !== state) await this.note(s, state);
   }
 
   /** Sets what berth itself knows the agent is doing (a prompt it just typed in, say). */
