@@ -10,7 +10,12 @@ export const AgentProfile = Type.Object({
   command: Type.Array(Type.String()),
   resume: Type.Union([Type.Array(Type.String()), Type.Null()]),
   image: Type.Union([Type.String(), Type.Null()]),
-  prompt: Type.Union([Type.Literal('arg'), Type.Literal('none'), Type.Object({ flag: Type.String() })]),
+  prompt: Type.Union([
+    Type.Literal('arg'),
+    Type.Literal('operand'),
+    Type.Literal('none'),
+    Type.Object({ flag: Type.String() }),
+  ]),
   credentials: Type.Object({
     dir: Type.Union([
       Type.Object({

@@ -153,6 +153,23 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     await expectTheWork(core, 'ask');
   });
 
+  test('a prompt that starts with a dash is its task, never one of its options', async () => {
+    const { core, api, env } = await setUp([{ text: 'That is a flag, not a task.' }]);
+    const prompt = '--version';
+    const s = await core.service.create({
+      name: 'dash',
+      repo: makeRepo(),
+      agent: 'claude',
+      prompt,
+      image: SESSION_IMAGE,
+      env,
+    });
+    // Taken as an option, Claude Code would print its version and end: exited, the API never asked.
+    await reach(core, 'dash', 'idle');
+    expect((await core.service.get(s.id)).agentStatus).toBe('idle');
+    expect(api.conversation().flatMap(userTexts)).toContain(prompt);
+  });
+
   test('is refused before anything is made without its key, on an image without tmux, or when its command is nowhere', async () => {
     const { core } = await setUp();
     await core.agents.credentials.delete('claude');

@@ -4,8 +4,12 @@ import { Compile } from 'typebox/compile';
 import { InvalidInput, NotFound } from '../errors/berth-error.js';
 import type { SeededAgent } from './agent-seeds.js';
 
-/** How the prompt reaches the agent's command: as its last argument, after a flag, or not at all. */
-export type PromptPassing = 'arg' | 'none' | { flag: string };
+/**
+ * How the prompt reaches the agent's command: as its last argument (`operand`: after `--`, so a
+ * prompt starting with `-` is text, never one of the agent's options), as a flag's value (one
+ * `--flag=PROMPT` argument, for the same reason), or not at all.
+ */
+export type PromptPassing = 'arg' | 'operand' | 'none' | { flag: string };
 
 /** A host directory of credentials (such as ~/.claude) handed to the session read-only. */
 export interface CredentialDir {
@@ -72,7 +76,7 @@ const BUILTINS: AgentProfile[] = [
     resume: ['claude', '--continue'],
     image: null,
     env: {},
-    prompt: 'arg',
+    prompt: 'operand',
     credentials: {
       dir: {
         from: '~/.claude',
@@ -96,7 +100,7 @@ const BUILTINS: AgentProfile[] = [
     resume: ['codex', 'resume', '--last'],
     image: null,
     env: {},
-    prompt: 'arg',
+    prompt: 'operand',
     credentials: {
       dir: {
         from: '~/.codex',
@@ -204,6 +208,7 @@ const ProfileConfig = Type.Object(
     prompt: Type.Optional(
       Type.Union([
         Type.Literal('arg'),
+        Type.Literal('operand'),
         Type.Literal('none'),
         Type.Object({ flag: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
       ]),
@@ -381,7 +386,8 @@ export function checkPrompt(prompt: unknown): string {
 export function firstArgv(p: AgentProfile, prompt: string | null): string[] {
   if (prompt === null || prompt === '' || p.prompt === 'none') return p.command;
   if (p.prompt === 'arg') return [...p.command, prompt];
-  return [...p.command, p.prompt.flag, prompt];
+  if (p.prompt === 'operand') return [...p.command, '--', prompt];
+  return [...p.command, `${p.prompt.flag}=${prompt}`];
 }
 
 export function resumeArgv(p: AgentProfile): string[] {
