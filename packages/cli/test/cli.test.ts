@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { containersOf, git, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
+import { containersOf, git, makeRepo, SESSION_IMAGE, tempDir } from '../../core/test/fixtures.js';
 import { berthCli } from './cli-fixtures.js';
 
 interface SessionJson {
@@ -143,9 +143,13 @@ describe('hostile input gets a clear error and changes nothing', () => {
       expect(r.stderr).toMatch(/error: .*session name/);
       expect(r.stderr).toContain('→');
     }
-    const notRepo = await cli.run('new', 'ok', '--repo', cli.home);
+    const notRepo = await cli.run('new', 'ok', '--repo', tempDir('berth-plain-'));
     expect(notRepo.code).toBe(2);
     expect(notRepo.stderr).toContain('is not a git repository');
+    // berth's own directory, which sessions write, is refused before any git runs there.
+    const home = await cli.run('new', 'ok', '--repo', cli.home);
+    expect(home.code).toBe(2);
+    expect(home.stderr).toContain("its files lie inside berth's own directory");
     const missing = await cli.run('new', 'ok', '--repo', '/nonexistent/path');
     expect(missing.stderr).toContain('does not exist');
     const noImage = await cli.run('new', 'ok', '--repo', repo, '--image', 'berth-test/absent:0');
