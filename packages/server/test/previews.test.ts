@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import type { Core } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BUSYBOX_IMAGE, makeRepo, testCore } from '../../core/test/fixtures.js';
@@ -48,6 +49,23 @@ async function ticket(t: TestServer, port: number, name: string, token = t.admin
     'POST',
   );
   return { status: r.status, body: JSON.parse(r.body) as { url: string; origin: string; expiresAt: string } };
+}
+
+/**
+ * Two previews from one repo: `echo`, its echo.sh run per connection by busybox nc, and `other`,
+ * busybox httpd; the two origins a cross-preview test needs.
+ */
+async function echoAndOther(core: Core, repo: string): Promise<void> {
+  await core.service.create({
+    name: 'echo',
+    repo,
+    preview: { command: ['nc', '-ll', '-p', '8080', '-e', 'sh', '/workspace/echo.sh'], port: 8080 },
+  });
+  await core.service.create({
+    name: 'other',
+    repo,
+    preview: { command: ['httpd', '-f', '-p', '8080'], port: 8080 },
+  });
 }
 
 /** Follows a ticket URL as a browser would: returns the preview host and its cookie. */
@@ -165,16 +183,7 @@ describe('previews through the berth server', () => {
         'while IFS= read -r line; do line=$(printf \'%s\' "$line" | tr -d \'\\r\'); [ -z "$line" ] && break; echo "$line" >> /tmp/req.log; done\n' +
         "printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok'\n",
     });
-    await core.service.create({
-      name: 'echo',
-      repo,
-      preview: { command: ['nc', '-ll', '-p', '8080', '-e', 'sh', '/workspace/echo.sh'], port: 8080 },
-    });
-    await core.service.create({
-      name: 'other',
-      repo,
-      preview: { command: ['httpd', '-f', '-p', '8080'], port: 8080 },
-    });
+    await echoAndOther(core, repo);
     const echoHost = `echo.preview.localhost:${port}`;
 
     // No ticket, no cookie: 401 with a hint; a WebSocket upgrade likewise.
@@ -435,16 +444,7 @@ describe('previews through the berth server', () => {
         'while IFS= read -r line; do line=$(printf \'%s\' "$line" | tr -d \'\\r\'); [ -z "$line" ] && break; done\n' +
         "printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok'\n",
     });
-    await core.service.create({
-      name: 'echo',
-      repo,
-      preview: { command: ['nc', '-ll', '-p', '8080', '-e', 'sh', '/workspace/echo.sh'], port: 8080 },
-    });
-    await core.service.create({
-      name: 'other',
-      repo,
-      preview: { command: ['httpd', '-f', '-p', '8080'], port: 8080 },
-    });
+    await echoAndOther(core, repo);
     const { host, cookie } = await signIn(port, (await ticket(t, port, 'echo')).body.url);
     const own = `http://${host}`;
     const foreign = `http://other.preview.localhost:${port}`;
