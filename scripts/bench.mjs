@@ -19,7 +19,9 @@
 // the agent in tmux, raw. dispatch_claude dispatches the real Claude Code (berth's agents volume,
 // seeded) on a prompt until a scripted Messages API on the session network's gateway gets the
 // prompt, against a container of the same image and volume running `claude -p PROMPT` until the
-// same request. preview_http GETs a small page from a preview
+// same request. model_turn_broker runs, inside an agent session, streamed Messages API turns through
+// berth's key broker (the session's placeholder in, the real key put in upstream) against the same
+// turns straight to the scripted API. preview_http GETs a small page from a preview
 // (busybox httpd in a session) through berth's host-port forwarder and through the berth server's
 // preview proxy (cookie from a ticket), each against the same GET straight to the container's IP.
 //
@@ -503,6 +505,13 @@ const OPERATIONS = [
       'berth dispatch --agent claude (the real Claude Code from the agents volume, seeded, in tmux) until the' +
       ' scripted API gets its first request with the prompt vs createContainer + start of the same image with' +
       ' the same volume running `claude -p PROMPT`, until the same request',
+  },
+  {
+    name: 'model_turn_broker',
+    what:
+      "one streamed Messages API turn from inside an agent session through berth's key broker (placeholder in," +
+      ' real key put in upstream) vs the same request from the same session straight to the scripted API',
+    requests: true,
   },
   {
     name: 'preview_http_forward',
@@ -1027,6 +1036,93 @@ async function dispatchClaudeOps(client, repo, user) {
       }
     }
   } finally {
+    await api.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// model_turn_broker: an agent's model request through the key broker, against straight to the API
+
+/** Run inside the session (its image has Node): ROUNDS rounds of BATCH turns a side, in turn. */
+const TURN_SCRIPT = `
+const [broker, placeholder, direct, key, rounds, batch] = process.argv.slice(1);
+const body = JSON.stringify({ model: 'claude-bench', max_tokens: 16, stream: true,
+  messages: [{ role: 'user', content: 'bench' }] });
+async function turn(base, k) {
+  const t0 = performance.now();
+  const r = await fetch(base + '/v1/messages', { method: 'POST', body,
+    headers: { 'content-type': 'application/json', 'x-api-key': k, 'anthropic-version': '2023-06-01' } });
+  const text = await r.text();
+  if (r.status !== 200 || !text.includes('message_stop')) throw new Error(base + ' answered ' + r.status + ': ' + text.slice(0, 200));
+  return performance.now() - t0;
+}
+const out = [];
+for (let i = 0; i < Number(rounds); i++) {
+  const round = { broker: [], raw: [] };
+  const order = i % 2 === 0 ? ['broker', 'raw'] : ['raw', 'broker'];
+  for (const side of order) for (let n = 0; n < Number(batch); n++)
+    round[side].push(side === 'broker' ? await turn(broker, placeholder) : await turn(direct, key));
+  out.push(round);
+}
+console.log(JSON.stringify(out));
+`;
+
+async function brokerTurnOps(client, repo) {
+  const op = 'model_turn_broker';
+  const hasImage = await docker
+    .getImage(SESSION_IMAGE)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!hasImage) {
+    skipped[op] = `image ${SESSION_IMAGE} is missing (run \`node scripts/setup.mjs --for-tests\`)`;
+    return;
+  }
+  await ensureNetwork();
+  const net = await docker.getNetwork(NETWORK).inspect();
+  const gateway = (net.IPAM?.Config ?? []).map((c) => c.Gateway).find(Boolean);
+  const api = await scriptedClaudeApi(gateway);
+  const name = 'bench-broker';
+  try {
+    const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8'));
+    config.agents.claude = { env: { ANTHROPIC_BASE_URL: api.url } };
+    await writeFile(join(home, 'config.json'), JSON.stringify(config));
+    await client.putAgentCredentials('claude', { keys: { ANTHROPIC_API_KEY: DISPATCH_KEY } });
+    // An agent session of the real profile, idle at its prompt: its key file and base URL are the broker's.
+    await client.createSession({ name, repo, agent: 'claude', image: SESSION_IMAGE });
+    const read = async (cmd) => (await client.exec(name, cmd)).stdout.toString('utf8').trim();
+    const placeholder = await read(['cat', '/run/berth/secrets/ANTHROPIC_API_KEY']);
+    const broker = await read(['printenv', 'ANTHROPIC_BASE_URL']);
+    if (!placeholder.startsWith('berth-key-') || !broker.startsWith('http'))
+      throw new Error(`session ${name} has no brokered key (${placeholder.slice(0, 12)}…, ${broker})`);
+    const rounds = (opts.quick ? PREVIEW_ROUNDS_QUICK : PREVIEW_ROUNDS) + PREVIEW_WARMUP_ROUNDS;
+    log(
+      `${op}: ${rounds - PREVIEW_WARMUP_ROUNDS} rounds of ${PREVIEW_BATCH} turns a side, from inside the session`,
+    );
+    const r = await client.exec(name, [
+      'node',
+      '-e',
+      TURN_SCRIPT,
+      broker,
+      placeholder,
+      api.url,
+      DISPATCH_KEY,
+      String(rounds),
+      String(PREVIEW_BATCH),
+    ]);
+    if (r.exitCode !== 0)
+      throw new Error(`${op}: the turns failed: ${r.stderr.toString('utf8').slice(0, 400)}`);
+    const got = JSON.parse(r.stdout.toString('utf8'));
+    for (const round of got.slice(PREVIEW_WARMUP_ROUNDS)) {
+      samples[op].berth.push(...round.broker);
+      samples[op].raw.push(...round.raw);
+      samples[op].paired.push(median(round.broker) / median(round.raw));
+    }
+    loadStats[op] = { rounds: rounds - PREVIEW_WARMUP_ROUNDS, requests_per_round: PREVIEW_BATCH };
+  } finally {
+    await client.remove(name, true).catch(() => undefined);
     await api.close();
   }
 }
@@ -1738,6 +1834,7 @@ async function main() {
   checkInterrupted();
   log('agent dispatch: the real Claude Code, until its first model request with the prompt');
   if (want('dispatch_claude')) await dispatchClaudeOps(client, repo100, user);
+  if (want('model_turn_broker')) await brokerTurnOps(client, repo100);
 
   checkInterrupted();
   log('preview HTTP: straight to the container, through the host port, through the berth server');

@@ -33,10 +33,27 @@ export const AgentProfile = Type.Object({
   /** What is set up for this profile: names, sizes and times only. */
   configured: Type.Object({
     dir: Type.Union([
-      Type.Object({ files: Type.Integer(), bytes: Type.Integer(), updatedAt: Type.String() }),
+      Type.Object({
+        files: Type.Integer(),
+        bytes: Type.Integer(),
+        updatedAt: Type.String(),
+        /** A credential directory is always in the session (read-only): the CLI reads it itself. */
+        mode: Type.Optional(Type.Literal('file')),
+      }),
       Type.Null(),
     ]),
-    keys: Type.Array(Type.Object({ name: Type.String(), bytes: Type.Integer(), updatedAt: Type.String() })),
+    keys: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        bytes: Type.Integer(),
+        updatedAt: Type.String(),
+        /**
+         * `brokered`: the session holds a placeholder, berth adds the key upstream. `file`: the
+         * key itself is in the session (read-only), the weaker mode.
+         */
+        mode: Type.Optional(Type.Union([Type.Literal('brokered'), Type.Literal('file')])),
+      }),
+    ),
   }),
 });
 export type AgentProfile = Static<typeof AgentProfile>;

@@ -157,6 +157,7 @@ describe('berth agents from the CLI', () => {
     expect(standIn.configured.keys.map((k) => k.name)).toEqual(['OTHER_KEY', 'STAND_IN_KEY']);
     const human = await cli.run('auth', 'status');
     expect(human.stdout).toMatch(/stand-in \(config\)\s+3 files/);
+    expect(human.stdout).toContain('STAND_IN_KEY (in the session)');
 
     const made = await cli.run(
       'new',

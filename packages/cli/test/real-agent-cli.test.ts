@@ -77,6 +77,8 @@ describe.each(CASES)('berth with the real $agent', { timeout: 420_000 }, (c) => 
       '--no-dir',
     );
     expect(setup.code, setup.stderr).toBe(0);
+    // The key stays in the daemon: the session gets a placeholder (the key broker).
+    expect((await cli.run('auth', 'status')).stdout).toContain(`${c.key} (brokered)`);
     const repo = makeRepo();
     const made = await cli.run(
       'dispatch',

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { AgentCredentials, claimCredentialsRoot } from './agents/agent-credentials.js';
-import { AgentSessions } from './agents/agent-sessions.js';
+import { AgentSessions, brokerableKeys, brokerUpstream } from './agents/agent-sessions.js';
 import { AgentStatusTracker } from './agents/agent-status.js';
 import type { AgentTool } from './agents/agent-tools.js';
 import { AgentToolsVolume } from './agents/agent-tools-volume.js';
+import { KeyBroker, type ModelVendor } from './agents/key-broker.js';
 import { systemClock } from './clock/clock.js';
 import { type BerthConfig, canonicalConfig } from './config/config.js';
 import { InProcessEventBus } from './events/event-bus.js';
@@ -16,6 +17,7 @@ import { SecretBox } from './secrets/secret-box.js';
 import { Secrets } from './secrets/secrets.js';
 import { IdleWatcher } from './session/idle-watcher.js';
 import { Reconciler } from './session/reconciler.js';
+import { isTerminal } from './session/session.js';
 import { SessionService } from './session/session-service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -98,12 +100,44 @@ export async function openCore(
     logger,
   });
   await agentStatus.start();
-  const agents = new AgentSessions({
+  // The key and upstream of a profile, read once a second at most (a turn streams many requests);
+  // the session itself is looked up on every one, so a removed session's placeholder dies at once.
+  const brokered = new Map<
+    string,
+    { at: number; value: Promise<{ key: string; upstream: string } | null> }
+  >();
+  const brokeredFor = (agent: string, keyName: string, vendor: ModelVendor) => {
+    const id = `${agent}\0${keyName}\0${vendor}`;
+    const hit = brokered.get(id);
+    if (hit && Date.now() - hit.at < 1_000) return hit.value;
+    const value = (async () => {
+      const profile = (await agents.catalogue()).profiles.find((p) => p.name === agent);
+      if (!profile || brokerableKeys(profile)[keyName] !== vendor) return null;
+      const key = await credentials.key(profile.name, keyName);
+      return key ? { key, upstream: brokerUpstream(profile, vendor, config) } : null;
+    })();
+    value.catch(() => brokered.delete(id));
+    brokered.set(id, { at: Date.now(), value });
+    return value;
+  };
+  const broker = new KeyBroker({
+    secrets,
+    home: config.home,
+    logger,
+    // A placeholder is good while its session lives and its profile still has that key.
+    resolve: async (sessionId, keyName, vendor) => {
+      const s = await store.get(sessionId);
+      if (!s?.agent || isTerminal(s.status)) return null;
+      return brokeredFor(s.agent, keyName, vendor);
+    },
+  });
+  const agents: AgentSessions = new AgentSessions({
     config,
     runtime,
     credentials,
     logger,
     status: agentStatus,
+    broker,
     ...(tools ? { tools } : {}),
   });
   const collector = new WorkCollector({ runtime, config, logger });
@@ -189,6 +223,7 @@ export async function openCore(
       await idle.stop();
       unwatchPreviews();
       await previews.close();
+      await broker.close();
       await watching;
       await Promise.all(applying);
       await store.close();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import tarStream from 'tar-stream';
 import { onTestFinished } from 'vitest';
-import { type Core, LABEL_HOME, type Logger, openCore } from '../src/index.js';
+import { type BerthConfig, type Core, LABEL_HOME, type Logger, openCore } from '../src/index.js';
 import { docker, removeContainersOf, tempDir, testConfig } from './fixtures.js';
 
 /** Built by scripts/setup.mjs --for-tests from docker/test-agent. */
@@ -26,8 +26,12 @@ export async function volumesOf(home: string) {
 }
 
 /** A core whose config file has the stand-in profile; credentials on a tmpfs dir of its own. */
-export async function agentCore(extraConfig: Record<string, unknown> = {}, logger?: Logger): Promise<Core> {
-  const config = testConfig();
+export async function agentCore(
+  extraConfig: Record<string, unknown> = {},
+  logger?: Logger,
+  overrides: Partial<BerthConfig> = {},
+): Promise<Core> {
+  const config = testConfig(overrides);
   writeFileSync(
     config.configFile,
     JSON.stringify({ agents: { 'stand-in': STAND_IN_PROFILE }, ...extraConfig }),

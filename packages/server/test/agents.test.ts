@@ -223,7 +223,8 @@ describe('agent sessions over the API', () => {
     const standIn = list.json().agents.find((a: { name: string }) => a.name === 'stand-in');
     expect(standIn.configured.dir).toMatchObject({ files: 1, bytes: fileSecret.length });
     expect(standIn.configured.keys).toEqual([
-      { name: 'STAND_IN_KEY', bytes: key.length, updatedAt: expect.any(String) },
+      // A profile berth cannot point at its broker: the key is in the session, the weaker mode.
+      { name: 'STAND_IN_KEY', bytes: key.length, updatedAt: expect.any(String), mode: 'file' },
     ]);
     expect(list.json().agents.map((a: { name: string }) => a.name)).toEqual(
       expect.arrayContaining(['claude', 'codex', 'aider', 'shell', 'stand-in']),

@@ -167,12 +167,18 @@ export function register(program: Command): void {
         const rows = [['PROFILE', 'DIRECTORY', 'KEYS', 'UPDATED']];
         for (const a of list.agents) {
           const c = a.configured;
+          // A file in the session is the weaker mode: the agent (and whatever it runs) can read it.
           const dir = c.dir
-            ? `${c.dir.files} files, ${size(c.dir.bytes)}`
+            ? `${c.dir.files} files, ${size(c.dir.bytes)} (in the session, read-only)`
             : a.credentials.dir
               ? `- (${a.credentials.dir.from})`
               : '-';
-          const keys = c.keys.length > 0 ? c.keys.map((k) => k.name).join(', ') : '-';
+          const keys =
+            c.keys.length > 0
+              ? c.keys
+                  .map((k) => `${k.name} (${k.mode === 'brokered' ? 'brokered' : 'in the session'})`)
+                  .join(', ')
+              : '-';
           const times = [c.dir?.updatedAt, ...c.keys.map((k) => k.updatedAt)].filter(Boolean).sort();
           rows.push([`${a.name}${a.builtin ? '' : ' (config)'}`, dir, keys, times.at(-1) ?? '-']);
         }

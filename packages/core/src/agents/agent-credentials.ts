@@ -280,7 +280,14 @@ export class AgentCredentials {
    * session's user where the daemon may chown (else world-readable inside a 0700 parent that only
    * the daemon's user can enter on the host). Idempotent: it starts from an empty directory.
    */
-  async materialise(sessionId: string, profile: string, uid: number, gid: number): Promise<void> {
+  async materialise(
+    sessionId: string,
+    profile: string,
+    uid: number,
+    gid: number,
+    /** Keys the session gets a placeholder of instead (the key broker's): name → placeholder. */
+    placeholders: Record<string, string> = {},
+  ): Promise<void> {
     if (!SESSION_ID_RE.test(sessionId)) throw new InvalidInput(`${sessionId} is not a session id`);
     const p = this.paths(sessionId);
     await ensurePrivateDir(this.deps.root);
@@ -308,7 +315,9 @@ export class AgentCredentials {
         const name = s.name.slice(KEY_PREFIX.length);
         if (!ENV_NAME_RE.test(name)) continue;
         const target = join(p.keys, name);
-        await writeFile(target, value, { mode: 0o600 });
+        await writeFile(target, Object.hasOwn(placeholders, name) ? placeholders[name]! : value, {
+          mode: 0o600,
+        });
       }
     }
     // Ownership and modes last, over the whole tree (directories made by mkdir -p included).
@@ -328,6 +337,12 @@ export class AgentCredentials {
       }
     }
     for (const f of all) await chmod(f.path, f.dir ? (owned ? 0o500 : 0o555) : owned ? 0o400 : 0o444);
+  }
+
+  /** One API key's value (for the key broker, which puts it into requests upstream); null when unset. */
+  async key(profile: string, name: string): Promise<string | null> {
+    const value = await this.deps.secrets.get(scopeOf(profile), `${KEY_PREFIX}${name}`);
+    return value ? value.toString('utf8') : null;
   }
 
   /** The files of the profile's sealed credential directory; null without one. */

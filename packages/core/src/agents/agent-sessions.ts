@@ -48,6 +48,7 @@ import type { AgentStatusTracker, WaitOutcome } from './agent-status.js';
 import { AGENTS_BIN, AGENTS_MOUNT } from './agent-tools.js';
 import { AgentToolsVolume, type ToolsProgress } from './agent-tools-volume.js';
 import { CredentialRefresh } from './credential-refresh.js';
+import { BROKERED_KEYS, type KeyBroker, type ModelVendor } from './key-broker.js';
 import { generateSessionName } from './session-names.js';
 
 /** The agent's HOME: the per-session state volume, so its conversation outlives the container's runs. */
@@ -63,6 +64,8 @@ export interface AgentPlan {
   seed?: AgentSeed | null;
   /** Where agentStatus comes from: the CLI's own signals, or the launcher's guess. */
   statusSource: AgentStatusSource;
+  /** The keys the session holds only placeholders of (the key broker puts the real ones in). */
+  brokered?: string[];
 }
 
 /** A new session's agent fields: none for a plain session, `starting` for an agent one. */
@@ -84,6 +87,26 @@ const BASE_URL_VARIABLE = {
   gemini: 'GOOGLE_GEMINI_BASE_URL',
   opencode: 'ANTHROPIC_BASE_URL',
 } as const;
+
+/** The model API each seeded CLI is pointed at. */
+const VENDOR_OF = { claude: 'anthropic', codex: 'openai', gemini: 'gemini', opencode: 'anthropic' } as const;
+
+/** The profile's keys the broker stands in for: a seeded CLI's model API keys. */
+export function brokerableKeys(profile: AgentProfile): Record<string, ModelVendor> {
+  return profile.seed ? { ...BROKERED_KEYS[profile.seed] } : {};
+}
+
+/**
+ * Where the broker sends a profile's requests: the profile's own base URL variable (the config
+ * file's, never a session's), else BERTH_<VENDOR>_BASE_URL, else the vendor's API.
+ */
+export function brokerUpstream(profile: AgentProfile, vendor: ModelVendor, config: BerthConfig): string {
+  const own =
+    profile.seed && VENDOR_OF[profile.seed] === vendor
+      ? profile.env[BASE_URL_VARIABLE[profile.seed]]
+      : undefined;
+  return own || config.modelApis[vendor];
+}
 
 export function checkAutonomy(raw: unknown): Autonomy {
   if (raw === undefined) return 'full';
@@ -124,6 +147,8 @@ export class AgentSessions {
       /** berth's agents volume; default the pinned set's. */
       tools?: AgentToolsVolume;
       status: AgentStatusTracker;
+      /** Keeps model API keys out of sessions; without one they go in as files. */
+      broker?: KeyBroker;
     },
   ) {
     this.tools =
@@ -174,23 +199,73 @@ export class AgentSessions {
       this.probe.remember(image, commands, facts);
     }
     await checkCredentials(profile, this.deps.credentials);
-    const seed = profile.seed ? await this.seedFor(profile, autonomy, input.env ?? {}) : null;
+    const brokered = await this.brokered(profile);
+    const seed = profile.seed ? await this.seedFor(profile, autonomy, input.env ?? {}, brokered) : null;
     const statusSource = profile.seed === 'claude' || profile.seed === 'codex' ? 'signals' : 'guess';
-    return { profile, prompt, tools, seed, statusSource };
+    return { profile, prompt, tools, seed, statusSource, brokered };
+  }
+
+  /**
+   * The profile's keys that are set up and that the broker stands in for, once it listens on the
+   * session network's gateway; none when it cannot (the keys then go in as files).
+   */
+  async brokered(profile: AgentProfile): Promise<string[]> {
+    const { broker, runtime, config } = this.deps;
+    const names = Object.keys(brokerableKeys(profile));
+    if (!broker || names.length === 0) return [];
+    const set = (await this.deps.credentials.status(profile.name)).keys.map((k) => k.name);
+    const wanted = names.filter((n) => set.includes(n));
+    if (wanted.length === 0) return [];
+    if (!broker.url) {
+      await runtime.ensureSessionNetwork(config.sessionNetwork);
+      const gateway = await runtime.networkGateway(config.sessionNetwork);
+      if (!gateway || !(await broker.start(gateway))) return [];
+    }
+    return wanted;
+  }
+
+  /** How each of the profile's keys reaches its agent: `brokered` (never in the session) or `file`. */
+  async keyModes(profile: AgentProfile): Promise<Record<string, 'brokered' | 'file'>> {
+    // With the engine away the broker cannot be placed yet: the keys it would stand in for say so.
+    const brokered = new Set(await this.brokered(profile).catch(() => Object.keys(brokerableKeys(profile))));
+    const out: Record<string, 'brokered' | 'file'> = {};
+    for (const k of (await this.deps.credentials.status(profile.name)).keys) {
+      out[k.name] = brokered.has(k.name) ? 'brokered' : 'file';
+    }
+    return out;
+  }
+
+  /** The base URL sessions' CLIs of `vendor` are given; null while the broker does not listen. */
+  brokerUrl(vendor: ModelVendor): string | null {
+    return this.deps.broker?.url ? this.deps.broker.baseUrl(vendor) : null;
+  }
+
+  /** The placeholder of each brokered key, for the session's key files. */
+  private async placeholders(sessionId: string, brokered: string[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const name of brokered) out[name] = await this.deps.broker!.placeholder(sessionId, name);
+    return out;
   }
 
   /**
    * The seed of a built-in CLI: its base URL from its variable (the profile's env, then the
    * session's), and its key from the file berth mounts, where one is set up.
    */
-  private async seedFor(profile: AgentProfile, autonomy: Autonomy, env: Record<string, string>) {
+  private async seedFor(
+    profile: AgentProfile,
+    autonomy: Autonomy,
+    env: Record<string, string>,
+    brokered: string[],
+  ) {
     const agent = profile.seed!;
     const vars = { ...profile.env, ...env };
     const keys = new Set((await this.deps.credentials.status(profile.name)).keys.map((k) => k.name));
     const keyName =
       agent === 'codex' ? 'OPENAI_API_KEY' : agent === 'gemini' ? 'GEMINI_API_KEY' : 'ANTHROPIC_API_KEY';
     const hasKey = keys.has(keyName);
-    let baseUrl = vars[BASE_URL_VARIABLE[agent]];
+    // A brokered key: the CLI talks to berth, which knows where the real API is.
+    let baseUrl =
+      brokered.length > 0 ? this.deps.broker!.baseUrl(VENDOR_OF[agent]) : vars[BASE_URL_VARIABLE[agent]];
     // A key for Codex goes through a provider of berth's (no login screen); the vendor's URL by default.
     if (agent === 'codex' && hasKey && !baseUrl) baseUrl = 'https://api.openai.com/v1';
     // opencode's Anthropic provider takes the URL with its version path; the variable has none.
@@ -231,7 +306,15 @@ export class AgentSessions {
       volume,
       sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
     );
-    await credentials.materialise(session.id, plan.profile.name, uid, gid);
+    const brokered = plan.brokered ?? [];
+    if (brokered.length > 0) await this.deps.broker!.enrol(session.id);
+    await credentials.materialise(
+      session.id,
+      plan.profile.name,
+      uid,
+      gid,
+      await this.placeholders(session.id, brokered),
+    );
     const paths = credentials.paths(session.id);
     const mounts: Mount[] = [
       { type: 'volume', source: volume, target: AGENT_HOME, readOnly: false },
@@ -269,6 +352,7 @@ export class AgentSessions {
         readOnly: true,
       });
     }
+    const seedVar = plan.profile.seed ? BASE_URL_VARIABLE[plan.profile.seed] : null;
     return {
       mounts,
       secretDirs: [paths.keys, paths.dir],
@@ -277,6 +361,10 @@ export class AgentSessions {
         ...env,
         ...plan.seed?.env,
         ...plan.profile.env,
+        // The profile's own base URL is where the broker forwards, not where the agent talks.
+        ...(brokered.length > 0 && seedVar
+          ? { [seedVar]: this.deps.broker!.baseUrl(VENDOR_OF[plan.profile.seed!]) }
+          : {}),
         HOME: AGENT_HOME,
         TMUX_TMPDIR,
         BERTH_AGENT: plan.profile.name,
@@ -389,7 +477,9 @@ export class AgentSessions {
     if (!s.agent) return;
     const [uid, gid] = s.user.split(':').map(Number) as [number, number];
     await this.harvest(s);
-    await this.deps.credentials.materialise(s.id, s.agent, uid, gid);
+    const profile = (await this.catalogue()).profiles.find((p) => p.name === s.agent);
+    const brokered = profile && (await this.deps.broker?.enrolled(s.id)) ? await this.brokered(profile) : [];
+    await this.deps.credentials.materialise(s.id, s.agent, uid, gid, await this.placeholders(s.id, brokered));
     await this.deps.status.reset(s);
   }
 
@@ -408,6 +498,7 @@ export class AgentSessions {
   async release(s: Session): Promise<void> {
     await this.harvest(s);
     await this.deps.credentials.release(s.id);
+    await this.deps.broker?.forget(s.id);
     await this.deps.status.release(s.id);
     if (s.agent) await this.deps.runtime.removeVolume(stateVolumeName(s.id));
   }

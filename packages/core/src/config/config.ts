@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { SessionLimits } from '../session/session.js';
 import { type MemberPolicy, memberPolicyFrom } from './member-policy.js';
+import { type ModelApis, modelApisFrom } from './model-apis.js';
 import { type SessionDefaults, sessionDefaultsFrom } from './session-defaults.js';
 import { parseSize } from './size.js';
 import { parseTrustProxy } from './trust-proxy.js';
@@ -55,6 +56,8 @@ export interface BerthConfig extends SessionDefaults, MemberPolicy {
   sessionProxyEnv: Record<string, string>;
   /** The JSON config file with agent profiles (BERTH_CONFIG, default $BERTH_HOME/config.json). */
   configFile: string;
+  /** Where the key broker forwards agents' model API requests (BERTH_ANTHROPIC_BASE_URL, …). */
+  modelApis: ModelApis;
 }
 
 const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY'];
@@ -176,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     caBundle: caBundleFrom(env),
     sessionProxyEnv: sessionProxyEnv(env),
     configFile: resolve(env.BERTH_CONFIG || join(home, 'config.json')),
+    modelApis: modelApisFrom(env),
     publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim())

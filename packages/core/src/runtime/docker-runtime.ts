@@ -183,6 +183,14 @@ export class DockerRuntime implements ContainerRuntime {
     await this.dropDuplicateNetworks(name);
   }
 
+  async networkGateway(name: string): Promise<string | null> {
+    const info = await this.engine('network.inspect', `inspect network ${name}`, () =>
+      this.docker.getNetwork(name).inspect(),
+    );
+    const configs = (info.IPAM?.Config ?? []) as Array<{ Gateway?: string }>;
+    return configs.map((c) => c.Gateway).find((g): g is string => Boolean(g)) ?? null;
+  }
+
   /**
    * The engine's duplicate check is best effort: two creates at once can both succeed, and then
    * every container naming the network fails as "ambiguous". Every racer keeps the same one (the

@@ -116,6 +116,8 @@ export interface ContainerRuntime {
   info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
   ensureSessionNetwork(name: string): Promise<void>;
+  /** The network's gateway: this machine's address as its containers reach it; null when it has none. */
+  networkGateway(name: string): Promise<string | null>;
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
   stop(id: string, timeoutSeconds?: number): Promise<void>;

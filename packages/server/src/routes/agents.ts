@@ -25,6 +25,8 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
       const catalogue = await core.agents.catalogue();
       const agents = [];
       for (const p of catalogue.profiles) {
+        const configured = await creds.status(p.name);
+        const modes = configured.keys.length > 0 ? await core.agents.keyModes(p) : {};
         agents.push({
           name: p.name,
           description: p.description,
@@ -34,7 +36,10 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
           image: p.image,
           prompt: p.prompt,
           credentials: p.credentials,
-          configured: await creds.status(p.name),
+          configured: {
+            dir: configured.dir ? { ...configured.dir, mode: 'file' as const } : null,
+            keys: configured.keys.map((k) => ({ ...k, mode: modes[k.name] ?? ('file' as const) })),
+          },
         });
       }
       // The config file's path is a host path: admins only.

@@ -1,0 +1,210 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { request } from 'node:http';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { agentCore, capture } from './agent-fixtures.js';
+import { docker, makeRepo } from './fixtures.js';
+import { scriptedAnthropic } from './model-api/anthropic.js';
+import { SESSION_IMAGE, writeAndRunTurns } from './real-agents/session-agents.js';
+
+// The key broker (security review, "keys never enter the sandbox"): a session's agent holds a
+// placeholder and talks to berth; berth puts the real key in as it forwards. The scripted model
+// API here listens on the host's loopback, which no container reaches: every request it gets
+// came through the broker.
+
+const REAL_KEY = 'sk-ant-api03-broker-0123456789-abcdefghijKLMNOPQRST';
+const TURN_MS = 120_000;
+
+type Core = Awaited<ReturnType<typeof agentCore>>;
+
+async function brokerCore(upstream: string, agents: Record<string, unknown> = {}) {
+  const core = await agentCore({ agents }, undefined, {
+    modelApis: { anthropic: upstream, openai: upstream, gemini: upstream },
+  });
+  await core.agents.credentials.put('claude', { keys: { ANTHROPIC_API_KEY: REAL_KEY } });
+  return core;
+}
+
+/** Every host pid of the container's processes (docker top answers in the host's pid namespace). */
+async function hostPids(containerId: string): Promise<number[]> {
+  const top = await docker.getContainer(containerId).top({ ps_args: '-o pid' });
+  return top.Processes.map((p: string[]) => Number(p[0])).filter((n: number) => Number.isInteger(n));
+}
+
+/** Whether `needle` is anywhere in the readable memory of process `pid` (read from the host, as root). */
+function inMemory(pid: number, needles: string[]): Set<string> {
+  const found = new Set<string>();
+  const wanted = needles.map((n) => Buffer.from(n));
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  const chunk = Buffer.alloc(4 << 20);
+  try {
+    for (const line of maps) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) r/.exec(line);
+      if (!m) continue;
+      let at = Number.parseInt(m[1]!, 16);
+      const end = Number.parseInt(m[2]!, 16);
+      while (at < end) {
+        const len = Math.min(chunk.length, end - at);
+        let n = 0;
+        try {
+          n = readSync(fd, chunk, 0, len, at);
+        } catch {
+          break; // an unreadable mapping (a guard page, [vvar])
+        }
+        if (n <= 0) break;
+        const view = chunk.subarray(0, n);
+        for (const [i, w] of wanted.entries()) if (view.includes(w)) found.add(needles[i]!);
+        // Overlap by a needle's length, so one split across two reads is still seen.
+        at += n > 64 ? n - 64 : n;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return found;
+}
+
+function post(url: string, headers: Record<string, string>, body = '{}') {
+  // The path as written: a URL object would resolve its dot segments before it is sent.
+  const { hostname, port } = new URL(url);
+  const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
+  const options = {
+    hostname,
+    port,
+    path,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+  };
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(options, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => {
+        text += d.toString('utf8');
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the key broker', { timeout: 420_000 }, () => {
+  test('the real Claude Code does its task while its container holds only a placeholder: env, files and process memory; the model API receives the real key', async () => {
+    const api = await scriptedAnthropic({ turns: writeAndRunTurns('claude') });
+    onTestFinished(() => api.close());
+    const core = await brokerCore(api.url);
+    const s = await core.service.create({
+      name: 'kb',
+      repo: makeRepo(),
+      agent: 'claude',
+      prompt: 'Create hello.txt saying hello, then record that the command ran.',
+      image: SESSION_IMAGE,
+    });
+    const out = await core.agents.waitFor(await core.service.get('kb'), ['idle'], TURN_MS);
+    if (out.reached !== 'idle') throw new Error(`not idle (${out.reached}):\n${await capture(core, 'kb')}`);
+    expect((await core.service.diff('kb')).diff).toContain('+hello from the script');
+
+    // Upstream: the real key on every request, never the placeholder.
+    expect(api.requests.length).toBeGreaterThan(0);
+    for (const r of api.requests) expect(r.headers['x-api-key']).toBe(REAL_KEY);
+    expect(api.conversation().length).toBeGreaterThan(0);
+
+    const id = (await core.service.get('kb')).containerId!;
+    expect(s.containerId).toBe(id);
+    const placeholder = (
+      await core.service.exec('kb', ['cat', '/run/berth/secrets/ANTHROPIC_API_KEY'])
+    ).stdout
+      .toString('utf8')
+      .trim();
+    expect(placeholder).toMatch(/^berth-key-/);
+
+    // The container's configuration and every process's environment.
+    const inspect = await docker.getContainer(id).inspect();
+    expect(JSON.stringify(inspect)).not.toContain(REAL_KEY);
+    const environ = await core.service.exec('kb', [
+      'sh',
+      '-c',
+      'cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n"',
+    ]);
+    const env = environ.stdout.toString('utf8');
+    expect(env).toContain('ANTHROPIC_BASE_URL=');
+    expect(env).not.toContain(REAL_KEY);
+
+    // Every file the session can read where berth or the agent put anything.
+    const grep = await core.service.exec('kb', [
+      'sh',
+      '-c',
+      `grep -rl -s -F -e "$1" -e "$2" /home /run /tmp /workspace /etc /berth /root 2>/dev/null; true`,
+      'sh',
+      REAL_KEY,
+      placeholder,
+    ]);
+    const hits = grep.stdout.toString('utf8').split('\n').filter(Boolean);
+    // The scan sees the placeholder where berth wrote it, so it would see the key there too.
+    expect(hits).toContain('/run/berth/secrets/ANTHROPIC_API_KEY');
+    for (const file of hits) {
+      const body = await core.service.exec('kb', ['cat', file]);
+      expect(body.stdout.toString('utf8'), file).not.toContain(REAL_KEY);
+    }
+
+    // Process memory of everything in the container, the agent's own included.
+    const pids = await hostPids(id);
+    expect(pids.length).toBeGreaterThan(2);
+    const seen = new Set<string>();
+    for (const pid of pids) for (const n of inMemory(pid, [REAL_KEY, placeholder])) seen.add(n);
+    expect(seen.has(placeholder)).toBe(true);
+    expect(seen.has(REAL_KEY)).toBe(false);
+    await core.service.cancel('kb');
+  });
+
+  test('a forged or stale placeholder, a dot-segment path, and a session env pointing elsewhere never get the key out', async () => {
+    const api = await scriptedAnthropic({ turns: [{ text: 'ok' }] });
+    onTestFinished(() => api.close());
+    // What `--env ANTHROPIC_BASE_URL=…` of a member would try: the broker still sends to its upstream.
+    const elsewhere = await scriptedAnthropic({ turns: [{ text: 'ok' }] });
+    onTestFinished(() => elsewhere.close());
+    const core: Core = await brokerCore(api.url);
+    await core.service.create({
+      name: 'kb2',
+      repo: makeRepo(),
+      agent: 'claude',
+      image: SESSION_IMAGE,
+      env: { ANTHROPIC_BASE_URL: elsewhere.url },
+    });
+    const placeholder = (
+      await core.service.exec('kb2', ['cat', '/run/berth/secrets/ANTHROPIC_API_KEY'])
+    ).stdout
+      .toString('utf8')
+      .trim();
+    const base = core.agents.brokerUrl('anthropic');
+    expect(base).toMatch(/^http:\/\//);
+
+    // The placeholder itself works: it is the real key upstream.
+    const ok = await post(`${base}/v1/messages/count_tokens`, { 'x-api-key': placeholder });
+    expect(ok.status, ok.body).toBeLessThan(500);
+    expect(api.requests.at(-1)?.headers['x-api-key']).toBe(REAL_KEY);
+    const used = api.requests.length;
+
+    // Another session's id with a made-up MAC; a bare real-looking key; a path climbing out.
+    const sessionId = placeholder.slice('berth-key-'.length, 'berth-key-'.length + 36);
+    const forged = `berth-key-${sessionId.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))}-${'0'.repeat(40)}`;
+    const attempts: Array<Record<string, string>> = [
+      { 'x-api-key': forged },
+      { authorization: `Bearer ${forged}` },
+      { 'x-api-key': 'sk-ant-x' },
+    ];
+    for (const headers of attempts) {
+      const r = await post(`${base}/v1/messages`, headers);
+      expect(r.status).toBe(401);
+    }
+    expect((await post(`${base}/v1/../../admin`, { 'x-api-key': placeholder })).status).toBe(400);
+    expect((await post(`${base}/v1/%2e%2e/admin`, { 'x-api-key': placeholder })).status).toBe(400);
+    expect(api.requests.length).toBe(used);
+    expect(elsewhere.requests).toHaveLength(0);
+
+    // Once the session is gone its placeholder is worth nothing.
+    await core.service.remove('kb2', { force: true });
+    expect((await post(`${base}/v1/messages`, { 'x-api-key': placeholder })).status).toBe(401);
+    expect(api.requests.length).toBe(used);
+  });
+});
