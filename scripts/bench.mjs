@@ -516,7 +516,7 @@ const OPERATIONS = [
   {
     name: 'preview_http_forward',
     what:
-      "GET / of a preview (busybox httpd) on berth's host port 127.0.0.1:hostPort (the daemon's TCP forwarder)" +
+      "GET / of a preview (busybox httpd) on berth's host port 127.0.0.1:hostPort (the daemon's HTTP forwarder: berth's cookies out, loopback Host names only)" +
       " vs the same GET straight to the container's IP:port",
     requests: true,
   },

@@ -72,6 +72,13 @@ export { type Logger, silentLogger } from './logger.js';
 export type { PortAllocator, PortLease } from './ports/port-allocator.js';
 export type { PortLeaseStore } from './ports/port-lease-store.js';
 export { hostPortFree, type PortRange, StorePortAllocator } from './ports/store-port-allocator.js';
+export {
+  forwardRequest,
+  forwardUpgrade,
+  fromOwnOrigin,
+  refusePreview,
+  SAFE_METHODS,
+} from './previews/http-forward.js';
 export { answersHttp, PREVIEW_LOG, PreviewManager } from './previews/preview-manager.js';
 export {
   checkPreviewRequest,

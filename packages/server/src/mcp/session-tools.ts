@@ -71,7 +71,9 @@ export function previewUrls(s: Session, host: string): string[] {
       },
     );
   }
-  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  // The host port listens on the server's loopback and answers to loopback names only (DNS
+  // rebinding): another name would only be refused. From elsewhere, the link through the server.
+  const h = host === 'localhost' || host === '::1' ? (host === '::1' ? '[::1]' : host) : '127.0.0.1';
   return [`http://${h}:${s.preview.hostPort}/`];
 }
 
