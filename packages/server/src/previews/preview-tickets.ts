@@ -21,10 +21,17 @@ export interface Grant {
  * secret and a purpose string) keeps a ticket from passing as a cookie and either from naming
  * another session or another holder. `who` lets the proxy check, on each request, that the token
  * it came from is still valid and still sees the session.
+ *
+ * The secret is BERTH_HOME's and outlives the daemon, but the list of used tickets is only in
+ * memory; so a ticket's MAC also covers a random key of this instance (one per daemon process),
+ * and a ticket from before a restart, used or not, is refused like a forged one: a leaked link
+ * still works at most once. Cookies are signed with the secret alone and survive a restart.
  */
 export class PreviewGrants {
   /** Tickets already exchanged, until they expire anyway: a leaked link works at most once. */
   private readonly redeemed = new Map<string, number>();
+  /** Never stored: the tickets this instance made are the only ones it takes. */
+  private readonly instanceKey = randomBytes(32).toString('base64url');
 
   constructor(
     private readonly secret: Buffer,
@@ -32,8 +39,9 @@ export class PreviewGrants {
   ) {}
 
   private mac(kind: Kind, g: Grant, expires: number, nonce: string): string {
+    const instance = kind === 'ticket' ? `${this.instanceKey}:` : '';
     return createHmac('sha256', this.secret)
-      .update(`berth-preview:${kind}:${g.sessionId}:${g.who}:${expires}:${nonce}`)
+      .update(`berth-preview:${kind}:${instance}${g.sessionId}:${g.who}:${expires}:${nonce}`)
       .digest('base64url');
   }
 
