@@ -42,7 +42,7 @@ export interface ServerDeps {
   logger?: FastifyBaseLogger;
   /** Made before the core so it can observe engine calls (`openCore`'s `observeEngine`); none: a fresh one. */
   metrics?: Metrics;
-  /** Internal, for tests: how often open terminals are re-authorised (default 30 s). */
+  /** Internal, for tests: how often open terminal and events WebSockets are re-authorised (default 30 s). */
   socketRecheckMs?: number;
 }
 
@@ -121,7 +121,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(terminalRoutes, { core: deps.core, access, recheck });
   await app.register(agentPromptRoutes, { core: deps.core, access });
   await app.register(agentRoutes, { core: deps.core });
-  await app.register(eventRoutes, { core: deps.core, access });
+  await app.register(eventRoutes, { core: deps.core, access, recheck });
   await app.register(mcpRoutes, { corsOrigins: deps.corsOrigins ?? [] });
   const grants = new PreviewGrants(secret);
   await app.register(previewRoutes, { core: deps.core, access, grants });

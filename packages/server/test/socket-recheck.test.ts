@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type WebSocket from 'ws';
 import { makeRepo, testCore } from '../../core/test/fixtures.js';
 import { newToken } from '../src/auth/credentials.js';
-import { makeToken, makeUser, testServer } from './server-fixtures.js';
+import { makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 /** Open terminals are re-authorised this often here (30 s in a real server). */
 const RECHECK_MS = 200;
@@ -34,6 +34,23 @@ async function opened(ws: WebSocket): Promise<{ closed: Promise<{ code: number; 
 /** Resolves with what `closed` settles to, or 'still open' after `ms`. */
 function within<T>(closed: Promise<T>, ms: number): Promise<T | 'still open'> {
   return Promise.race([closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), ms))]);
+}
+
+/** A token of `userId` that ends `lifetimeMs` from now, as a browser login ends after 12 h. */
+async function shortToken(t: TestServer, userId: string, lifetimeMs: number): Promise<string> {
+  const { token, tokenHash } = newToken();
+  await t.core.store.accounts.insertToken({
+    id: randomUUID(),
+    userId,
+    kind: 'api',
+    name: 'short',
+    tokenHash,
+    createdAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + lifetimeMs).toISOString(),
+    lastUsedAt: null,
+    revokedAt: null,
+  });
+  return token;
 }
 
 describe('open terminal WebSockets are re-authorised (security review F22)', () => {
@@ -68,24 +85,42 @@ describe('open terminal WebSockets are re-authorised (security review F22)', () 
     const { t, url } = await serverOnTcp();
     const member = await makeUser(t.core, 'mia', 'member');
     await t.core.service.create({ name: 'mine', repo: makeRepo(), ownerId: member.id });
-    // A token that ends soon, as a browser login ends after 12 h.
-    const { token, tokenHash } = newToken();
     const lifetimeMs = 3_000;
-    await t.core.store.accounts.insertToken({
-      id: randomUUID(),
-      userId: member.id,
-      kind: 'api',
-      name: 'short',
-      tokenHash,
-      createdAt: new Date().toISOString(),
-      expiresAt: new Date(Date.now() + lifetimeMs).toISOString(),
-      lastUsedAt: null,
-      revokedAt: null,
-    });
+    const token = await shortToken(t, member.id, lifetimeMs);
     const { closed } = await opened(new BerthClient({ url, token }).shell('mine', { cols: 80, rows: 24 }));
     expect(await within(closed, lifetimeMs + RECHECK_MS * 10)).toEqual({
       code: 1008,
       reason: 'login expired: sign in again',
+    });
+  });
+});
+
+describe('open events WebSockets are re-authorised (security review F22)', () => {
+  it('closes the events stream with 1008 once the token that opened it expires', async () => {
+    const { t, url } = await serverOnTcp();
+    const member = await makeUser(t.core, 'mia', 'member');
+    const lifetimeMs = 3_000;
+    const token = await shortToken(t, member.id, lifetimeMs);
+    const { closed } = await opened(new BerthClient({ url, token }).events());
+    // While the token is good, several re-checks pass and the stream stays open.
+    expect(await within(closed, RECHECK_MS * 4)).toBe('still open');
+    expect(await within(closed, lifetimeMs + RECHECK_MS * 10)).toEqual({
+      code: 1008,
+      reason: 'login expired: sign in again',
+    });
+  });
+
+  it("closes an admin's events stream with 1008 once they are no longer an admin, so it reconnects with a member's view", async () => {
+    const { t, url } = await serverOnTcp();
+    const admin = await makeUser(t.core, 'ada', 'admin');
+    const { token } = await makeToken(t.core, admin.id);
+    const { closed } = await opened(new BerthClient({ url, token }).events());
+    expect(await within(closed, RECHECK_MS * 4)).toBe('still open');
+
+    await t.core.store.accounts.setRole(admin.id, 'member');
+    expect(await within(closed, RECHECK_MS * 10)).toEqual({
+      code: 1008,
+      reason: 'your role changed: connect again',
     });
   });
 });

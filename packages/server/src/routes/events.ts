@@ -4,6 +4,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { SessionAccess } from '../auth/session-access.js';
+import type { SocketRecheck } from '../auth/socket-recheck.js';
 import { DEFAULT_EVENTS_LIMITS, EventConnection, type EventsLimits } from '../events/connection.js';
 import { Visibility } from '../events/visibility.js';
 import { requireUpgrade } from './websocket-only.js';
@@ -16,6 +17,8 @@ export const eventRoutes: FastifyPluginAsync<{
   core: Core;
   /** Who may see which session; none (a server without auth) means every client sees all. */
   access?: SessionAccess;
+  /** Asks again, every 30 s, whether the principal may keep the stream (none in bare test apps). */
+  recheck?: SocketRecheck;
   limits?: Partial<EventsLimits>;
 }> = async (app, opts) => {
   const limits: EventsLimits = { ...DEFAULT_EVENTS_LIMITS, ...opts.limits };
@@ -37,6 +40,8 @@ export const eventRoutes: FastifyPluginAsync<{
   app.get(`${API_PREFIX}/events`, { websocket: true, preHandler: requireUpgrade, schema }, (socket, req) => {
     // Revoking the token that opened it closes it (where the server has auth: not in bare test apps).
     if (app.hasDecorator('liveSockets')) app.liveSockets.watch(req, socket);
+    // An expired login, a user gone or an admin no more ends it at the next re-check.
+    opts.recheck?.watchEvents(socket, req.principal ?? null, req.log);
     narrowInboundLimit(socket, EVENTS_MAX_PAYLOAD);
     const visibility = Visibility.open(opts.core, opts.access, req.principal ?? null);
     const entry = { socket, conn: new EventConnection(socket, opts.core, visibility, limits, req.log) };
