@@ -34,7 +34,11 @@ export const Session = Type.Object({
   /** The session's working copy on the host: admins only. */
   workspacePath: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   limits: Type.Object({ cpus: Type.Number(), memoryBytes: Type.Integer(), pids: Type.Integer() }),
-  env: Type.Record(Type.String(), Type.String()),
+  env: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
+    description:
+      "The variables the session was made with. The values are its owner's (and the host user's on " +
+      'the unix socket): to anyone else who may see the session, each value is null and the names are kept.',
+  }),
   user: Type.String(),
   ownerId: Type.Union([Type.String(), Type.Null()]),
   teamId: Type.Union([Type.String(), Type.Null()]),

@@ -30,6 +30,7 @@ import { resourceRoutes } from './routes/resources.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { teamRoutes } from './routes/teams.js';
 import { terminalRoutes } from './routes/terminals.js';
+import { hideEnvFromNonOwners } from './session-env.js';
 
 export interface ServerDeps {
   core: Core;
@@ -108,6 +109,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate('liveSockets', sockets);
   registerAuth(app, { accounts, secret, publicHosts: deps.publicHosts ?? [] });
   registerAuditTrail(app, deps.core.store.audit);
+  // Before any route: a session's env values reach its owner only, from every route (F19).
+  app.addHook('preSerialization', hideEnvFromNonOwners);
   const access = new SessionAccess(deps.core, accounts);
   // Table of contents:
   await app.register(healthRoutes, { core: deps.core, daemon: deps.daemon });

@@ -4,6 +4,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger } from 'fastify';
 import { memberEventBody } from '../host-paths.js';
 import { problem, toProblem } from '../problems.js';
+import { envRedactedEventBody } from '../session-env.js';
 import { cachedPayload, checkMessage, type Payload, requestIdOf, sessionIdOf } from './frames.js';
 import { LineSplitter } from './log-lines.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from './outbox.js';
@@ -100,7 +101,9 @@ export class EventConnection {
       }
       const body = cachedPayload(e);
       if (body === null) return;
-      this.outbox.send(e.type, this.visibility.seesHostPaths ? body : memberEventBody(e, body));
+      const shown = this.visibility.seesHostPaths ? body : memberEventBody(e, body);
+      const hideEnv = 'session' in e && !this.visibility.seesEnvOf(e.session);
+      this.outbox.send(e.type, hideEnv ? envRedactedEventBody(e, shown) : shown);
     } catch (err) {
       this.log.warn({ err }, 'could not pass an event to an events client');
     }

@@ -1,6 +1,7 @@
 import type { Core, Session, SessionEvent } from '@berth/core';
 import { isAdmin, type Principal } from '../auth/auth.js';
 import type { SessionAccess } from '../auth/session-access.js';
+import { seesEnvValues } from '../session-env.js';
 
 /** How often a member's view is read again, so a team change reaches sockets already open. */
 const REFRESH_MS = 30_000;
@@ -35,6 +36,11 @@ export class Visibility {
   /** Whether this client is shown host paths: admins, the local socket, a server without auth. */
   get seesHostPaths(): boolean {
     return !this.access || isAdmin(this.principal);
+  }
+
+  /** Whether this client reads the env values of `s`: its owner and the local socket (session-env.ts). */
+  seesEnvOf(s: Session): boolean {
+    return !this.access || seesEnvValues(this.principal, s.ownerId);
   }
 
   /** Called for every event on the bus: keep it cheap and synchronous. */
