@@ -139,6 +139,8 @@ export async function runDaemon(config: BerthConfig, opts: { logLevel?: string }
   }
   const { core, app, unix } = started;
   logger.info({ socket: config.socketPath, tcp: config.tcp, pid: process.pid }, 'berth daemon listening');
+  // Settings to look at again (a proxy password kept from sessions, …), once: names, never values.
+  for (const warning of config.startWarnings) logger.warn(warning);
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -47,8 +47,10 @@ export function register(program: Command): void {
             tag: o.tag,
             ...(o.base ? { base: o.base } : {}),
             caCertificates: certs,
+            // This shell's own build, its proxy password included: the engine keeps build-time
+            // proxy variables out of the image (sessions, by default, are not given one).
             ...(o.hostProxy
-              ? { proxy: sessionProxyEnv({ ...process.env, BERTH_SESSION_PROXY: 'inherit' }) }
+              ? { proxy: sessionProxyEnv({ ...process.env, BERTH_SESSION_PROXY: 'inherit-credentials' }) }
               : {}),
             onProgress: progress,
           });

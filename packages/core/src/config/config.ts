@@ -6,10 +6,12 @@ import type { SessionLimits } from '../session/session.js';
 import { type MemberPolicy, memberPolicyFrom } from './member-policy.js';
 import { type ModelApis, modelApisFrom } from './model-apis.js';
 import { type SessionDefaults, sessionDefaultsFrom } from './session-defaults.js';
+import { sessionProxyFrom } from './session-proxy.js';
 import { parseSize } from './size.js';
 import { parseTrustProxy } from './trust-proxy.js';
 
 export { formatDuration, parseDuration } from './duration.js';
+export { sessionProxyEnv } from './session-proxy.js';
 export { parseSize, parseTrustProxy };
 
 export interface BerthConfig extends SessionDefaults, MemberPolicy {
@@ -52,33 +54,17 @@ export interface BerthConfig extends SessionDefaults, MemberPolicy {
    * has extra CA certificates, `none` never, or an absolute path to a bundle file.
    */
   caBundle: string;
-  /** Proxy variables sessions get (BERTH_SESSION_PROXY=inherit, the default, or none). */
+  /**
+   * Proxy variables sessions get (BERTH_SESSION_PROXY=inherit, the default, without those carrying a
+   * password; inherit-credentials; or none).
+   */
   sessionProxyEnv: Record<string, string>;
+  /** What the daemon logs once at start: settings to look at again (names, never secret values). */
+  startWarnings: string[];
   /** The JSON config file with agent profiles (BERTH_CONFIG, default $BERTH_HOME/config.json). */
   configFile: string;
   /** Where the key broker forwards agents' model API requests (BERTH_ANTHROPIC_BASE_URL, …). */
   modelApis: ModelApis;
-}
-
-const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY'];
-
-/** BERTH_SESSION_PROXY: `inherit` hands the daemon's proxy variables (both cases) to sessions. */
-export function sessionProxyEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const mode = (env.BERTH_SESSION_PROXY || 'inherit').trim().toLowerCase();
-  if (mode === 'none') return {};
-  if (mode !== 'inherit') {
-    throw new InvalidInput(`BERTH_SESSION_PROXY=${env.BERTH_SESSION_PROXY} is not inherit or none`, {
-      hint: 'unset it (sessions inherit the proxy variables) or set it to none',
-    });
-  }
-  const out: Record<string, string> = {};
-  for (const name of PROXY_VARS) {
-    for (const key of [name, name.toLowerCase()]) {
-      const v = env[key];
-      if (v && !v.includes('\0')) out[key] = v;
-    }
-  }
-  return out;
 }
 
 function caBundleFrom(env: NodeJS.ProcessEnv): string {
@@ -149,6 +135,7 @@ export function parsePortRange(raw: string): { from: number; to: number } {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
   const home = resolve(env.BERTH_HOME || defaultHome(env));
   const tcpPort = env.BERTH_PORT ? intFrom(env, 'BERTH_PORT', 0, 1, 65535) : null;
+  const proxy = sessionProxyFrom(env);
   return {
     home,
     socketPath: join(home, 'berth.sock'),
@@ -177,7 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     previewReadySeconds: intFrom(env, 'BERTH_PREVIEW_TIMEOUT', 120, 1, 3600),
     previewHealthSeconds: intFrom(env, 'BERTH_PREVIEW_HEALTH_INTERVAL', 15, 1, 3600),
     caBundle: caBundleFrom(env),
-    sessionProxyEnv: sessionProxyEnv(env),
+    sessionProxyEnv: proxy.env,
+    startWarnings: proxy.warnings,
     configFile: resolve(env.BERTH_CONFIG || join(home, 'config.json')),
     modelApis: modelApisFrom(env),
     publicHosts: (env.BERTH_PUBLIC_HOSTS ?? '')
