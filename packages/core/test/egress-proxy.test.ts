@@ -63,10 +63,8 @@ beforeAll(async () => {
       const nl = got.indexOf('\n');
       if (nl < 0) return;
       socket.off('data', onData);
-      socket.pause();
       const policy = JSON.parse(got.subarray(0, nl).toString()) as EgressPolicy;
-      proxy.accept(socket, { sessionId: 'sess-1', policy }, got.subarray(nl + 1));
-      socket.resume();
+      proxy.accept(socket, { sessionId: 'sess-1', policy: async () => policy }, got.subarray(nl + 1));
     };
     socket.on('data', onData);
   });

@@ -25,10 +25,10 @@ import {
  * was checked (a name cannot resolve to something else between the check and the connect).
  */
 
-/** The session a connection speaks for. */
+/** The session a connection speaks for, and its policy as it is now (null: the session is gone). */
 export interface EgressClient {
   sessionId: string;
-  policy: EgressPolicy;
+  policy: () => Promise<EgressPolicy | null>;
 }
 
 /** One decision, as recorded and shown by `berth egress`. */
@@ -84,7 +84,10 @@ export class EgressProxy {
     this.server.on('clientError', (_err, socket: Socket) => socket.destroy());
   }
 
-  /** Serves one connection of a session (the bytes not read yet put back first). */
+  /**
+   * Serves one connection of a session, the bytes read past the caller's own header put back
+   * first. Call it in the same tick as that read: bytes that arrive later are the server's.
+   */
   accept(socket: Socket, client: EgressClient, unread?: Buffer): void {
     this.clients.set(socket, client);
     socket.on('error', () => socket.destroy());
@@ -105,7 +108,9 @@ export class EgressProxy {
     host: string,
     port: number,
   ): Promise<{ decision: EgressDecision; addresses: string[] }> {
-    const byName = decideHost(client.policy, host, port);
+    const policy = await client.policy().catch(() => null);
+    if (!policy) return { decision: { allowed: false, reason: 'the session is gone' }, addresses: [] };
+    const byName = decideHost(policy, host, port);
     if (!byName.allowed) return { decision: byName, addresses: [] };
     const bare = host.replace(/^\[|\]$/g, '');
     let addresses: string[];

@@ -1,0 +1,297 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import type Docker from 'dockerode';
+import { EngineError } from '../errors/berth-error.js';
+import type { Logger } from '../logger.js';
+import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID } from '../runtime/labels.js';
+import type { EgressPolicy } from './egress-policy.js';
+import type { EgressProxy } from './egress-proxy.js';
+import { RELAY_SCRIPT } from './relay-script.js';
+
+/**
+ * The network shape of egress: every session on a network of its own that is internal (no route
+ * out) and whose bridge has no address on this machine (com.docker.network.bridge.inhibit_ipv4:
+ * the host, its services on 0.0.0.0 and berth's own ports are not even addressable from it).
+ * The only other container on it is berth's relay, also on an ordinary bridge (`berth-egress`)
+ * where the daemon listens: a session's proxy connections go through the relay to the daemon's
+ * egress proxy, which decides; the daemon's preview connections go the other way.
+ *
+ *   session ─(its own network)─ relay ─(berth-egress)─ daemon ── egress proxy ── internet
+ */
+
+export const PROXY_PORT = 3128;
+const DIAL_PORT = 3129;
+export const ROLE_RELAY = 'egress-relay';
+const ROLE_SESSION_NETWORK = 'session-network';
+/** Session networks are /28s of this range: 4,096 of them, none ever routed on this machine. */
+const SUBNET_BASE = [10, 213, 0, 0] as const;
+const SUBNETS = 4096;
+const HEADER_MAX = 256;
+
+export interface EgressGatewayDeps {
+  docker: Docker;
+  home: string;
+  logger: Logger;
+  /** An image with Node for the relay (berth's session image). */
+  image: string;
+  proxy: EgressProxy;
+  /** The session's policy now; null when it is gone (its connections are then refused). */
+  policyOf: (sessionId: string) => Promise<EgressPolicy | null>;
+}
+
+export interface SessionNetwork {
+  name: string;
+  /** The relay's address there: the session's HTTP(S)_PROXY host. */
+  relay: string;
+}
+
+const tagOf = (home: string) => createHash('sha256').update(home).digest('hex').slice(0, 12);
+
+export class EgressGateway {
+  private readonly token = randomBytes(24).toString('hex');
+  private readonly tag: string;
+  private listener: Server | null = null;
+  private relayId: string | null = null;
+  private ready: Promise<void> | null = null;
+  /** The relay's address on a session's network → that session. */
+  private readonly byRelayAddress = new Map<string, string>();
+  private egressRelayAddress: string | null = null;
+
+  constructor(private readonly deps: EgressGatewayDeps) {
+    this.tag = tagOf(deps.home);
+  }
+
+  get egressNetwork(): string {
+    return `berth-egress-${this.tag}`;
+  }
+
+  private get relayName(): string {
+    return `berth-egress-relay-${this.tag}`;
+  }
+
+  /** The egress network, the daemon's listener on its gateway, and a relay that knows this daemon. */
+  start(): Promise<void> {
+    this.ready ??= this.bringUp().catch((err: unknown) => {
+      this.ready = null;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  private async bringUp(): Promise<void> {
+    const { docker, home } = this.deps;
+    const labels = { [LABEL_MANAGED]: 'true', [LABEL_HOME]: home, [LABEL_ROLE]: ROLE_RELAY };
+    let net = (await docker.listNetworks({ filters: { name: [this.egressNetwork] } })).find(
+      (n) => n.Name === this.egressNetwork,
+    );
+    if (!net) {
+      await docker.createNetwork({
+        Name: this.egressNetwork,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: labels,
+      });
+      net = await docker.getNetwork(this.egressNetwork).inspect();
+    }
+    const gateway = (net!.IPAM?.Config ?? []).map((c) => c.Gateway).find(Boolean);
+    if (!gateway) throw new EngineError(`network ${this.egressNetwork} has no gateway`);
+    this.listener = createServer((socket) => this.onRelayConnection(socket));
+    await new Promise<void>((resolve, reject) => {
+      this.listener!.once('error', reject);
+      this.listener!.listen({ host: gateway, port: 0 }, () => resolve());
+    });
+    const port = (this.listener.address() as AddressInfo).port;
+    // A relay from an earlier start knows an older token and port: a new one, joined to every
+    // session network that is still there.
+    await docker
+      .getContainer(this.relayName)
+      .remove({ force: true })
+      .catch(() => {});
+    const container = await docker.createContainer({
+      name: this.relayName,
+      Image: this.deps.image,
+      Entrypoint: ['node', '-e', RELAY_SCRIPT],
+      Cmd: [],
+      User: '65534:65534',
+      Env: [`BERTH_EGRESS_DAEMON=${gateway}:${port}`, `BERTH_EGRESS_TOKEN=${this.token}`],
+      Labels: labels,
+      HostConfig: {
+        NetworkMode: this.egressNetwork,
+        RestartPolicy: { Name: 'unless-stopped' },
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        Memory: 256 * 1024 ** 2,
+        PidsLimit: 64,
+      },
+    });
+    await container.start();
+    this.relayId = container.id;
+    const info = await container.inspect();
+    this.egressRelayAddress = info.NetworkSettings.Networks[this.egressNetwork]?.IPAddress ?? null;
+    for (const n of await docker.listNetworks({
+      filters: { label: [`${LABEL_HOME}=${home}`, `${LABEL_ROLE}=${ROLE_SESSION_NETWORK}`] },
+    })) {
+      const sessionId = n.Labels?.[LABEL_SESSION_ID];
+      if (sessionId) await this.join(n.Name, sessionId);
+    }
+    await this.waitListening();
+  }
+
+  /** Until the relay's dial port answers (its Node has started). */
+  private async waitListening(): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const up = await new Promise<boolean>((resolve) => {
+        const s = connect(DIAL_PORT, this.egressRelayAddress ?? '0.0.0.0');
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      });
+      if (up) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new EngineError(`berth's egress relay (${this.deps.image}) did not start`, {
+      hint: `look at \`docker logs ${this.relayName}\`; the relay needs Node in ${this.deps.image}`,
+    });
+  }
+
+  /** A new network of the session's own, with the relay on it. */
+  async createSessionNetwork(sessionId: string): Promise<SessionNetwork> {
+    await this.start();
+    const { docker, home } = this.deps;
+    const name = `berth-s-${sessionId}`;
+    const taken = new Set<string>();
+    for (const n of await docker.listNetworks()) {
+      for (const c of n.IPAM?.Config ?? []) if (c.Subnet) taken.add(c.Subnet);
+    }
+    const start = Math.floor(Math.random() * SUBNETS);
+    for (let i = 0; i < SUBNETS; i++) {
+      const subnet = subnetAt((start + i) % SUBNETS);
+      if (taken.has(subnet)) continue;
+      try {
+        await docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          Internal: true,
+          CheckDuplicate: true,
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+          Options: {
+            // No address of this machine's on the bridge: nothing of the host answers there.
+            'com.docker.network.bridge.inhibit_ipv4': 'true',
+            'com.docker.network.bridge.enable_icc': 'true',
+          },
+          Labels: {
+            [LABEL_MANAGED]: 'true',
+            [LABEL_HOME]: home,
+            [LABEL_ROLE]: ROLE_SESSION_NETWORK,
+            [LABEL_SESSION_ID]: sessionId,
+          },
+        });
+      } catch (err) {
+        // Another berth (or create) took that subnet just now: the next one.
+        if (/overlap/i.test(String((err as Error).message))) continue;
+        throw err;
+      }
+      const relay = await this.join(name, sessionId);
+      return { name, relay };
+    }
+    throw new EngineError('no free subnet for a session network is left in 10.213.0.0/16');
+  }
+
+  private async join(network: string, sessionId: string): Promise<string> {
+    const { docker } = this.deps;
+    const info = await docker.getContainer(this.relayId!).inspect();
+    let address = info.NetworkSettings.Networks[network]?.IPAddress;
+    if (!address) {
+      await docker.getNetwork(network).connect({ Container: this.relayId! });
+      address = (await docker.getContainer(this.relayId!).inspect()).NetworkSettings.Networks[network]
+        ?.IPAddress;
+    }
+    if (!address) throw new EngineError(`the egress relay got no address on ${network}`);
+    this.byRelayAddress.set(address, sessionId);
+    return address;
+  }
+
+  /** The session's network goes (after its container). */
+  async removeSessionNetwork(sessionId: string): Promise<void> {
+    const { docker } = this.deps;
+    const name = `berth-s-${sessionId}`;
+    for (const [address, id] of this.byRelayAddress)
+      if (id === sessionId) this.byRelayAddress.delete(address);
+    if (this.relayId)
+      await docker
+        .getNetwork(name)
+        .disconnect({ Container: this.relayId, Force: true })
+        .catch(() => {});
+    await docker
+      .getNetwork(name)
+      .remove()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+  }
+
+  /** A connection to `address:port` on a session's network, through the relay (a preview). */
+  dial(address: string, port: number): Socket {
+    if (!this.egressRelayAddress) throw new EngineError('the egress relay is not running');
+    const socket = connect(DIAL_PORT, this.egressRelayAddress);
+    socket.write(`DIAL ${this.token} ${address} ${port}\n`);
+    return socket;
+  }
+
+  /** A connection from the relay: its header names the session; the rest is the proxy's. */
+  private onRelayConnection(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    let buf = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        if (buf.length > HEADER_MAX) socket.destroy();
+        return;
+      }
+      socket.off('data', onData);
+      const [word, token, local] = buf.subarray(0, nl).toString('latin1').trim().split(' ');
+      const want = Buffer.from(this.token);
+      const got = Buffer.from(token ?? '');
+      const sessionId = local ? this.byRelayAddress.get(local) : undefined;
+      if (
+        word !== 'BERTH-EGRESS' ||
+        got.length !== want.length ||
+        !timingSafeEqual(got, want) ||
+        !sessionId
+      ) {
+        socket.destroy();
+        return;
+      }
+      // Handed on in this tick: what arrives next is read by the proxy itself.
+      this.deps.proxy.accept(
+        socket,
+        { sessionId, policy: () => this.deps.policyOf(sessionId) },
+        buf.subarray(nl + 1),
+      );
+    };
+    socket.on('data', onData);
+  }
+
+  /** The listener and the relay go; session networks stay for the next start. */
+  async close(): Promise<void> {
+    this.listener?.close();
+    this.listener = null;
+    if (this.relayId)
+      await this.deps.docker
+        .getContainer(this.relayId)
+        .remove({ force: true })
+        .catch(() => {});
+    this.relayId = null;
+    this.ready = null;
+  }
+}
+
+function subnetAt(i: number): string {
+  const offset = i * 16;
+  return `${SUBNET_BASE[0]}.${SUBNET_BASE[1]}.${Math.floor(offset / 256)}.${offset % 256}/28`;
+}
