@@ -96,7 +96,7 @@ describe('open terminal WebSockets are re-authorised (security review F22)', () 
 });
 
 describe('open events WebSockets are re-authorised (security review F22)', () => {
-  it('closes the events stream with 1008 once the token that opened it expires', async () => {
+  it('closes the events stream with 4401 (the dashboard signs out, no retry) once the token that opened it expires', async () => {
     const { t, url } = await serverOnTcp();
     const member = await makeUser(t.core, 'mia', 'member');
     const lifetimeMs = 3_000;
@@ -105,7 +105,7 @@ describe('open events WebSockets are re-authorised (security review F22)', () =>
     // While the token is good, several re-checks pass and the stream stays open.
     expect(await within(closed, RECHECK_MS * 4)).toBe('still open');
     expect(await within(closed, lifetimeMs + RECHECK_MS * 10)).toEqual({
-      code: 1008,
+      code: 4401,
       reason: 'login expired: sign in again',
     });
   });

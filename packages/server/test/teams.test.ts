@@ -182,6 +182,17 @@ describe('host paths are for admins (security review F21)', () => {
       list: (await amy({ url: '/api/v1/sessions' })).json(),
       paused: (await amy({ method: 'POST', url: '/api/v1/sessions/paths/pause' })).json(),
       health: (await amy({ url: '/api/v1/sessions/paths/health' })).json(),
+      preview: await (async () => {
+        await amy({ method: 'POST', url: '/api/v1/sessions/paths/resume' });
+        const command = ['httpd', '-f', '-p', '8080'];
+        return (
+          await amy({
+            method: 'POST',
+            url: '/api/v1/sessions/paths/preview',
+            payload: { command, port: 8080 },
+          })
+        ).json();
+      })(),
     };
     expect(member.daemon.pid).toBeTypeOf('number');
     expect(member.daemon).not.toHaveProperty('home');
@@ -193,6 +204,8 @@ describe('host paths are for admins (security review F21)', () => {
     expect(member.list.sessions[0]).not.toHaveProperty('workspacePath');
     expect(member.paused).not.toHaveProperty('workspacePath');
     expect(member.health.session).not.toHaveProperty('workspacePath');
+    expect(member.preview.preview?.hostPort).toBeTypeOf('number');
+    expect(member.preview).not.toHaveProperty('workspacePath');
     expect(JSON.stringify(member)).not.toContain(home);
 
     expect((await t.inject('/api/v1/daemon')).json().home).toBe(home);

@@ -9,6 +9,9 @@ export const DEFAULT_RECHECK_MS = 30_000;
 
 /** The WebSocket close code for "policy violation": the client may not have this any more. */
 const POLICY_VIOLATION = 1008;
+/** berth's close code for "your login ended" (as LiveSockets uses): the dashboard signs out, no retry. */
+const LOGIN_ENDED = 4401;
+const ROLE_CHANGED = 'your role changed: connect again';
 
 /**
  * Open terminal and events WebSockets are authorised once, at the upgrade, and may stay open for
@@ -16,7 +19,7 @@ const POLICY_VIOLATION = 1008;
  * and unexpired (a browser login ends after 12 h), its user still there, and for a terminal the
  * session still theirs, their team's, or they an admin; for the events stream, an admin still an
  * admin (a member's view is narrowed by Visibility's own refresh). When not, the socket is closed
- * with 1008 and why. (Revoking a token or logging out closes its sockets at once: LiveSockets.)
+ * with 1008 and why (an events stream whose login ended: 4401, the dashboard's sign-out). (Revoking a token or logging out closes its sockets at once: LiveSockets.)
  */
 export class SocketRecheck {
   constructor(
@@ -40,7 +43,9 @@ export class SocketRecheck {
   /** Watches an events socket until it closes. The host's owner is never cut off. */
   watchEvents(socket: WebSocket, principal: Principal | null, log: FastifyBaseLogger): void {
     if (principal?.kind !== 'user') return;
-    this.watch(socket, () => this.eventsRefusal(principal), log, { stream: 'events' });
+    // A login that ended is the dashboard's sign-out, not a reason to reconnect.
+    const code = (reason: string) => (reason === ROLE_CHANGED ? POLICY_VIOLATION : LOGIN_ENDED);
+    this.watch(socket, () => this.eventsRefusal(principal), log, { stream: 'events' }, code);
   }
 
   private watch(
@@ -48,6 +53,7 @@ export class SocketRecheck {
     refusal: () => Promise<string | null>,
     log: FastifyBaseLogger,
     context: Record<string, string>,
+    codeOf: (reason: string) => number = () => POLICY_VIOLATION,
   ): void {
     let checking = false;
     const tick = async () => {
@@ -56,7 +62,7 @@ export class SocketRecheck {
       checking = true;
       try {
         const reason = await refusal();
-        if (reason && socket.readyState === socket.OPEN) socket.close(POLICY_VIOLATION, reason);
+        if (reason && socket.readyState === socket.OPEN) socket.close(codeOf(reason), reason);
       } catch (err) {
         // The store could not answer: the next tick asks again rather than cutting everyone off.
         log.warn({ err, ...context }, 'could not re-check a WebSocket');
@@ -98,6 +104,6 @@ export class SocketRecheck {
   private async eventsRefusal(p: Principal & { kind: 'user' }): Promise<string | null> {
     const now = await this.current(p);
     if (typeof now === 'string') return now;
-    return isAdmin(p) && !isAdmin(now) ? 'your role changed: connect again' : null;
+    return isAdmin(p) && !isAdmin(now) ? ROLE_CHANGED : null;
   }
 }

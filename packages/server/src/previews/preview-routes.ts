@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { isLocal } from '../auth/auth.js';
 import type { SessionAccess } from '../auth/session-access.js';
+import { hideHostPathsFromMembers } from '../host-paths.js';
 import { PREVIEW_AUTH_PATH, previewOrigin } from './preview-proxy.js';
 import type { PreviewGrants } from './preview-tickets.js';
 
@@ -40,6 +41,8 @@ export const previewRoutes: FastifyPluginAsyncTypebox<{
   grants: PreviewGrants;
 }> = async (app, { core, access, grants }) => {
   const base = `${API_PREFIX}/sessions/:name/preview`;
+  // The session a preview start answers with names host paths: admins only, as everywhere.
+  app.addHook('preSerialization', hideHostPathsFromMembers);
 
   app.post(
     base,
