@@ -21,7 +21,9 @@
 // prompt, against a container of the same image and volume running `claude -p PROMPT` until the
 // same request. model_turn_broker runs, inside an agent session, streamed Messages API turns through
 // berth's key broker (the session's placeholder in, the real key put in upstream) against the same
-// turns straight to the scripted API. preview_http GETs a small page from a preview
+// turns straight to the scripted API. egress_request GETs the npm registry's ping from a container
+// on a session network of berth's egress gateway (relay, then the daemon-side proxy on the allow-list)
+// against the same GETs from a container on the plain session network. preview_http GETs a small page from a preview
 // (busybox httpd in a session) through berth's host-port forwarder and through the berth server's
 // preview proxy (cookie from a ticket), each against the same GET straight to the container's IP.
 //
@@ -511,6 +513,13 @@ const OPERATIONS = [
     what:
       "one streamed Messages API turn from inside an agent session through berth's key broker (placeholder in," +
       ' real key put in upstream) vs the same request from the same session straight to the scripted API',
+    requests: true,
+  },
+  {
+    name: 'egress_request',
+    what:
+      "an HTTPS GET from a session through berth's egress path (its own network, the relay, the daemon's proxy" +
+      ' deciding on the allow-list, a fresh connection each) vs the same GET from a container straight out',
     requests: true,
   },
   {
@@ -1037,6 +1046,133 @@ async function dispatchClaudeOps(client, repo, user) {
     }
   } finally {
     await api.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// egress_request: a request out through the egress gateway and proxy, against straight out
+
+/** Run in each container (Node 24 honours HTTPS_PROXY with NODE_USE_ENV_PROXY=1): BATCH GETs. */
+const EGRESS_SCRIPT = `
+const https = require('https');
+const [url, batch] = process.argv.slice(1);
+const agent = new https.Agent({ keepAlive: false, proxyEnv: process.env });
+function get() {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    https.get(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error('status ' + res.statusCode))));
+    }).on('error', reject);
+  });
+}
+(async () => {
+  const out = [];
+  for (let i = 0; i < Number(batch); i++) out.push(await get());
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e.message); process.exit(1); });
+`;
+
+/** stdout of a command, or its failure with stderr. */
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args[0]} failed: ${String(stderr).slice(0, 400) || err.message}`));
+      else resolve(String(stdout));
+    });
+  });
+}
+
+async function egressOps() {
+  const op = 'egress_request';
+  const hasImage = await docker
+    .getImage(SESSION_IMAGE)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!hasImage) {
+    skipped[op] = `image ${SESSION_IMAGE} is missing (run \`node scripts/setup.mjs --for-tests\`)`;
+    return;
+  }
+  const { EgressGateway } = await import('../packages/core/dist/egress/egress-gateway.js');
+  const { EgressProxy } = await import('../packages/core/dist/egress/egress-proxy.js');
+  const { parseAllowEntry } = await import('../packages/core/dist/egress/egress-policy.js');
+  const registry = new URL((await run('npm', ['config', 'get', 'registry'])).trim());
+  const url = `${registry.origin}/-/ping`;
+  const egressHome = join(tmpRoot, 'egress-home');
+  await mkdir(egressHome, { recursive: true });
+  const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child: () => quiet };
+  const policy = { mode: 'allowlist', allow: [parseAllowEntry(registry.hostname)] };
+  const proxy = new EgressProxy({ logger: quiet, record: () => {} });
+  const gateway = new EgressGateway({
+    docker,
+    home: egressHome,
+    logger: quiet,
+    image: SESSION_IMAGE,
+    proxy,
+    policyOf: async () => policy,
+  });
+  const ca = '/etc/ssl/certs/ca-certificates.crt';
+  const containers = [];
+  const sessionId = randomUUID();
+  try {
+    await gateway.start();
+    const net = await gateway.createSessionNetwork(sessionId);
+    await ensureNetwork();
+    const make = async (network, env) => {
+      const c = await docker.createContainer({
+        Image: SESSION_IMAGE,
+        Cmd: ['sleep', 'infinity'],
+        User: '1000:1000',
+        Env: [`NODE_EXTRA_CA_CERTS=${ca}`, 'HOME=/tmp', ...env],
+        Labels: { [RAW_LABEL]: 'true', [RAW_RUN_LABEL]: runId },
+        HostConfig: { NetworkMode: network, Binds: [`${ca}:${ca}:ro`], Memory: LIST_SESSION_MEMORY * 8 },
+      });
+      containers.push(c);
+      await c.start();
+      return c;
+    };
+    const proxyUrl = `http://${net.relay}:3128`;
+    const sides = {
+      berth: await make(net.name, [
+        `HTTPS_PROXY=${proxyUrl}`,
+        `https_proxy=${proxyUrl}`,
+        'NODE_USE_ENV_PROXY=1',
+      ]),
+      raw: await make(NETWORK, []),
+    };
+    const batch = async (c) => {
+      return JSON.parse(
+        await run('docker', ['exec', c.id, 'node', '-e', EGRESS_SCRIPT, url, String(PREVIEW_BATCH)]),
+      );
+    };
+    const rounds = opts.quick ? PREVIEW_ROUNDS_QUICK : PREVIEW_ROUNDS;
+    log(`${op}: ${rounds} rounds of ${PREVIEW_BATCH} GETs of ${url} a side, fresh connections`);
+    for (let i = 0; i < PREVIEW_WARMUP_ROUNDS + rounds; i++) {
+      checkInterrupted();
+      const got = {};
+      for (const side of i % 2 === 0 ? ['berth', 'raw'] : ['raw', 'berth'])
+        got[side] = await batch(sides[side]);
+      if (i < PREVIEW_WARMUP_ROUNDS) continue;
+      samples[op].berth.push(...got.berth);
+      samples[op].raw.push(...got.raw);
+      samples[op].paired.push(median(got.berth) / median(got.raw));
+      log(
+        `${op} ${i - PREVIEW_WARMUP_ROUNDS + 1}/${rounds}: median ms egress ${median(got.berth).toFixed(1)}, straight ${median(got.raw).toFixed(1)}`,
+      );
+    }
+    loadStats[op] = { rounds, requests_per_round: PREVIEW_BATCH };
+  } finally {
+    for (const c of containers) await c.remove({ force: true }).catch(() => undefined);
+    await gateway.removeSessionNetwork(sessionId).catch(() => undefined);
+    await gateway.close();
+    await docker
+      .getNetwork(gateway.egressNetwork)
+      .remove()
+      .catch(() => undefined);
+    proxy.close();
   }
 }
 
@@ -1835,6 +1971,7 @@ async function main() {
   log('agent dispatch: the real Claude Code, until its first model request with the prompt');
   if (want('dispatch_claude')) await dispatchClaudeOps(client, repo100, user);
   if (want('model_turn_broker')) await brokerTurnOps(client, repo100);
+  if (want('egress_request')) await egressOps();
 
   checkInterrupted();
   log('preview HTTP: straight to the container, through the host port, through the berth server');
