@@ -3,6 +3,32 @@ import { ShellQuery } from './schemas.js';
 
 /** Agent profiles and their credentials (`/api/v1/agents`). Values of secrets never appear here. */
 
+/** What an owner has set up for a profile: names, sizes and times only. */
+export const Configured = Type.Object({
+  dir: Type.Union([
+    Type.Object({
+      files: Type.Integer(),
+      bytes: Type.Integer(),
+      updatedAt: Type.String(),
+      /** A credential directory is always in the session (read-only): the CLI reads it itself. */
+      mode: Type.Optional(Type.Literal('file')),
+    }),
+    Type.Null(),
+  ]),
+  keys: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      bytes: Type.Integer(),
+      updatedAt: Type.String(),
+      /**
+       * `brokered`: the session holds a placeholder, berth adds the key upstream. `file`: the
+       * key itself is in the session (read-only), the weaker mode.
+       */
+      mode: Type.Optional(Type.Union([Type.Literal('brokered'), Type.Literal('file')])),
+    }),
+  ),
+});
+
 export const AgentProfile = Type.Object({
   name: Type.String(),
   description: Type.String(),
@@ -30,31 +56,15 @@ export const AgentProfile = Type.Object({
     ]),
     keys: Type.Array(Type.String()),
   }),
-  /** What is set up for this profile: names, sizes and times only. */
-  configured: Type.Object({
-    dir: Type.Union([
-      Type.Object({
-        files: Type.Integer(),
-        bytes: Type.Integer(),
-        updatedAt: Type.String(),
-        /** A credential directory is always in the session (read-only): the CLI reads it itself. */
-        mode: Type.Optional(Type.Literal('file')),
-      }),
-      Type.Null(),
-    ]),
-    keys: Type.Array(
-      Type.Object({
-        name: Type.String(),
-        bytes: Type.Integer(),
-        updatedAt: Type.String(),
-        /**
-         * `brokered`: the session holds a placeholder, berth adds the key upstream. `file`: the
-         * key itself is in the session (read-only), the weaker mode.
-         */
-        mode: Type.Optional(Type.Union([Type.Literal('brokered'), Type.Literal('file')])),
-      }),
-    ),
-  }),
+  /** What the caller has set up for this profile (their own: see `owner`): names, sizes and times only. */
+  configured: Configured,
+  /**
+   * Whose `configured` is: the host's owner's (the unix socket), or the calling user's own.
+   * Credentials belong to an owner; a session gets its team's, else its owner's, never another's.
+   */
+  owner: Type.Optional(Type.Union([Type.Literal('host'), Type.Literal('user')])),
+  /** With `?team=NAME`: what that team has set up for this profile. */
+  team: Type.Optional(Type.Object({ name: Type.String(), configured: Configured })),
 });
 export type AgentProfile = Static<typeof AgentProfile>;
 
@@ -87,9 +97,19 @@ export const PutCredentialsRequest = Type.Object(
 );
 export type PutCredentialsRequest = Static<typeof PutCredentialsRequest>;
 
+/** Whose credentials: a team's (its members' and admins'), else the caller's own. */
+const TeamName = Type.String({ minLength: 1, maxLength: 64 });
+
+export const CredentialsOwnerQuery = Type.Object({
+  /** A team's credentials instead of the caller's own (members of the team and admins). */
+  team: Type.Optional(TeamName),
+});
+
 export const DeleteCredentialsQuery = Type.Object({
   /** `dir`, or a key's name; all of the profile's credentials when absent. */
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** A team's credentials instead of the caller's own. */
+  team: Type.Optional(TeamName),
 });
 
 /** The agent's terminal takes the shell's size query. */

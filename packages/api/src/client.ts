@@ -308,20 +308,35 @@ export class BerthClient {
     });
   }
 
-  /** Agent profiles, and which credentials each has set (names and sizes, never values). */
-  listAgents(): Promise<AgentList> {
-    return this.json('GET', `${API_PREFIX}/agents`);
+  /**
+   * Agent profiles, and which credentials each has set (names and sizes, never values): the
+   * caller's own, and with `team` that team's too.
+   */
+  listAgents(opts: { team?: string } = {}): Promise<AgentList> {
+    const q = opts.team === undefined ? '' : `?team=${enc(opts.team)}`;
+    return this.json('GET', `${API_PREFIX}/agents${q}`);
   }
 
-  /** Sets a profile's credential directory (a tar) and/or API keys; sealed by the daemon. */
-  async putAgentCredentials(profile: string, body: PutCredentialsRequest): Promise<void> {
-    await this.json('PUT', `${API_PREFIX}/agents/${enc(profile)}/credentials`, body);
+  /**
+   * Sets a profile's credential directory (a tar) and/or API keys, sealed by the daemon: the
+   * caller's own, or with `team` that team's.
+   */
+  async putAgentCredentials(
+    profile: string,
+    body: PutCredentialsRequest,
+    opts: { team?: string } = {},
+  ): Promise<void> {
+    const q = opts.team === undefined ? '' : `?team=${enc(opts.team)}`;
+    await this.json('PUT', `${API_PREFIX}/agents/${enc(profile)}/credentials${q}`, body);
   }
 
-  /** Removes a profile's credentials: all, or one (`dir` or a key's name). */
-  async deleteAgentCredentials(profile: string, name?: string): Promise<void> {
-    const q = name === undefined ? '' : `?name=${enc(name)}`;
-    await this.json('DELETE', `${API_PREFIX}/agents/${enc(profile)}/credentials${q}`);
+  /** Removes a profile's credentials (the caller's own, or a team's): all, or one (`dir` or a key's name). */
+  async deleteAgentCredentials(profile: string, name?: string, opts: { team?: string } = {}): Promise<void> {
+    const q = new URLSearchParams({
+      ...(name === undefined ? {} : { name }),
+      ...(opts.team === undefined ? {} : { team: opts.team }),
+    }).toString();
+    await this.json('DELETE', `${API_PREFIX}/agents/${enc(profile)}/credentials${q ? `?${q}` : ''}`);
   }
 
   /**

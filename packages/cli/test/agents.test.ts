@@ -203,6 +203,54 @@ describe('berth agents from the CLI', () => {
     expect(nothing.stderr).toContain('nothing to set up');
   });
 
+  it("auth setup/status/rm --team: the team's credentials, apart from the host's (security review F12)", async () => {
+    const { cli } = agentCli();
+    expect((await cli.run('team', 'create', 'red')).code).toBe(0);
+    const key = uniqueSecret('sk-team');
+    const setup = await cli.runWithInput(
+      `${key}\n`,
+      'auth',
+      'setup',
+      'stand-in',
+      '--no-dir',
+      '--key',
+      'STAND_IN_KEY',
+      '--team',
+      'red',
+    );
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stdout).toContain("team red's");
+    type Status = {
+      agents: Array<{
+        name: string;
+        configured: { keys: unknown[] };
+        team?: { configured: { keys: unknown[] } };
+      }>;
+    };
+    const standIn = async (...args: string[]) =>
+      (JSON.parse((await cli.run('auth', 'status', '--json', ...args)).stdout) as Status).agents.find(
+        (a) => a.name === 'stand-in',
+      )!;
+    expect((await standIn()).configured.keys).toEqual([]);
+    expect((await standIn('--team', 'red')).team?.configured.keys).toHaveLength(1);
+    expect((await cli.run('auth', 'status', '--team', 'red')).stdout).toContain('STAND_IN_KEY');
+    const unknown = await cli.runWithInput(
+      'x\n',
+      'auth',
+      'setup',
+      'stand-in',
+      '--no-dir',
+      '--key',
+      'STAND_IN_KEY',
+      '--team',
+      'blue',
+    );
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("team named 'blue'");
+    expect((await cli.run('auth', 'rm', 'stand-in', '--team', 'red')).code).toBe(0);
+    expect((await standIn('--team', 'red')).team?.configured.keys).toEqual([]);
+  });
+
   it('an unknown profile or a bad config file is a clear error and makes nothing', async () => {
     const { cli, configFile } = agentCli();
     const repo = makeRepo();

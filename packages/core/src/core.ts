@@ -4,6 +4,7 @@ import { AgentSessions, brokerableKeys, brokerUpstream } from './agents/agent-se
 import { AgentStatusTracker } from './agents/agent-status.js';
 import type { AgentTool } from './agents/agent-tools.js';
 import { AgentToolsVolume } from './agents/agent-tools-volume.js';
+import { type CredentialOwner, credentialScope } from './agents/credential-owner.js';
 import { KeyBroker, type ModelVendor } from './agents/key-broker.js';
 import { systemClock } from './clock/clock.js';
 import { type BerthConfig, canonicalConfig } from './config/config.js';
@@ -100,20 +101,21 @@ export async function openCore(
     logger,
   });
   await agentStatus.start();
-  // The key and upstream of a profile, read once a second at most (a turn streams many requests);
-  // the session itself is looked up on every one, so a removed session's placeholder dies at once.
+  // The key and upstream of a profile and owner, read once a second at most (a turn streams many
+  // requests); the session itself is looked up on every one, so a removed session's placeholder
+  // dies at once. The key is the session's owner's (security review F12), never another's.
   const brokered = new Map<
     string,
     { at: number; value: Promise<{ key: string; upstream: string } | null> }
   >();
-  const brokeredFor = (agent: string, keyName: string, vendor: ModelVendor) => {
-    const id = `${agent}\0${keyName}\0${vendor}`;
+  const brokeredFor = (agent: string, owner: CredentialOwner, keyName: string, vendor: ModelVendor) => {
+    const id = `${credentialScope(agent, owner)}\0${keyName}\0${vendor}`;
     const hit = brokered.get(id);
     if (hit && Date.now() - hit.at < 1_000) return hit.value;
     const value = (async () => {
       const profile = (await agents.catalogue()).profiles.find((p) => p.name === agent);
       if (!profile || brokerableKeys(profile)[keyName] !== vendor) return null;
-      const key = await credentials.key(profile.name, keyName);
+      const key = await credentials.key(profile.name, keyName, owner);
       return key ? { key, upstream: brokerUpstream(profile, vendor, config) } : null;
     })();
     value.catch(() => brokered.delete(id));
@@ -128,7 +130,7 @@ export async function openCore(
     resolve: async (sessionId, keyName, vendor) => {
       const s = await store.get(sessionId);
       if (!s?.agent || isTerminal(s.status)) return null;
-      return brokeredFor(s.agent, keyName, vendor);
+      return brokeredFor(s.agent, await agents.credentialOwner(s, s.agent), keyName, vendor);
     },
   });
   const agents: AgentSessions = new AgentSessions({

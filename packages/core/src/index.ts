@@ -32,6 +32,12 @@ export {
   type ToolNeeds,
 } from './agents/agent-tools.js';
 export { type AgentToolsStatus, AgentToolsVolume } from './agents/agent-tools-volume.js';
+export {
+  type CredentialOwner,
+  credentialScope,
+  HOST_OWNER,
+  ownerChain,
+} from './agents/credential-owner.js';
 export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';
 export { systemClock } from './clock/clock.js';

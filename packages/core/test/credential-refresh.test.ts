@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CredentialOwner } from '../src/agents/credential-owner.js';
 import { acceptableLogin } from '../src/agents/credential-refresh.js';
+import type { Session } from '../src/session/session.js';
 import { agentCore, tarOf } from './agent-fixtures.js';
 import { tempDir } from './fixtures.js';
 
@@ -62,5 +64,37 @@ describe('a refreshed login', () => {
     const entries = await core.agents.credentials.dirEntries('codex');
     expect(entries?.find((e) => e.name === 'config.toml')?.body.toString()).toBe('model = "x"\n');
     await core.agents.credentials.release(id);
+  });
+
+  it('goes back to the owner it came from, never the host, a team or another user (security review F12)', async () => {
+    const core = await agentCore();
+    const creds = core.agents.credentials;
+    const user: CredentialOwner = { kind: 'user', id: 'user-1' };
+    const team: CredentialOwner = { kind: 'team', id: 'team-1' };
+    for (const [owner, login] of [
+      [{ kind: 'host' }, 'host'],
+      [user, 'user'],
+      [{ kind: 'user', id: 'user-2' }, 'other'],
+    ] as Array<[CredentialOwner, string]>) {
+      await creds.put('claude', { dir: await tarOf({ '.credentials.json': claudeLogin(login) }) }, owner);
+    }
+    const id = randomUUID();
+    // The session was given user-1's own; its team's are set up only after it started.
+    await creds.materialise(id, 'claude', 1000, 1000, {}, user);
+    expect(await creds.ownerOf(id)).toEqual(user);
+    const mount = await core.agents.refresh.prepare(id, 'claude', ['.credentials.json'], 1000, 1000, user);
+    await creds.put('claude', { dir: await tarOf({ '.credentials.json': claudeLogin('team') }) }, team);
+    const copy = join(mount!.source, '.credentials.json');
+    expect(readFileSync(copy, 'utf8')).toBe(claudeLogin('user'));
+    writeFileSync(copy, claudeLogin('user-refreshed'));
+    const session = { id, agent: 'claude', ownerId: 'user-1', teamId: 'team-1' } as Session;
+    await core.agents.harvest(session);
+    const login = async (owner: CredentialOwner) =>
+      (await creds.dirEntries('claude', owner))?.find((e) => e.name === '.credentials.json')?.body.toString();
+    expect(await login(user)).toBe(claudeLogin('user-refreshed'));
+    expect(await login(team)).toBe(claudeLogin('team'));
+    expect(await login({ kind: 'host' })).toBe(claudeLogin('host'));
+    expect(await login({ kind: 'user', id: 'user-2' })).toBe(claudeLogin('other'));
+    await creds.release(id);
   });
 });

@@ -207,4 +207,50 @@ describe('the key broker', { timeout: 420_000 }, () => {
     expect((await post(`${base}/v1/messages`, { 'x-api-key': placeholder })).status).toBe(401);
     expect(api.requests.length).toBe(used);
   });
+
+  test("each session's placeholder spends its owner's key: never the host's for a user, nor another user's (security review F12)", async () => {
+    const api = await scriptedAnthropic({ turns: [{ text: 'ok' }] });
+    onTestFinished(() => api.close());
+    const core: Core = await brokerCore(api.url);
+    const userKey = 'sk-ant-api03-user-0123456789-abcdefghijKLMNOPQRST';
+    await core.agents.credentials.put(
+      'claude',
+      { keys: { ANTHROPIC_API_KEY: userKey } },
+      { kind: 'user', id: 'user-1' },
+    );
+    const repo = makeRepo();
+    await core.service.create({ name: 'kb-host', repo, agent: 'claude', image: SESSION_IMAGE });
+    await core.service.create({
+      name: 'kb-user',
+      repo,
+      agent: 'claude',
+      image: SESSION_IMAGE,
+      ownerId: 'user-1',
+    });
+    // Another user with none of their own: refused, the host's and user-1's keys notwithstanding.
+    await expect(
+      core.service.create({
+        name: 'kb-other',
+        repo,
+        agent: 'claude',
+        image: SESSION_IMAGE,
+        ownerId: 'user-2',
+      }),
+    ).rejects.toThrow(/no credentials set up/);
+    const base = core.agents.brokerUrl('anthropic');
+    for (const [name, key] of [
+      ['kb-user', userKey],
+      ['kb-host', REAL_KEY],
+    ] as const) {
+      const placeholder = (
+        await core.service.exec(name, ['cat', '/run/berth/secrets/ANTHROPIC_API_KEY'])
+      ).stdout
+        .toString('utf8')
+        .trim();
+      expect(placeholder).toMatch(/^berth-key-/);
+      const r = await post(`${base}/v1/messages/count_tokens`, { 'x-api-key': placeholder });
+      expect(r.status, r.body).toBeLessThan(500);
+      expect(api.requests.at(-1)?.headers['x-api-key'], name).toBe(key);
+    }
+  });
 });

@@ -86,71 +86,84 @@ export function register(program: Command): void {
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
+    .option('--team <name>', "set the team's credentials (its sessions use them) instead of your own")
     .option('--json', 'print what was set as JSON (names and sizes, never values)')
     .action(
-      action(async (name: string, o: { from?: string; dir: boolean; key: string[]; json?: boolean }) => {
-        // tar-stream loads only for this command, not on every start of the CLI.
-        const { expandHome, packCredentialDir } = await import('../credential-dir.js');
-        const profile = await findProfile(name);
-        for (const k of o.key)
-          if (!KEY_RE.test(k)) throw new CliError(`--key ${k}: not a variable name`, EXIT.usage);
-        let dirPath: string | null = null;
-        if (o.from) dirPath = expandHome(o.from);
-        else if (o.dir && profile.credentials.dir) dirPath = expandHome(profile.credentials.dir.from);
-        const packed =
-          dirPath && (o.from || existsSync(dirPath))
-            ? await packCredentialDir(dirPath, profile.credentials.dir?.include)
-            : null;
-        // Without --key, the profile's keys that are set in the environment.
-        const keyNames = o.key.length > 0 ? o.key : profile.credentials.keys.filter((k) => process.env[k]);
-        const keys = await readKeys(keyNames, true);
-        if (!packed && Object.keys(keys).length === 0) {
-          throw new CliError(
-            `nothing to set up for ${name}`,
-            EXIT.usage,
-            `copy a directory with --from DIR${profile.credentials.dir ? ` (default ${profile.credentials.dir.from} is absent)` : ''}, or set a key: ${profile.credentials.keys[0] ?? 'NAME'}=… berth auth setup ${name} --key ${profile.credentials.keys[0] ?? 'NAME'}`,
-          );
-        }
-        const client = await connect();
-        await client.putAgentCredentials(name, {
-          ...(packed ? { dir: packed.tar.toString('base64') } : {}),
-          ...(Object.keys(keys).length > 0 ? { keys } : {}),
-        });
-        const result = {
-          profile: name,
-          dir: packed
-            ? { path: dirPath, files: packed.files, bytes: packed.bytes, skipped: packed.skipped }
-            : null,
-          keys: Object.keys(keys),
-        };
-        if (o.json) printJson(result);
-        else {
-          if (packed) {
-            process.stdout.write(
-              `${name}: copied ${dirPath} (${packed.files} files, ${size(packed.bytes)})\n`,
+      action(
+        async (
+          name: string,
+          o: { from?: string; dir: boolean; key: string[]; team?: string; json?: boolean },
+        ) => {
+          // tar-stream loads only for this command, not on every start of the CLI.
+          const { expandHome, packCredentialDir } = await import('../credential-dir.js');
+          const profile = await findProfile(name);
+          for (const k of o.key)
+            if (!KEY_RE.test(k)) throw new CliError(`--key ${k}: not a variable name`, EXIT.usage);
+          let dirPath: string | null = null;
+          if (o.from) dirPath = expandHome(o.from);
+          else if (o.dir && profile.credentials.dir) dirPath = expandHome(profile.credentials.dir.from);
+          const packed =
+            dirPath && (o.from || existsSync(dirPath))
+              ? await packCredentialDir(dirPath, profile.credentials.dir?.include)
+              : null;
+          // Without --key, the profile's keys that are set in the environment.
+          const keyNames = o.key.length > 0 ? o.key : profile.credentials.keys.filter((k) => process.env[k]);
+          const keys = await readKeys(keyNames, true);
+          if (!packed && Object.keys(keys).length === 0) {
+            throw new CliError(
+              `nothing to set up for ${name}`,
+              EXIT.usage,
+              `copy a directory with --from DIR${profile.credentials.dir ? ` (default ${profile.credentials.dir.from} is absent)` : ''}, or set a key: ${profile.credentials.keys[0] ?? 'NAME'}=… berth auth setup ${name} --key ${profile.credentials.keys[0] ?? 'NAME'}`,
             );
-            if (packed.skipped.length > 0)
-              process.stdout.write(
-                `  left out (links out of it, or not files): ${packed.skipped.join(', ')}\n`,
-              );
           }
-          if (result.keys.length > 0) process.stdout.write(`${name}: set ${result.keys.join(', ')}\n`);
-          process.stdout.write(
-            `new ${name} sessions get them read-only (running ones at their next start)\n`,
+          const client = await connect();
+          await client.putAgentCredentials(
+            name,
+            {
+              ...(packed ? { dir: packed.tar.toString('base64') } : {}),
+              ...(Object.keys(keys).length > 0 ? { keys } : {}),
+            },
+            o.team === undefined ? {} : { team: o.team },
           );
-        }
-        return EXIT.ok;
-      }),
+          const result = {
+            profile: name,
+            ...(o.team === undefined ? {} : { team: o.team }),
+            dir: packed
+              ? { path: dirPath, files: packed.files, bytes: packed.bytes, skipped: packed.skipped }
+              : null,
+            keys: Object.keys(keys),
+          };
+          if (o.json) printJson(result);
+          else {
+            if (packed) {
+              process.stdout.write(
+                `${name}: copied ${dirPath} (${packed.files} files, ${size(packed.bytes)})\n`,
+              );
+              if (packed.skipped.length > 0)
+                process.stdout.write(
+                  `  left out (links out of it, or not files): ${packed.skipped.join(', ')}\n`,
+                );
+            }
+            if (result.keys.length > 0) process.stdout.write(`${name}: set ${result.keys.join(', ')}\n`);
+            const whose = o.team === undefined ? 'your' : `team ${o.team}'s`;
+            process.stdout.write(
+              `new ${name} sessions of ${whose} get them read-only (running ones at their next start)\n`,
+            );
+          }
+          return EXIT.ok;
+        },
+      ),
     );
 
   auth
     .command('status')
-    .description('which credentials each agent profile has set (names, sizes, when; never values)')
+    .description('which credentials each agent profile has set (names, sizes, when; never values): yours')
+    .option('--team <name>', "a team's instead of yours")
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { json?: boolean }) => {
+      action(async (o: { team?: string; json?: boolean }) => {
         const client = await connect();
-        const list = await client.listAgents();
+        const list = await client.listAgents(o.team === undefined ? {} : { team: o.team });
         if (o.json) {
           printJson({
             defaultAgent: list.defaultAgent,
@@ -160,13 +173,15 @@ export function register(program: Command): void {
               builtin: a.builtin,
               credentials: a.credentials,
               configured: a.configured,
+              ...(a.owner ? { owner: a.owner } : {}),
+              ...(a.team ? { team: a.team } : {}),
             })),
           });
           return EXIT.ok;
         }
         const rows = [['PROFILE', 'DIRECTORY', 'KEYS', 'UPDATED']];
         for (const a of list.agents) {
-          const c = a.configured;
+          const c = o.team === undefined ? a.configured : (a.team?.configured ?? { dir: null, keys: [] });
           // A file in the session is the weaker mode: the agent (and whatever it runs) can read it.
           const dir = c.dir
             ? `${c.dir.files} files, ${size(c.dir.bytes)} (in the session, read-only)`
@@ -192,11 +207,12 @@ export function register(program: Command): void {
     .description("remove a profile's credentials: all, or one with --name (dir or a key's name)")
     .argument('<profile>', 'agent profile')
     .option('--name <name>', '`dir` or one key')
+    .option('--team <name>', "the team's instead of yours")
     .option('--json', 'print JSON')
     .action(
-      action(async (name: string, o: { name?: string; json?: boolean }) => {
+      action(async (name: string, o: { name?: string; team?: string; json?: boolean }) => {
         const client = await connect();
-        await client.deleteAgentCredentials(name, o.name);
+        await client.deleteAgentCredentials(name, o.name, o.team === undefined ? {} : { team: o.team });
         if (o.json) printJson({ profile: name, removed: o.name ?? 'all' });
         else process.stdout.write(`${name}: removed ${o.name ?? 'all credentials'}\n`);
         return EXIT.ok;

@@ -8,6 +8,7 @@ import { Conflict, InvalidInput } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { ENV_NAME_RE } from './agent-profile.js';
+import { type CredentialOwner, credentialScope, HOST_OWNER, parseOwner } from './credential-owner.js';
 
 /** A credential directory's tar may hold at most this many bytes of files. */
 export const MAX_CREDENTIAL_DIR_BYTES = 10 * 1024 * 1024;
@@ -33,7 +34,8 @@ export interface TarEntry {
   body: Buffer;
 }
 
-const scopeOf = (profile: string) => `agent:${profile}`;
+/** In a session's entry on the host, beside (never in) its mounts: whose credentials it was given. */
+const OWNER_FILE = 'owner.json';
 
 /** Reads a credential tar, refusing anything but plain files and directories under its root. */
 export async function readCredentialTar(tar: Buffer): Promise<TarEntry[]> {
@@ -190,7 +192,8 @@ export async function claimCredentialsRoot(
 }
 
 /**
- * Agent credentials: sealed in the store by profile (`agent:<profile>`), and for a live session
+ * Agent credentials: sealed in the store by profile and owner (credentialScope: the host's
+ * `agent:<profile>`, a user's or a team's), and for a live session
  * written to a 0700 directory on a host tmpfs that is bind-mounted read-only.
  *
  * Why files on a tmpfs: an environment variable would show in `docker inspect` and in every
@@ -212,8 +215,8 @@ export class AgentCredentials {
     return { base, dir: join(base, 'dir'), keys: join(base, 'keys') };
   }
 
-  async status(profile: string): Promise<CredentialStatus> {
-    const scope = scopeOf(profile);
+  async status(profile: string, owner: CredentialOwner = HOST_OWNER): Promise<CredentialStatus> {
+    const scope = credentialScope(profile, owner);
     const out: CredentialStatus = { dir: null, keys: [] };
     for (const s of await this.deps.secrets.list(scope)) {
       const value = await this.deps.secrets.get(scope, s.name);
@@ -234,12 +237,34 @@ export class AgentCredentials {
     return out;
   }
 
-  async hasDir(profile: string): Promise<boolean> {
-    return (await this.deps.secrets.list(scopeOf(profile))).some((s) => s.name === DIR_SECRET);
+  async hasDir(profile: string, owner: CredentialOwner = HOST_OWNER): Promise<boolean> {
+    return (await this.deps.secrets.list(credentialScope(profile, owner))).some((s) => s.name === DIR_SECRET);
+  }
+
+  /**
+   * Whose credentials a session with this chain (ownerChain) uses for the profile: the first
+   * owner that has any set up, else the last (its owner's own, where none are set up yet).
+   */
+  async resolve(profile: string, chain: readonly CredentialOwner[]): Promise<CredentialOwner> {
+    for (const owner of chain) {
+      if ((await this.deps.secrets.list(credentialScope(profile, owner))).length > 0) return owner;
+    }
+    return chain.at(-1) ?? HOST_OWNER;
+  }
+
+  /** Whose credentials the session was last given (materialise); null when it has none on the host. */
+  async ownerOf(sessionId: string): Promise<CredentialOwner | null> {
+    if (!SESSION_ID_RE.test(sessionId)) return null;
+    const raw = await readFile(join(this.paths(sessionId).base, OWNER_FILE), 'utf8').catch(() => null);
+    return raw === null ? null : parseOwner(raw);
   }
 
   /** Sets the directory (a tar) and/or keys; what is not given is kept. Validates before it stores. */
-  async put(profile: string, input: { dir?: Buffer; keys?: Record<string, string> }): Promise<void> {
+  async put(
+    profile: string,
+    input: { dir?: Buffer; keys?: Record<string, string> },
+    owner: CredentialOwner = HOST_OWNER,
+  ): Promise<void> {
     const keys = Object.entries(input.keys ?? {});
     for (const [name, value] of keys) {
       if (!ENV_NAME_RE.test(name))
@@ -259,24 +284,24 @@ export class AgentCredentials {
       });
     }
     if (input.dir !== undefined) await readCredentialTar(input.dir);
-    const scope = scopeOf(profile);
+    const scope = credentialScope(profile, owner);
     if (input.dir !== undefined) await this.deps.secrets.put(scope, DIR_SECRET, input.dir);
     for (const [name, value] of keys) await this.deps.secrets.put(scope, `${KEY_PREFIX}${name}`, value);
     this.deps.logger.info(
-      { profile, dir: input.dir !== undefined, keyNames: keys.map(([n]) => n) },
+      { profile, owner, dir: input.dir !== undefined, keyNames: keys.map(([n]) => n) },
       'agent credentials set',
     );
   }
 
   /** Removes every credential of the profile, or one (`dir` or a key's name). */
-  async delete(profile: string, what?: string): Promise<void> {
-    const scope = scopeOf(profile);
+  async delete(profile: string, what?: string, owner: CredentialOwner = HOST_OWNER): Promise<void> {
+    const scope = credentialScope(profile, owner);
     if (what === undefined) await this.deps.secrets.delete(scope);
     else await this.deps.secrets.delete(scope, what === DIR_SECRET ? DIR_SECRET : `${KEY_PREFIX}${what}`);
   }
 
   /**
-   * Writes the profile's credentials for one session: `dir/` and `keys/`, read-only, owned by the
+   * Writes the owner's credentials of the profile for one session: `dir/` and `keys/`, read-only, owned by the
    * session's user where the daemon may chown (else world-readable inside a 0700 parent that only
    * the daemon's user can enter on the host). Idempotent: it starts from an empty directory.
    */
@@ -287,6 +312,7 @@ export class AgentCredentials {
     gid: number,
     /** Keys the session gets a placeholder of instead (the key broker's): name → placeholder. */
     placeholders: Record<string, string> = {},
+    owner: CredentialOwner = HOST_OWNER,
   ): Promise<void> {
     if (!SESSION_ID_RE.test(sessionId)) throw new InvalidInput(`${sessionId} is not a session id`);
     const p = this.paths(sessionId);
@@ -297,7 +323,9 @@ export class AgentCredentials {
     await mkdir(p.base, { recursive: true, mode: 0o700 });
     await mkdir(p.dir, { mode: 0o700 });
     await mkdir(p.keys, { mode: 0o700 });
-    const scope = scopeOf(profile);
+    // Not mounted: the refresh write-back and the key broker read whose credentials these are.
+    await writeFile(join(p.base, OWNER_FILE), JSON.stringify(owner), { mode: 0o600 });
+    const scope = credentialScope(profile, owner);
     for (const s of await this.deps.secrets.list(scope)) {
       const value = await this.deps.secrets.get(scope, s.name);
       if (!value) continue;
@@ -340,20 +368,25 @@ export class AgentCredentials {
   }
 
   /** One API key's value (for the key broker, which puts it into requests upstream); null when unset. */
-  async key(profile: string, name: string): Promise<string | null> {
-    const value = await this.deps.secrets.get(scopeOf(profile), `${KEY_PREFIX}${name}`);
+  async key(profile: string, name: string, owner: CredentialOwner = HOST_OWNER): Promise<string | null> {
+    const value = await this.deps.secrets.get(credentialScope(profile, owner), `${KEY_PREFIX}${name}`);
     return value ? value.toString('utf8') : null;
   }
 
   /** The files of the profile's sealed credential directory; null without one. */
-  async dirEntries(profile: string): Promise<TarEntry[] | null> {
-    const value = await this.deps.secrets.get(scopeOf(profile), DIR_SECRET);
+  async dirEntries(profile: string, owner: CredentialOwner = HOST_OWNER): Promise<TarEntry[] | null> {
+    const value = await this.deps.secrets.get(credentialScope(profile, owner), DIR_SECRET);
     return value ? readCredentialTar(value) : null;
   }
 
   /** Puts one file of the sealed credential directory anew (a login its agent refreshed). */
-  async replaceDirFile(profile: string, name: string, body: Buffer): Promise<void> {
-    const entries = (await this.dirEntries(profile)) ?? [];
+  async replaceDirFile(
+    profile: string,
+    name: string,
+    body: Buffer,
+    owner: CredentialOwner = HOST_OWNER,
+  ): Promise<void> {
+    const entries = (await this.dirEntries(profile, owner)) ?? [];
     const pack = tarStream.pack();
     for (const e of entries) {
       if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory', mode: e.mode });
@@ -363,8 +396,8 @@ export class AgentCredentials {
     pack.finalize();
     const parts: Buffer[] = [];
     for await (const c of pack) parts.push(c as Buffer);
-    await this.deps.secrets.put(scopeOf(profile), DIR_SECRET, Buffer.concat(parts));
-    this.deps.logger.info({ profile, file: name }, 'a refreshed agent login was kept');
+    await this.deps.secrets.put(credentialScope(profile, owner), DIR_SECRET, Buffer.concat(parts));
+    this.deps.logger.info({ profile, owner, file: name }, 'a refreshed agent login was kept');
   }
 
   /**

@@ -7,6 +7,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import type { AgentProfile } from './agent-profile.js';
 import { type AgentTool, findTool, GLIBC_LOADERS, MIN_NODE_MAJOR } from './agent-tools.js';
+import { type CredentialOwner, HOST_OWNER } from './credential-owner.js';
 
 /** What a session's image has, as its own shell sees it. */
 export interface ImageFacts {
@@ -171,18 +172,27 @@ export function checkCommand(
   );
 }
 
-/** Any one of the profile's credentials (its directory or one of its keys) is set up. */
-export async function checkCredentials(profile: AgentProfile, credentials: AgentCredentials): Promise<void> {
+/**
+ * Any one of the profile's credentials (its directory or one of its keys) is set up, by the owner
+ * whose credentials the session gets (never someone else's: security review F12).
+ */
+export async function checkCredentials(
+  profile: AgentProfile,
+  credentials: AgentCredentials,
+  owner: CredentialOwner = HOST_OWNER,
+): Promise<void> {
   const { dir, keys, required } = profile.credentials;
   if (required === false || (!dir && keys.length === 0)) return;
-  const status = await credentials.status(profile.name);
+  const status = await credentials.status(profile.name, owner);
   if ((dir && status.dir) || status.keys.some((k) => keys.includes(k.name))) return;
   const what = [...(dir ? [dir.from] : []), ...keys].join(' or ');
   const setup = [
     ...(dir ? [`\`berth auth setup ${profile.name}\` (copies ${dir.from})`] : []),
     ...keys.slice(0, 1).map((k) => `\`${k}=… berth auth setup ${profile.name} --key ${k}\``),
   ].join(', or ');
+  // Whose are missing is the caller's own business: nothing says whether anyone else has some.
+  const whose = owner.kind === 'host' ? '' : ' (your own; a team’s with --team NAME)';
   throw new InvalidInput(`agent '${profile.name}' has no credentials set up: it needs ${what}`, {
-    hint: `set them up first: ${setup}`,
+    hint: `set them up first: ${setup}${whose}`,
   });
 }

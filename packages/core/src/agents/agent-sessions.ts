@@ -47,6 +47,7 @@ import {
 import type { AgentStatusTracker, WaitOutcome } from './agent-status.js';
 import { AGENTS_BIN, AGENTS_MOUNT } from './agent-tools.js';
 import { AgentToolsVolume, type ToolsProgress } from './agent-tools-volume.js';
+import { type CredentialOwner, ownerChain } from './credential-owner.js';
 import { CredentialRefresh } from './credential-refresh.js';
 import { BROKERED_KEYS, type KeyBroker, type ModelVendor } from './key-broker.js';
 import { generateSessionName } from './session-names.js';
@@ -66,6 +67,8 @@ export interface AgentPlan {
   statusSource: AgentStatusSource;
   /** The keys the session holds only placeholders of (the key broker puts the real ones in). */
   brokered?: string[];
+  /** Whose credentials the session gets: its team's or its owner's (the host's for no owner). */
+  owner?: CredentialOwner;
 }
 
 /** A new session's agent fields: none for a plain session, `starting` for an agent one. */
@@ -183,6 +186,9 @@ export class AgentSessions {
     image?: string;
     env?: Record<string, string>;
     autonomy?: Autonomy;
+    /** Who creates it (CreateSessionInput's): whose credentials it may get. */
+    ownerId?: string | null;
+    teamId?: string | null;
   }): Promise<AgentPlan | null> {
     if (input.agent === undefined && input.prompt === undefined) return null;
     const catalogue = await this.catalogue();
@@ -198,22 +204,25 @@ export class AgentSessions {
       tools = checkCommand(profile, image, facts, this.tools.tools);
       this.probe.remember(image, commands, facts);
     }
-    await checkCredentials(profile, this.deps.credentials);
-    const brokered = await this.brokered(profile);
-    const seed = profile.seed ? await this.seedFor(profile, autonomy, input.env ?? {}, brokered) : null;
+    const owner = await this.deps.credentials.resolve(profile.name, ownerChain(input));
+    await checkCredentials(profile, this.deps.credentials, owner);
+    const brokered = await this.brokered(profile, owner);
+    const seed = profile.seed
+      ? await this.seedFor(profile, autonomy, input.env ?? {}, brokered, owner)
+      : null;
     const statusSource = profile.seed === 'claude' || profile.seed === 'codex' ? 'signals' : 'guess';
-    return { profile, prompt, tools, seed, statusSource, brokered };
+    return { profile, prompt, tools, seed, statusSource, brokered, owner };
   }
 
   /**
    * The profile's keys that are set up and that the broker stands in for, once it listens on the
    * session network's gateway; none when it cannot (the keys then go in as files).
    */
-  async brokered(profile: AgentProfile): Promise<string[]> {
+  async brokered(profile: AgentProfile, owner: CredentialOwner): Promise<string[]> {
     const { broker, runtime, config } = this.deps;
     const names = Object.keys(brokerableKeys(profile));
     if (!broker || names.length === 0) return [];
-    const set = (await this.deps.credentials.status(profile.name)).keys.map((k) => k.name);
+    const set = (await this.deps.credentials.status(profile.name, owner)).keys.map((k) => k.name);
     const wanted = names.filter((n) => set.includes(n));
     if (wanted.length === 0) return [];
     if (!broker.url) {
@@ -225,11 +234,16 @@ export class AgentSessions {
   }
 
   /** How each of the profile's keys reaches its agent: `brokered` (never in the session) or `file`. */
-  async keyModes(profile: AgentProfile): Promise<Record<string, 'brokered' | 'file'>> {
+  async keyModes(
+    profile: AgentProfile,
+    owner: CredentialOwner,
+  ): Promise<Record<string, 'brokered' | 'file'>> {
     // With the engine away the broker cannot be placed yet: the keys it would stand in for say so.
-    const brokered = new Set(await this.brokered(profile).catch(() => Object.keys(brokerableKeys(profile))));
+    const brokered = new Set(
+      await this.brokered(profile, owner).catch(() => Object.keys(brokerableKeys(profile))),
+    );
     const out: Record<string, 'brokered' | 'file'> = {};
-    for (const k of (await this.deps.credentials.status(profile.name)).keys) {
+    for (const k of (await this.deps.credentials.status(profile.name, owner)).keys) {
       out[k.name] = brokered.has(k.name) ? 'brokered' : 'file';
     }
     return out;
@@ -256,10 +270,11 @@ export class AgentSessions {
     autonomy: Autonomy,
     env: Record<string, string>,
     brokered: string[],
+    owner: CredentialOwner,
   ) {
     const agent = profile.seed!;
     const vars = { ...profile.env, ...env };
-    const keys = new Set((await this.deps.credentials.status(profile.name)).keys.map((k) => k.name));
+    const keys = new Set((await this.deps.credentials.status(profile.name, owner)).keys.map((k) => k.name));
     const keyName =
       agent === 'codex' ? 'OPENAI_API_KEY' : agent === 'gemini' ? 'GEMINI_API_KEY' : 'ANTHROPIC_API_KEY';
     const hasKey = keys.has(keyName);
@@ -288,6 +303,15 @@ export class AgentSessions {
     });
   }
 
+  /**
+   * Whose credentials the session has (recorded as they were put on the host), else whose its
+   * owner chain gives now: a refreshed login goes back, and the broker spends keys, of that owner only.
+   */
+  async credentialOwner(s: Session, profile: string): Promise<CredentialOwner> {
+    const { credentials } = this.deps;
+    return (await credentials.ownerOf(s.id)) ?? (await credentials.resolve(profile, ownerChain(s)));
+  }
+
   /** A free `<agent>-<adjective>-<noun>` name. */
   generateName(agent: string, taken: (name: string) => Promise<boolean>): Promise<string> {
     return generateSessionName(agent, taken);
@@ -307,6 +331,7 @@ export class AgentSessions {
       sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
     );
     const brokered = plan.brokered ?? [];
+    const owner = plan.owner ?? (await credentials.resolve(plan.profile.name, ownerChain(session)));
     if (brokered.length > 0) await this.deps.broker!.enrol(session.id);
     await credentials.materialise(
       session.id,
@@ -314,6 +339,7 @@ export class AgentSessions {
       uid,
       gid,
       await this.placeholders(session.id, brokered),
+      owner,
     );
     const paths = credentials.paths(session.id);
     const mounts: Mount[] = [
@@ -329,6 +355,7 @@ export class AgentSessions {
       refreshNames(plan.profile),
       uid,
       gid,
+      owner,
     );
     if (refreshMount) {
       mounts.push(refreshMount);
@@ -345,7 +372,7 @@ export class AgentSessions {
     }
     const dir = plan.profile.credentials.dir;
     // Only a directory that was set up is mounted: an empty read-only one would only break the agent.
-    if (dir && (await credentials.hasDir(plan.profile.name))) {
+    if (dir && (await credentials.hasDir(plan.profile.name, owner))) {
       mounts.push({
         source: paths.dir,
         target: dir.mode === 'link' ? CREDENTIALS_MOUNT : dir.to,
@@ -478,8 +505,12 @@ export class AgentSessions {
     const [uid, gid] = s.user.split(':').map(Number) as [number, number];
     await this.harvest(s);
     const profile = (await this.catalogue()).profiles.find((p) => p.name === s.agent);
-    const brokered = profile && (await this.deps.broker?.enrolled(s.id)) ? await this.brokered(profile) : [];
-    await this.deps.credentials.materialise(s.id, s.agent, uid, gid, await this.placeholders(s.id, brokered));
+    // The same owner's as before: a restart never swaps in someone else's login.
+    const owner = await this.credentialOwner(s, s.agent);
+    const brokered =
+      profile && (await this.deps.broker?.enrolled(s.id)) ? await this.brokered(profile, owner) : [];
+    const placeholders = await this.placeholders(s.id, brokered);
+    await this.deps.credentials.materialise(s.id, s.agent, uid, gid, placeholders, owner);
     await this.deps.status.reset(s);
   }
 
@@ -489,8 +520,8 @@ export class AgentSessions {
     if (!s.agent || !(await this.refresh.has(s.id))) return;
     const profile = (await this.catalogue()).profiles.find((p) => p.name === s.agent);
     if (!profile) return;
-    await this.refresh
-      .harvest(s.id, profile.name, refreshNames(profile))
+    await this.credentialOwner(s, profile.name)
+      .then((owner) => this.refresh.harvest(s.id, profile.name, refreshNames(profile), owner))
       .catch((err) => this.deps.logger.warn({ err, session: s.id }, 'could not keep a refreshed login'));
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Mount } from '../runtime/runtime.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import { REFRESH_DIR } from './agent-launcher.js';
+import { type CredentialOwner, HOST_OWNER } from './credential-owner.js';
 import { readUntrustedFile } from './untrusted-file.js';
 
 const MAX_LOGIN_BYTES = 64 * 1024;
@@ -68,9 +69,10 @@ export class CredentialRefresh {
     names: readonly string[],
     uid: number,
     gid: number,
+    owner: CredentialOwner = HOST_OWNER,
   ): Promise<Mount | null> {
     if (names.length === 0) return null;
-    const entries = (await this.deps.credentials.dirEntries(profile)) ?? [];
+    const entries = (await this.deps.credentials.dirEntries(profile, owner)) ?? [];
     const files = entries.filter((e) => e.type === 'file' && names.includes(e.name));
     if (files.length === 0) return null;
     const dir = this.dirOf(sessionId);
@@ -110,8 +112,16 @@ export class CredentialRefresh {
     );
   }
 
-  /** Seals what the agent refreshed, where it is a good login of the same kind; returns the names kept. */
-  async harvest(sessionId: string, profile: string, names: readonly string[]): Promise<string[]> {
+  /**
+   * Seals what the agent refreshed, where it is a good login of the same kind, back with the owner
+   * it came from (never another's); returns the names kept.
+   */
+  async harvest(
+    sessionId: string,
+    profile: string,
+    names: readonly string[],
+    owner: CredentialOwner = HOST_OWNER,
+  ): Promise<string[]> {
     const kept: string[] = [];
     const copies = new Map<string, Buffer>();
     for (const name of names) {
@@ -120,7 +130,7 @@ export class CredentialRefresh {
     }
     // No copy (most sessions): nothing to open of the sealed directory.
     if (copies.size === 0) return kept;
-    const sealed = (await this.deps.credentials.dirEntries(profile)) ?? [];
+    const sealed = (await this.deps.credentials.dirEntries(profile, owner)) ?? [];
     for (const [name, now] of copies) {
       const before = sealed.find((e) => e.type === 'file' && e.name === name);
       if (!before || now.equals(before.body)) continue;
@@ -131,7 +141,7 @@ export class CredentialRefresh {
         );
         continue;
       }
-      await this.deps.credentials.replaceDirFile(profile, name, now);
+      await this.deps.credentials.replaceDirFile(profile, name, now, owner);
       kept.push(name);
     }
     return kept;
