@@ -8,9 +8,11 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 /**
  * Read by berth, but no one sets them: the launcher marks its own re-exec after dropping root
- * with BERTH_LAUNCHER_DROPPED. (Test files are not scanned: what only tests read is theirs.)
+ * with BERTH_LAUNCHER_DROPPED; the daemon hands its egress relay container where to find it and
+ * its token with BERTH_EGRESS_DAEMON and BERTH_EGRESS_TOKEN. (Test files are not scanned: what
+ * only tests read is theirs.)
  */
-const INTERNAL = new Set(['BERTH_LAUNCHER_DROPPED']);
+const INTERNAL = new Set(['BERTH_LAUNCHER_DROPPED', 'BERTH_EGRESS_DAEMON', 'BERTH_EGRESS_TOKEN']);
 
 /** The packages' sources (not their tests), the dashboard's dev server config and the scripts. */
 function codeFiles(): string[] {
