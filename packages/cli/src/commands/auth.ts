@@ -147,7 +147,7 @@ export function register(program: Command): void {
             if (result.keys.length > 0) process.stdout.write(`${name}: set ${result.keys.join(', ')}\n`);
             const whose = o.team === undefined ? 'your' : `team ${o.team}'s`;
             process.stdout.write(
-              `new ${name} sessions of ${whose} get them read-only (running ones at their next start)\n`,
+              `${whose} new ${name} sessions get them (running ones at their next start); \`berth auth status\` shows which keys stay in berth\n`,
             );
           }
           return EXIT.ok;
