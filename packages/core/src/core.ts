@@ -140,6 +140,7 @@ export async function openCore(
     logger,
     status: agentStatus,
     broker,
+    isAdmin: async (id) => (await store.accounts.getUser(id))?.role === 'admin',
     ...(tools ? { tools } : {}),
   });
   const collector = new WorkCollector({ runtime, config, logger });

@@ -168,4 +168,49 @@ describe('agent credentials belong to an owner (security review F12)', () => {
     const after = (await admin({ url: '/api/v1/agents' })).json();
     expect(after.agents.find((a: { name: string }) => a.name === 'stand-in').configured.dir).not.toBeNull();
   });
+
+  it("the host's credentials (set on the unix socket) reach an admin's own sessions, never a member's or a team's", async () => {
+    const { core, app } = await server();
+    const repo = makeRepo();
+    const hostSecret = uniqueSecret('host-login');
+    // As `berth auth setup` on the machine itself stores them.
+    await core.agents.credentials.put('stand-in', {
+      dir: await tarOf({ 'creds.json': hostSecret }),
+      keys: { STAND_IN_KEY: hostSecret },
+    });
+    const admin = await as(core, app, 'root2', 'admin');
+    const mia = await as(core, app, 'mia');
+    expect((await admin({ method: 'POST', url: '/api/v1/teams', payload: { name: 'red' } })).statusCode).toBe(
+      201,
+    );
+    const joined = await admin({
+      method: 'POST',
+      url: '/api/v1/teams/red/members',
+      payload: { username: 'mia' },
+    });
+    expect(joined.statusCode).toBe(200);
+    expect(
+      (await admin({ method: 'POST', url: '/api/v1/teams/red/members', payload: { username: 'root2' } }))
+        .statusCode,
+    ).toBe(200);
+
+    // The machine's admin on the dashboard: their own session works with what the host set up.
+    const own = await admin({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { name: 'admins', repo, agent: 'stand-in', prompt: 'hi' },
+    });
+    expect(own.statusCode, own.body).toBe(201);
+    expect(await seen(core, 'admins')).toContain(hostSecret);
+    // A member's, or the admin's own for a team the member can open: refused, nothing of the host's.
+    for (const [call, payload] of [
+      [mia, { name: 'mias', repo, agent: 'stand-in', prompt: 'hi' }],
+      [admin, { name: 'reds', repo, agent: 'stand-in', prompt: 'hi', team: 'red' }],
+    ] as const) {
+      const r = await call({ method: 'POST', url: '/api/v1/sessions', payload });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().detail).toContain('no credentials set up');
+      expect(r.body).not.toContain(hostSecret);
+    }
+  });
 });

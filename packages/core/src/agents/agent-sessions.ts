@@ -47,7 +47,7 @@ import {
 import type { AgentStatusTracker, WaitOutcome } from './agent-status.js';
 import { AGENTS_BIN, AGENTS_MOUNT } from './agent-tools.js';
 import { AgentToolsVolume, type ToolsProgress } from './agent-tools-volume.js';
-import { type CredentialOwner, ownerChain } from './credential-owner.js';
+import { type CredentialOwner, HOST_OWNER, ownerChain } from './credential-owner.js';
 import { CredentialRefresh } from './credential-refresh.js';
 import { BROKERED_KEYS, type KeyBroker, type ModelVendor } from './key-broker.js';
 import { generateSessionName } from './session-names.js';
@@ -152,6 +152,8 @@ export class AgentSessions {
       status: AgentStatusTracker;
       /** Keeps model API keys out of sessions; without one they go in as files. */
       broker?: KeyBroker;
+      /** Whether a berth user is an admin (their own sessions may fall back to the host's credentials). */
+      isAdmin?: (userId: string) => Promise<boolean>;
     },
   ) {
     this.tools =
@@ -204,7 +206,7 @@ export class AgentSessions {
       tools = checkCommand(profile, image, facts, this.tools.tools);
       this.probe.remember(image, commands, facts);
     }
-    const owner = await this.deps.credentials.resolve(profile.name, ownerChain(input));
+    const owner = await this.deps.credentials.resolve(profile.name, await this.chainOf(input));
     await checkCredentials(profile, this.deps.credentials, owner);
     const brokered = await this.brokered(profile, owner);
     const seed = profile.seed
@@ -309,7 +311,22 @@ export class AgentSessions {
    */
   async credentialOwner(s: Session, profile: string): Promise<CredentialOwner> {
     const { credentials } = this.deps;
-    return (await credentials.ownerOf(s.id)) ?? (await credentials.resolve(profile, ownerChain(s)));
+    return (await credentials.ownerOf(s.id)) ?? (await credentials.resolve(profile, await this.chainOf(s)));
+  }
+
+  /**
+   * The owners whose credentials a session may use, first choice first (ownerChain). An admin's
+   * own session without a team may also use the host's: the admin is the machine's trusted user
+   * (who may open every session anyway), and on one machine the host's `berth auth setup` is
+   * what their dashboard sessions expect. A team's session never reaches the host's.
+   */
+  private async chainOf(who: {
+    ownerId?: string | null;
+    teamId?: string | null;
+  }): Promise<CredentialOwner[]> {
+    const chain = ownerChain(who);
+    if (!who.teamId && who.ownerId && (await this.deps.isAdmin?.(who.ownerId))) chain.push(HOST_OWNER);
+    return chain;
   }
 
   /** A free `<agent>-<adjective>-<noun>` name. */
@@ -331,7 +348,7 @@ export class AgentSessions {
       sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
     );
     const brokered = plan.brokered ?? [];
-    const owner = plan.owner ?? (await credentials.resolve(plan.profile.name, ownerChain(session)));
+    const owner = plan.owner ?? (await credentials.resolve(plan.profile.name, await this.chainOf(session)));
     if (brokered.length > 0) await this.deps.broker!.enrol(session.id);
     await credentials.materialise(
       session.id,
