@@ -969,18 +969,23 @@ async function scriptedClaudeApi(host) {
   };
 }
 
-async function dispatchClaudeOps(client, repo, user) {
-  const op = 'dispatch_claude';
-  const iterations = opts.quick ? AGENT_ITERATIONS_QUICK : Math.min(opts.iterations, AGENT_ITERATIONS);
-  const volumes = await docker.listVolumes({ filters: { label: ['dev.berth.role=agents'] } });
-  const tools = (volumes.Volumes ?? []).find((v) => v.Name.startsWith('berth-agents-'));
-  const hasImage = await docker
+/** Whether berth's session image (Node, the agents' CLIs) is there: the agent and egress rows need it. */
+function sessionImageExists() {
+  return docker
     .getImage(SESSION_IMAGE)
     .inspect()
     .then(
       () => true,
       () => false,
     );
+}
+
+async function dispatchClaudeOps(client, repo, user) {
+  const op = 'dispatch_claude';
+  const iterations = opts.quick ? AGENT_ITERATIONS_QUICK : Math.min(opts.iterations, AGENT_ITERATIONS);
+  const volumes = await docker.listVolumes({ filters: { label: ['dev.berth.role=agents'] } });
+  const tools = (volumes.Volumes ?? []).find((v) => v.Name.startsWith('berth-agents-'));
+  const hasImage = await sessionImageExists();
   if (!tools || !hasImage) {
     skipped[op] =
       `${hasImage ? "berth's agents volume" : `image ${SESSION_IMAGE}`} is missing (run \`node scripts/setup.mjs --for-tests\`)`;
@@ -1085,13 +1090,7 @@ function run(cmd, args) {
 
 async function egressOps() {
   const op = 'egress_request';
-  const hasImage = await docker
-    .getImage(SESSION_IMAGE)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
+  const hasImage = await sessionImageExists();
   if (!hasImage) {
     skipped[op] = `image ${SESSION_IMAGE} is missing (run \`node scripts/setup.mjs --for-tests\`)`;
     return;
@@ -1205,13 +1204,7 @@ console.log(JSON.stringify(out));
 
 async function brokerTurnOps(client, repo) {
   const op = 'model_turn_broker';
-  const hasImage = await docker
-    .getImage(SESSION_IMAGE)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
+  const hasImage = await sessionImageExists();
   if (!hasImage) {
     skipped[op] = `image ${SESSION_IMAGE} is missing (run \`node scripts/setup.mjs --for-tests\`)`;
     return;

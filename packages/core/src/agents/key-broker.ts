@@ -13,6 +13,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { HOP_BY_HOP } from '../http/hop-by-hop.js';
 import type { Logger } from '../logger.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { SeededAgent } from './agent-seeds.js';
@@ -52,18 +53,6 @@ const CREDENTIAL_HEADERS: Record<string, (key: string) => string> = {
 
 const PLACEHOLDER_RE =
   /berth-key-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-([0-9a-f]{40})/;
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
 const SECRET_SCOPE = 'broker';
 const SECRET_NAME = 'hmac';
 const PORT_FILE = 'key-broker-port';
@@ -253,7 +242,7 @@ export class KeyBroker {
       if (!target) return refuse(res, 401, 'this placeholder is not valid (any more)');
       const headers: OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(req.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name)) continue;
+        if (value === undefined || HOP_BY_HOP.has(name) || name === 'host') continue;
         headers[name] = value;
       }
       if (found.header) headers[found.header] = CREDENTIAL_HEADERS[found.header]!(target.key);
@@ -269,7 +258,7 @@ export class KeyBroker {
       const out = send(url, { method: req.method, headers, agent }, (answer) => {
         const back: OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(answer.headers)) {
-          if (value !== undefined && !HOP_BY_HOP.has(name)) back[name] = value;
+          if (value !== undefined && !HOP_BY_HOP.has(name) && name !== 'host') back[name] = value;
         }
         res.writeHead(answer.statusCode ?? 502, back);
         answer.pipe(res);

@@ -8,6 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { connect, isIP, type Socket } from 'node:net';
+import { HOP_BY_HOP } from '../http/hop-by-hop.js';
 import type { Logger } from '../logger.js';
 import {
   decideAddress,
@@ -53,17 +54,6 @@ export interface EgressProxyDeps {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 export class EgressProxy {
   private readonly server: Server;
