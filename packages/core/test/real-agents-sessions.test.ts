@@ -46,12 +46,22 @@ async function reach(core: Core, name: string, state: WaitableState) {
   return out.session;
 }
 
-/** What the agent's first turn must have left: the file, seen by `berth diff`. */
-async function expectTheWork(core: Core, name: string) {
-  const d = await core.service.diff(name);
-  expect(d.diff).toContain('hello.txt');
-  expect(d.diff).toContain('+hello from the script');
-  expect(d.diff).toContain('+ran');
+/**
+ * What the agent's first turn must have left: the file and the command's output, seen by `berth
+ * diff`. Polled for a while: an agent may end its turn on a command still running (Codex hands a
+ * slow command back as "still running" and goes on), so idle can come before the file. When it
+ * never comes, the failure shows what the agent's tools answered (`told`).
+ */
+async function expectTheWork(core: Core, name: string, told: () => string[] = () => []) {
+  const done = (diff: string) =>
+    diff.includes('hello.txt') && diff.includes('+hello from the script') && diff.includes('+ran');
+  let diff = '';
+  await waitFor(async () => {
+    diff = (await core.service.diff(name)).diff;
+    return done(diff);
+  }, 30_000).catch(() => {
+    throw new Error(`the work is not in the diff:\n${diff}\nthe tools answered:\n${told().join('\n---\n')}`);
+  });
 }
 
 describe('Claude Code in a session', { timeout: 420_000 }, () => {
@@ -235,7 +245,7 @@ describe('Codex in a session', { timeout: 420_000 }, () => {
     await reach(core, 'cx', 'idle');
     expect(statuses.indexOf('working')).toBeGreaterThanOrEqual(0);
     expect(statuses.indexOf('working')).toBeLessThan(statuses.lastIndexOf('idle'));
-    await expectTheWork(core, 'cx');
+    await expectTheWork(core, 'cx', () => api.requests.flatMap(inputTexts));
     const [opening] = api.conversation();
     expect(opening && inputTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     for (const r of api.requests) expect(r.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
