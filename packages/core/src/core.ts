@@ -8,6 +8,7 @@ import { type CredentialOwner, credentialScope } from './agents/credential-owner
 import { KeyBroker, type ModelVendor } from './agents/key-broker.js';
 import { systemClock } from './clock/clock.js';
 import { type BerthConfig, canonicalConfig } from './config/config.js';
+import { EgressLog } from './egress/egress-log.js';
 import { InProcessEventBus } from './events/event-bus.js';
 import { type Logger, silentLogger } from './logger.js';
 import { StorePortAllocator } from './ports/store-port-allocator.js';
@@ -44,6 +45,8 @@ export interface Core {
   previews: PreviewManager;
   /** Agent profiles, their credentials, and the agent side of sessions. */
   agents: AgentSessions;
+  /** The egress proxy's decisions per session, counted and written about once a second. */
+  egressLog: EgressLog;
   /** Starts following engine events; resolves once the first reconciliation is done. */
   startWatching(): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +73,7 @@ export async function openCore(
   const store = await openStore(config, logger);
   const secrets = new Secrets(await SecretBox.open(config.home), store, systemClock);
   const ports = new StorePortAllocator(store, config.portRange, systemClock);
+  const egressLog = new EgressLog({ store: store.egressLog, logger });
   const runtime = new DockerRuntime({ home: config.home, onCall: opts.observeEngine });
   const events = new InProcessEventBus();
   // Caches of remote repositories (`--repo URL`), by the real path their sessions' refs name.
@@ -193,6 +197,7 @@ export async function openCore(
     ports,
     previews,
     agents,
+    egressLog,
     async startWatching() {
       // Events from just before the first reconciliation on are replayed, so nothing the engine
       // does between that listing and the subscription goes unseen.
@@ -229,6 +234,7 @@ export async function openCore(
       await broker.close();
       await watching;
       await Promise.all(applying);
+      await egressLog.close();
       await store.close();
     },
   };

@@ -58,6 +58,13 @@ export type {
   SessionDefaults,
 } from './config/session-defaults.js';
 export { type Core, type OpenCoreOptions, openCore } from './core.js';
+export {
+  EGRESS_OVERFLOW_HOST,
+  type EgressDecisionSummary,
+  EgressLog,
+  type EgressLogOptions,
+  type EgressReport,
+} from './egress/egress-log.js';
 export * from './errors/berth-error.js';
 export {
   type ContainerHealth,
@@ -162,6 +169,7 @@ export {
   type StatusChangeOptions,
 } from './session/session-service.js';
 export { canTransition } from './session/state-machine.js';
+export type { EgressLogRow, EgressLogStore } from './store/egress-log-store.js';
 export { openStore } from './store/open-store.js';
 export { PostgresStore, type PostgresStoreOptions, redactDatabaseUrl } from './store/postgres-store.js';
 export { SqliteStore } from './store/sqlite-store.js';

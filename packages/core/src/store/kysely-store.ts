@@ -16,6 +16,7 @@ import type {
 } from '../session/session.js';
 import { type AccountTables, KyselyAccountStore } from './kysely-account-store.js';
 import { type AuditTables, KyselyAuditLog } from './kysely-audit-log.js';
+import { type EgressLogTables, KyselyEgressLog } from './kysely-egress-log.js';
 import type { SessionPatch, Store, StoreDialect } from './store.js';
 import { isUniqueViolation } from './unique-violation.js';
 
@@ -188,6 +189,7 @@ function agentStatusOf(json: string | null): AgentStatusFields {
 export abstract class KyselyStore implements Store, PortLeaseStore, SecretStore {
   readonly accounts: AccountStore;
   readonly audit: AuditLog;
+  readonly egressLog: KyselyEgressLog;
 
   protected constructor(
     protected readonly db: Kysely<Tables>,
@@ -195,6 +197,7 @@ export abstract class KyselyStore implements Store, PortLeaseStore, SecretStore 
   ) {
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
     this.audit = new KyselyAuditLog(db as unknown as Kysely<AuditTables>);
+    this.egressLog = new KyselyEgressLog(db as unknown as Kysely<EgressLogTables>);
   }
 
   async insert(session: Session): Promise<void> {
@@ -270,6 +273,8 @@ export abstract class KyselyStore implements Store, PortLeaseStore, SecretStore 
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+    // After the session row: a flush that checked for the session before it went leaves none.
+    await this.egressLog.deleteSession(id);
   }
 
   async listLeases(): Promise<PortLease[]> {

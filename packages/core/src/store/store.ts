@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { PortLeaseStore } from '../ports/port-lease-store.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { Session, SessionStatus } from '../session/session.js';
+import type { EgressLogStore } from './egress-log-store.js';
 
 export type SessionPatch = Partial<Omit<Session, 'id' | 'createdAt'>>;
 
@@ -27,4 +28,6 @@ export interface Store extends SessionStore, PortLeaseStore, SecretStore {
   /** Users, tokens and teams. */
   readonly accounts: AccountStore;
   readonly audit: AuditLog;
+  /** The egress proxy's decisions, counted; a session's go when its row does. */
+  readonly egressLog: EgressLogStore;
 }
