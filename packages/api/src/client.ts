@@ -18,6 +18,7 @@ import type {
   CreateSessionRequest,
   DaemonInfo,
   Diff,
+  EgressReport,
   ExecResponse,
   Health,
   PreviewOptions,
@@ -273,6 +274,11 @@ export class BerthClient {
 
   stats(name: string): Promise<Stats> {
     return this.json('GET', `${API_PREFIX}/sessions/${enc(name)}/stats`);
+  }
+
+  /** What the session may reach outside itself, and the egress proxy's decisions, newest first. */
+  egress(name: string): Promise<EgressReport> {
+    return this.json('GET', `${API_PREFIX}/sessions/${enc(name)}/egress`);
   }
 
   diff(name: string): Promise<Diff> {

@@ -254,6 +254,27 @@ export const Stats = Type.Object({
 });
 export type Stats = Static<typeof Stats>;
 
+/** One line of a session's egress log: a host and port, the outcome, how often and when. */
+export const EgressDecision = Type.Object({
+  host: Type.String(),
+  /** 0 on the overflow line: decisions past what berth keeps apart for one session. */
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  allowed: Type.Boolean(),
+  /** The latest reason the egress proxy gave for this outcome. */
+  reason: Type.String(),
+  count: Type.Integer({ minimum: 0 }),
+  firstAt: Type.String(),
+  lastAt: Type.String(),
+});
+export type EgressDecision = Static<typeof EgressDecision>;
+
+/** What a session may reach, and what its egress proxy decided: the most recently seen first. */
+export const EgressReport = Type.Object({
+  egress: Session.properties.egress,
+  decisions: Type.Array(EgressDecision, { maxItems: 500 }),
+});
+export type EgressReport = Static<typeof EgressReport>;
+
 /** How much a diff changes (see @berth/api/diff-stat). */
 export const DiffStat = Type.Object({
   files: Type.Integer({ minimum: 0 }),

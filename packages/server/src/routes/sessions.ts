@@ -4,6 +4,7 @@ import {
   CreateProgressLine,
   CreateSessionRequest,
   Diff,
+  EgressReport,
   ExecRequest,
   ExecResponse,
   FinishRequest,
@@ -347,6 +348,22 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ core: Core; access: Sess
       },
     },
     async (req) => svc.stats(req.params.name),
+  );
+
+  app.get(
+    `${base}/:name/egress`,
+    {
+      config: { idleNeutral: true },
+      schema: {
+        ...doc('sessionEgress', 'What the session may reach outside itself, and what berth decided'),
+        params: SessionRef,
+        response: { 200: EgressReport },
+      },
+    },
+    async (req) => {
+      const s = await svc.get(req.params.name);
+      return { egress: s.egress, ...(await core.egressLog.report(s.id)) };
+    },
   );
 
   app.get(
