@@ -7,6 +7,7 @@ import { register as daemon } from './commands/daemon.js';
 import { register as diff } from './commands/diff.js';
 import { register as dispatch } from './commands/dispatch.js';
 import { register as doctor } from './commands/doctor.js';
+import { register as egress } from './commands/egress.js';
 import { register as exec } from './commands/exec.js';
 import { register as finish } from './commands/finish.js';
 import { register as image } from './commands/image.js';
@@ -51,6 +52,7 @@ for (const register of [
   wait,
   logs,
   stats,
+  egress,
   diff,
   lifecycle,
   update,
