@@ -7,6 +7,7 @@ import {
   type CreateProgressLine,
   type CreateSessionRequest,
   type Diff,
+  type EgressReport,
   type PreviewTicket,
   type Principal,
   type Problem,
@@ -219,6 +220,11 @@ export class ApiClient {
 
   diff(name: string): Promise<Diff> {
     return this.json('GET', `${API}/sessions/${enc(name)}/diff`);
+  }
+
+  /** What the session may reach outside itself, and what berth's egress proxy decided. */
+  egress(name: string): Promise<EgressReport> {
+    return this.json('GET', `${API}/sessions/${enc(name)}/egress`);
   }
 
   /** A plain link: the browser sends the cookie and saves the file the server names. */

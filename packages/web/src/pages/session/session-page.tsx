@@ -15,6 +15,7 @@ import { StatusBadge } from '../../components/status-badge';
 import { panelId, type Tab, Tabs, tabId } from '../../components/tabs';
 import { DiffPanel } from './diff-panel';
 import { LogsPanel } from './logs-panel';
+import { NetworkPanel } from './network-panel';
 import { PreviewPanel } from './preview-panel';
 import { SessionFacts } from './session-facts';
 import { StatsPanel } from './stats-panel';
@@ -104,6 +105,7 @@ function SessionView({
         <div className="overview">
           <StatsPanel session={session} visible={tab === 'overview'} />
           {!deleted && <PreviewPanel session={session} onChanged={onChanged} />}
+          <NetworkPanel session={session} />
           <SessionFacts session={session} directory={directory} />
         </div>,
       )}
