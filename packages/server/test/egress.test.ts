@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeRepo } from '../../core/test/fixtures.js';
 import { makeToken, makeUser, testServer } from './server-fixtures.js';
 
@@ -84,5 +88,47 @@ describe('GET /api/v1/sessions/:name/egress', () => {
       204,
     );
     expect(await t.core.store.egressLog.list(session.id)).toEqual([]);
+  });
+
+  it('is the MCP tool session_egress too', async () => {
+    const t = await testServer();
+    await t.core.service.create({ name: 'tool', repo: makeRepo() });
+    const session = await t.core.store.update((await t.core.service.get('tool')).id, {
+      egress: { mode: 'allowlist', allow: ['registry.example.org'] },
+    });
+    t.core.egressLog.record({
+      sessionId: session.id,
+      host: 'evil.example.net',
+      port: 443,
+      allowed: false,
+      reason: 'not on the allow-list',
+      at: new Date().toISOString(),
+    });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const client = new Client({ name: 'berth-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('/mcp', base), {
+        requestInit: { headers: { authorization: `Bearer ${t.adminToken}` } },
+      }),
+    );
+    onTestFinished(() => client.close());
+    const r = (await client.callTool({
+      name: 'session_egress',
+      arguments: { name: 'tool' },
+    })) as CallToolResult;
+    expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({
+      egress: session.egress,
+      decisions: [{ host: 'evil.example.net', port: 443, allowed: false, count: 1 }],
+    });
+    const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+    expect(text).toContain('egress: allowlist (registry.example.org)');
+    expect(text).toContain('refused evil.example.net:443 ×1: not on the allow-list');
+    const missing = (await client.callTool({
+      name: 'session_egress',
+      arguments: { name: 'nope' },
+    })) as CallToolResult;
+    expect(missing.isError).toBe(true);
   });
 });

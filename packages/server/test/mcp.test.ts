@@ -19,6 +19,7 @@ const TOOLS = [
   'session_cancel',
   'session_create',
   'session_diff',
+  'session_egress',
   'session_exec',
   'session_finish',
   'session_get',

@@ -17,6 +17,7 @@ export type BerthApi = Pick<
   | 'createSession'
   | 'exec'
   | 'diff'
+  | 'egress'
   | 'finish'
   | 'act'
   | 'logs'
@@ -41,6 +42,7 @@ export const LOG_TAIL = 200;
 const INSTRUCTIONS = `berth runs each piece of work in its own session: a container with a working copy of a git repository at /workspace, on its own branch berth/<name>.
 Typical flow: session_create (name, repo; or agent and prompt to have a coding agent do the work) → file_list / file_read / file_write and session_exec to work → session_diff to review → session_finish (message) to commit onto the branch, or session_cancel to throw the work away.
 An agent session takes its next prompt with send_prompt; wait_for_agent waits until its agent is idle (its turn is done), needs input or has exited.
+When a download or a request fails in a session, session_egress shows what berth's egress proxy allowed and refused for it.
 Each session's container output is the resource berth://sessions/{name}/logs.`;
 
 /** One MCP server with berth's tools and resources, over the given API; connect it to a transport. */

@@ -320,6 +320,38 @@ export function registerSessionTools(server: McpServer, api: BerthApi, opts: Mcp
   );
 
   server.registerTool(
+    'session_egress',
+    {
+      title: 'Show what a session may reach',
+      description:
+        'The session’s egress policy (mode `allowlist`, `open` or `none`, and its allow-list; null for a ' +
+        'session made before berth filtered egress, on the shared network) and the connections berth’s ' +
+        'egress proxy allowed and refused, the most recently seen first. Use it when a download or a ' +
+        'request fails in the session.',
+      inputSchema: { name: sessionName },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ name }) =>
+      guarded(async () => {
+        const r = await api.egress(name);
+        const head = !r.egress
+          ? 'unfiltered: made before berth filtered egress, on the shared network; a new session is filtered'
+          : r.egress.mode === 'allowlist'
+            ? `egress: allowlist (${r.egress.allow.join(', ') || 'empty'})`
+            : `egress: ${r.egress.mode}`;
+        const lines = [
+          head,
+          ...r.decisions.map(
+            (d) =>
+              `${d.allowed ? 'allowed' : 'refused'} ${d.port === 0 ? d.host : `${d.host}:${d.port}`} ×${d.count}: ${d.reason} (last ${d.lastAt})`,
+          ),
+        ];
+        if (r.egress && r.decisions.length === 0) lines.push('no connections decided yet');
+        return ok({ egress: r.egress, decisions: r.decisions }, lines.join('\n'));
+      }, opts),
+  );
+
+  server.registerTool(
     'session_finish',
     {
       title: 'Finish a session',
