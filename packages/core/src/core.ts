@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { AgentCredentials, claimCredentialsRoot } from './agents/agent-credentials.js';
-import { AgentSessions, brokerableKeys, brokerUpstream } from './agents/agent-sessions.js';
+import { AgentSessions } from './agents/agent-sessions.js';
 import { AgentStatusTracker } from './agents/agent-status.js';
 import type { AgentTool } from './agents/agent-tools.js';
 import { AgentToolsVolume } from './agents/agent-tools-volume.js';
-import { type CredentialOwner, credentialScope } from './agents/credential-owner.js';
-import { KeyBroker, type ModelVendor } from './agents/key-broker.js';
+import { BrokerResolution } from './agents/broker-resolution.js';
+import { KeyBroker } from './agents/key-broker.js';
 import { systemClock } from './clock/clock.js';
 import { type BerthConfig, canonicalConfig } from './config/config.js';
 import { EgressLog } from './egress/egress-log.js';
@@ -19,7 +19,6 @@ import { SecretBox } from './secrets/secret-box.js';
 import { Secrets } from './secrets/secrets.js';
 import { IdleWatcher } from './session/idle-watcher.js';
 import { Reconciler } from './session/reconciler.js';
-import { isTerminal } from './session/session.js';
 import { SessionService } from './session/session-service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -105,38 +104,17 @@ export async function openCore(
     logger,
   });
   await agentStatus.start();
-  // The key and upstream of a profile and owner, read once a second at most (a turn streams many
-  // requests); the session itself is looked up on every one, so a removed session's placeholder
-  // dies at once. The key is the session's owner's (security review F12), never another's.
-  const brokered = new Map<
-    string,
-    { at: number; value: Promise<{ key: string; upstream: string } | null> }
-  >();
-  const brokeredFor = (agent: string, owner: CredentialOwner, keyName: string, vendor: ModelVendor) => {
-    const id = `${credentialScope(agent, owner)}\0${keyName}\0${vendor}`;
-    const hit = brokered.get(id);
-    if (hit && Date.now() - hit.at < 1_000) return hit.value;
-    const value = (async () => {
-      const profile = (await agents.catalogue()).profiles.find((p) => p.name === agent);
-      if (!profile || brokerableKeys(profile)[keyName] !== vendor) return null;
-      const key = await credentials.key(profile.name, keyName, owner);
-      return key ? { key, upstream: brokerUpstream(profile, vendor, config) } : null;
-    })();
-    value.catch(() => brokered.delete(id));
-    brokered.set(id, { at: Date.now(), value });
-    return value;
-  };
-  const broker = new KeyBroker({
-    secrets,
-    home: config.home,
-    logger,
-    // A placeholder is good while its session lives and its profile still has that key.
-    resolve: async (sessionId, keyName, vendor) => {
-      const s = await store.get(sessionId);
-      if (!s?.agent || isTerminal(s.status)) return null;
-      return brokeredFor(s.agent, await agents.credentialOwner(s, s.agent), keyName, vendor);
-    },
+  // What the broker puts into a placeholder's requests, read once per session and key and dropped
+  // on the next change to the session or to any credentials (BrokerResolution).
+  const resolution = new BrokerResolution({
+    config,
+    store,
+    events,
+    credentials,
+    catalogue: () => agents.catalogue(),
+    credentialOwner: (s, profile) => agents.credentialOwner(s, profile),
   });
+  const broker = new KeyBroker({ secrets, home: config.home, logger, resolve: resolution.resolve });
   const agents: AgentSessions = new AgentSessions({
     config,
     runtime,
@@ -232,6 +210,7 @@ export async function openCore(
       unwatchPreviews();
       await previews.close();
       await broker.close();
+      resolution.close();
       await watching;
       await Promise.all(applying);
       await egressLog.close();

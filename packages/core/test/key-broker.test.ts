@@ -254,3 +254,106 @@ describe('the key broker', { timeout: 420_000 }, () => {
     }
   });
 });
+
+describe('the key broker reads a session and its key once, and sees a change at once', {
+  timeout: 420_000,
+}, () => {
+  test('a burst of requests reads the session row and the key once; a changed key, a removed key and a removed session are seen by the very next request', async () => {
+    const api = await scriptedAnthropic({ turns: [{ text: 'ok' }] });
+    onTestFinished(() => api.close());
+    const core: Core = await brokerCore(api.url);
+    const session = await core.service.create({
+      name: 'kb-cache',
+      repo: makeRepo(),
+      agent: 'claude',
+      image: SESSION_IMAGE,
+    });
+    // Another one, whose end is only an event (the reconciler's, when its container vanishes).
+    await core.service.create({ name: 'kb-fail', repo: makeRepo(), agent: 'claude', image: SESSION_IMAGE });
+    const placeholderOf = async (name: string) =>
+      (await core.service.exec(name, ['cat', '/run/berth/secrets/ANTHROPIC_API_KEY'])).stdout
+        .toString('utf8')
+        .trim();
+    const placeholder = await placeholderOf('kb-cache');
+    expect(placeholder).toMatch(/^berth-key-/);
+    const url = `${core.agents.brokerUrl('anthropic')}/v1/messages/count_tokens`;
+    const turn = (key = placeholder) => post(url, { 'x-api-key': key });
+
+    // What else touches the session (the agent starting up, its status) is over before counting.
+    let events = 0;
+    onTestFinished(
+      core.events.subscribe((e) => {
+        if ((e.type === 'session.deleted' ? e.id : e.session.id) === session.id) events++;
+      }),
+    );
+    let seen = -1;
+    for (let quiet = 0; quiet < 3; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = events + api.requests.length;
+      quiet = now === seen ? quiet + 1 : 0;
+      seen = now;
+    }
+
+    // The real store, wrapped: every read of this session's row and of the host's Claude key.
+    const reads = { session: 0, key: 0 };
+    const store = core.store;
+    const get = store.get.bind(store);
+    store.get = (id) => {
+      if (id === session.id) reads.session++;
+      return get(id);
+    };
+    const getSecret = store.getSecret.bind(store);
+    store.getSecret = (scope, name) => {
+      if (scope === 'agent:claude' && name === 'key:ANTHROPIC_API_KEY') reads.key++;
+      return getSecret(scope, name);
+    };
+    const before = events;
+    const used = api.requests.length;
+    for (let i = 0; i < 20; i++) {
+      const r = await turn();
+      expect(r.status, r.body).toBe(200);
+    }
+    const together = await Promise.all(Array.from({ length: 10 }, () => turn()));
+    for (const r of together) expect(r.status, r.body).toBe(200);
+    expect(api.requests.length).toBe(used + 30);
+    for (const r of api.requests.slice(used)) expect(r.headers['x-api-key']).toBe(REAL_KEY);
+    expect(events, 'nothing else changed the session meanwhile').toBe(before);
+    expect(reads).toEqual({ session: 1, key: 1 });
+
+    // `berth auth setup` with a new key: the very next request carries it, read once more.
+    const newKey = 'sk-ant-api03-rotated-0123456789-abcdefghijKLMNOPQRST';
+    await core.agents.credentials.put('claude', { keys: { ANTHROPIC_API_KEY: newKey } });
+    for (let i = 0; i < 5; i++) {
+      expect((await turn()).status).toBe(200);
+      expect(api.requests.at(-1)?.headers['x-api-key']).toBe(newKey);
+    }
+    expect(reads).toEqual({ session: 2, key: 2 });
+
+    // `berth auth remove`: the very next request is refused, nothing goes upstream.
+    await core.agents.credentials.delete('claude', 'ANTHROPIC_API_KEY');
+    const sent = api.requests.length;
+    expect((await turn()).status).toBe(401);
+    expect((await turn()).status).toBe(401);
+    expect(api.requests.length).toBe(sent);
+
+    // A refusal is not kept: the key set up again works again, at once.
+    await core.agents.credentials.put('claude', { keys: { ANTHROPIC_API_KEY: REAL_KEY } });
+    expect((await turn()).status).toBe(200);
+    expect(api.requests.at(-1)?.headers['x-api-key']).toBe(REAL_KEY);
+
+    // The session removed while its entry is warm: the very next request is refused.
+    expect((await turn()).status).toBe(200);
+    const last = api.requests.length;
+    await core.service.remove('kb-cache', { force: true });
+    expect((await turn()).status).toBe(401);
+    expect(api.requests.length).toBe(last);
+
+    // A session failed (as the reconciler fails one whose container vanished), its credentials
+    // still on the host: the status event alone makes the very next request refused.
+    const failing = await placeholderOf('kb-fail');
+    expect((await turn(failing)).status).toBe(200);
+    await core.service.transition(await core.service.get('kb-fail'), 'failed', 'gone', 'fail');
+    expect((await turn(failing)).status).toBe(401);
+    expect(api.requests.length).toBe(last + 1);
+  });
+});

@@ -203,7 +203,23 @@ export async function claimCredentialsRoot(
  * ends. API keys are files too: the launcher exports them into the agent's environment only.
  */
 export class AgentCredentials {
+  private readonly listeners = new Set<() => void>();
+
   constructor(private readonly deps: { secrets: Secrets; root: string; logger: Logger }) {}
+
+  /**
+   * Hears of every change this makes, once it is made (or failed half-way): an owner's credentials
+   * set or removed, a refreshed login kept, a session's put on the host or taken off. The key
+   * broker's cache (BrokerResolution) drops what it holds. Returns the function that unsubscribes.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
 
   get root(): string {
     return this.deps.root;
@@ -285,8 +301,12 @@ export class AgentCredentials {
     }
     if (input.dir !== undefined) await readCredentialTar(input.dir);
     const scope = credentialScope(profile, owner);
-    if (input.dir !== undefined) await this.deps.secrets.put(scope, DIR_SECRET, input.dir);
-    for (const [name, value] of keys) await this.deps.secrets.put(scope, `${KEY_PREFIX}${name}`, value);
+    try {
+      if (input.dir !== undefined) await this.deps.secrets.put(scope, DIR_SECRET, input.dir);
+      for (const [name, value] of keys) await this.deps.secrets.put(scope, `${KEY_PREFIX}${name}`, value);
+    } finally {
+      this.changed();
+    }
     this.deps.logger.info(
       { profile, owner, dir: input.dir !== undefined, keyNames: keys.map(([n]) => n) },
       'agent credentials set',
@@ -296,8 +316,12 @@ export class AgentCredentials {
   /** Removes every credential of the profile, or one (`dir` or a key's name). */
   async delete(profile: string, what?: string, owner: CredentialOwner = HOST_OWNER): Promise<void> {
     const scope = credentialScope(profile, owner);
-    if (what === undefined) await this.deps.secrets.delete(scope);
-    else await this.deps.secrets.delete(scope, what === DIR_SECRET ? DIR_SECRET : `${KEY_PREFIX}${what}`);
+    try {
+      if (what === undefined) await this.deps.secrets.delete(scope);
+      else await this.deps.secrets.delete(scope, what === DIR_SECRET ? DIR_SECRET : `${KEY_PREFIX}${what}`);
+    } finally {
+      this.changed();
+    }
   }
 
   /**
@@ -315,6 +339,22 @@ export class AgentCredentials {
     owner: CredentialOwner = HOST_OWNER,
   ): Promise<void> {
     if (!SESSION_ID_RE.test(sessionId)) throw new InvalidInput(`${sessionId} is not a session id`);
+    try {
+      await this.writeSession(sessionId, profile, uid, gid, placeholders, owner);
+    } finally {
+      // The owner it records is whose keys the broker spends for the session.
+      this.changed();
+    }
+  }
+
+  private async writeSession(
+    sessionId: string,
+    profile: string,
+    uid: number,
+    gid: number,
+    placeholders: Record<string, string>,
+    owner: CredentialOwner,
+  ): Promise<void> {
     const p = this.paths(sessionId);
     await ensurePrivateDir(this.deps.root);
     // Only what this writes: a login the agent refreshed beside them (credential-refresh) stays.
@@ -396,7 +436,11 @@ export class AgentCredentials {
     pack.finalize();
     const parts: Buffer[] = [];
     for await (const c of pack) parts.push(c as Buffer);
-    await this.deps.secrets.put(credentialScope(profile, owner), DIR_SECRET, Buffer.concat(parts));
+    try {
+      await this.deps.secrets.put(credentialScope(profile, owner), DIR_SECRET, Buffer.concat(parts));
+    } finally {
+      this.changed();
+    }
     this.deps.logger.info({ profile, owner, file: name }, 'a refreshed agent login was kept');
   }
 
@@ -406,7 +450,11 @@ export class AgentCredentials {
    */
   async release(sessionId: string): Promise<void> {
     if (!SESSION_ID_RE.test(sessionId) || (await privateDirProblem(this.deps.root))) return;
-    await rm(this.paths(sessionId).base, { recursive: true, force: true });
+    try {
+      await rm(this.paths(sessionId).base, { recursive: true, force: true });
+    } finally {
+      this.changed();
+    }
   }
 
   /**
