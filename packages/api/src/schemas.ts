@@ -20,6 +20,9 @@ export const SessionName = Type.String({
 /** Path parameter: a name or an id; checked by the service, bounded here. */
 export const SessionRef = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
 
+/** `allowlist`: the hosts on its list; `open`: any public host; `none`: nothing. Never this machine or its LAN. */
+export const EgressMode = Type.Union([Type.Literal('open'), Type.Literal('allowlist'), Type.Literal('none')]);
+
 export const Session = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -79,6 +82,15 @@ export const Session = Type.Object({
       hostPort: Type.Union([Type.Integer(), Type.Null()]),
       /** Whether the dev server answered its last health check. */
       ready: Type.Optional(Type.Boolean()),
+    }),
+    Type.Null(),
+  ]),
+  /** What the session may reach outside itself; null: made unfiltered, on the shared network. */
+  egress: Type.Union([
+    Type.Object({
+      mode: EgressMode,
+      /** Allow-list entries: `example.org`, `*.example.org`, `example.org:8443`. */
+      allow: Type.Array(Type.String()),
     }),
     Type.Null(),
   ]),
@@ -190,6 +202,10 @@ export const CreateSessionRequest = Type.Object(
     prompt: Type.Optional(Type.String({ maxLength: 65536 })),
     /** `full` (default): no permission prompts, the container is the sandbox; `ask`: the agent asks a person. */
     autonomy: Type.Optional(Type.Union([Type.Literal('full'), Type.Literal('ask')])),
+    /** What it may reach outside itself (default: the server's, `allowlist` unless configured). */
+    egress: Type.Optional(EgressMode),
+    /** Hosts added to its allow-list: `example.org`, `*.example.org`, `example.org:8443`. */
+    allow: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 260 }), { maxItems: 64 })),
   },
   { additionalProperties: false },
 );

@@ -8,8 +8,13 @@ import { BrokerResolution } from './agents/broker-resolution.js';
 import { KeyBroker } from './agents/key-broker.js';
 import { systemClock } from './clock/clock.js';
 import { type BerthConfig, canonicalConfig } from './config/config.js';
+import { EgressGateway } from './egress/egress-gateway.js';
 import { EgressLog } from './egress/egress-log.js';
+import { EgressProxy } from './egress/egress-proxy.js';
+import { policyOf } from './egress/session-egress.js';
+import { SessionNetworks } from './egress/session-networks.js';
 import { InProcessEventBus } from './events/event-bus.js';
+import { DEFAULT_SESSION_IMAGE } from './images/session-image.js';
 import { type Logger, silentLogger } from './logger.js';
 import { StorePortAllocator } from './ports/store-port-allocator.js';
 import { PreviewManager } from './previews/preview-manager.js';
@@ -19,6 +24,7 @@ import { SecretBox } from './secrets/secret-box.js';
 import { Secrets } from './secrets/secrets.js';
 import { IdleWatcher } from './session/idle-watcher.js';
 import { Reconciler } from './session/reconciler.js';
+import { isTerminal } from './session/session.js';
 import { SessionService } from './session/session-service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -87,7 +93,23 @@ export async function openCore(
     reposDir,
     berthHome: config.home,
   });
-  const previews = new PreviewManager({ config, store, runtime, ports, events, logger });
+  // Filtered sessions' way out (the egress proxy, through berth's relay) and their networks.
+  const egressProxy = new EgressProxy({ logger, record: (e) => egressLog.record(e) });
+  const gateway = new EgressGateway({
+    docker: runtime.docker,
+    home: config.home,
+    logger,
+    image: DEFAULT_SESSION_IMAGE,
+    proxy: egressProxy,
+    policyOf: async (id) => {
+      const s = await store.get(id);
+      return s?.egress && !isTerminal(s.status) ? policyOf(s.egress) : null;
+    },
+    broker: (socket, head) => broker.accept(socket, head),
+  });
+  const networks = new SessionNetworks({ config, runtime, logger, gateway });
+  const unwatchNetworks = networks.watch(events);
+  const previews = new PreviewManager({ config, store, runtime, ports, events, logger, networks });
   const credentials = new AgentCredentials({
     secrets,
     root: opts.credentialsRoot ?? (await claimCredentialsRoot(config.home, logger)),
@@ -139,6 +161,7 @@ export async function openCore(
     remotes,
     previews,
     agents,
+    networks,
   });
   previews.onActivity = (id) => {
     void service.noteActivity(id).catch(() => undefined);
@@ -153,7 +176,16 @@ export async function openCore(
       .catch((err) => logger.warn({ err }, 'keeping refreshed agent logins failed'));
   }, 60_000);
   harvesting.unref();
-  const reconciler = new Reconciler({ service, store, runtime, logger, events, agents, collector });
+  const reconciler = new Reconciler({
+    service,
+    store,
+    runtime,
+    logger,
+    events,
+    agents,
+    collector,
+    networks,
+  });
   const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;
@@ -208,7 +240,10 @@ export async function openCore(
       clearInterval(harvesting);
       await idle.stop();
       unwatchPreviews();
+      unwatchNetworks();
       await previews.close();
+      await gateway.close();
+      egressProxy.close();
       await broker.close();
       resolution.close();
       await watching;

@@ -49,8 +49,7 @@ export function makeRepo(
   return dir;
 }
 
-/** Removes every container made under `home`, by label: cleanup registered before any assert. */
-/** Every container of a berth home, then its volumes (agent sessions' state): a test leaves none. */
+/** Every container of a berth home, then its networks and volumes: a test leaves none. */
 export async function removeContainersOf(home: string): Promise<void> {
   const label = [`${LABEL_HOME}=${home}`];
   const list = await docker.listContainers({ all: true, filters: { label } });
@@ -59,6 +58,16 @@ export async function removeContainersOf(home: string): Promise<void> {
       docker
         .getContainer(c.Id)
         .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+  // Filtered sessions' networks and berth's egress network of this home, once their containers are gone.
+  const networks = await docker.listNetworks({ filters: { label } });
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
         .catch(() => undefined),
     ),
   );

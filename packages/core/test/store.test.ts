@@ -84,6 +84,7 @@ function session(name: string, over: Partial<Session> = {}): Session {
     idle: { timeoutSeconds: 0, action: 'pause' },
     lastActivityAt: at,
     preview: null,
+    egress: null,
     createdAt: at,
     updatedAt: at,
     ...over,
@@ -128,6 +129,7 @@ describe.each<[StoreDialect]>([['sqlite'], ['postgres']])('the %s store', (diale
         ownerId: 'u1',
         teamId: 't1',
         description: 'does things',
+        egress: { mode: 'allowlist', allow: ['example.org', '*.example.net:8443'] },
       });
       await store.insert(s);
       expect(await store.get(s.id)).toEqual(s);

@@ -4,6 +4,7 @@ import type { AgentStatusSource, WaitableState } from '@berth/api/agent-status';
 import { taskOf } from '@berth/api/agent-status';
 import tarStream from 'tar-stream';
 import type { BerthConfig } from '../config/config.js';
+import { RELAY_BROKER_ORIGIN } from '../egress/session-networks.js';
 import { EngineError, IllegalTransition, InvalidInput } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
 import { LABEL_SESSION_ID, sessionLabels } from '../runtime/labels.js';
@@ -69,6 +70,8 @@ export interface AgentPlan {
   brokered?: string[];
   /** Whose credentials the session gets: its team's or its owner's (the host's for no owner). */
   owner?: CredentialOwner;
+  /** Where its agent reaches the key broker: the shared network's gateway, or berth's relay. */
+  brokerOrigin?: string;
 }
 
 /** A new session's agent fields: none for a plain session, `starting` for an agent one. */
@@ -191,6 +194,8 @@ export class AgentSessions {
     /** Who creates it (CreateSessionInput's): whose credentials it may get. */
     ownerId?: string | null;
     teamId?: string | null;
+    /** A filtered session: it reaches the broker through berth's relay. */
+    viaRelay?: boolean;
   }): Promise<AgentPlan | null> {
     if (input.agent === undefined && input.prompt === undefined) return null;
     const catalogue = await this.catalogue();
@@ -209,11 +214,12 @@ export class AgentSessions {
     const owner = await this.deps.credentials.resolve(profile.name, await this.chainOf(input));
     await checkCredentials(profile, this.deps.credentials, owner);
     const brokered = await this.brokered(profile, owner);
+    const brokerOrigin = input.viaRelay ? RELAY_BROKER_ORIGIN : (this.deps.broker?.url ?? undefined);
     const seed = profile.seed
-      ? await this.seedFor(profile, autonomy, input.env ?? {}, brokered, owner)
+      ? await this.seedFor(profile, autonomy, input.env ?? {}, brokered, owner, brokerOrigin)
       : null;
     const statusSource = profile.seed === 'claude' || profile.seed === 'codex' ? 'signals' : 'guess';
-    return { profile, prompt, tools, seed, statusSource, brokered, owner };
+    return { profile, prompt, tools, seed, statusSource, brokered, owner, brokerOrigin };
   }
 
   /**
@@ -273,6 +279,7 @@ export class AgentSessions {
     env: Record<string, string>,
     brokered: string[],
     owner: CredentialOwner,
+    brokerOrigin: string | undefined,
   ) {
     const agent = profile.seed!;
     const vars = { ...profile.env, ...env };
@@ -282,7 +289,7 @@ export class AgentSessions {
     const hasKey = keys.has(keyName);
     // A brokered key: the CLI talks to berth, which knows where the real API is.
     let baseUrl =
-      brokered.length > 0 ? this.deps.broker!.baseUrl(VENDOR_OF[agent]) : vars[BASE_URL_VARIABLE[agent]];
+      brokered.length > 0 ? `${brokerOrigin}/${VENDOR_OF[agent]}` : vars[BASE_URL_VARIABLE[agent]];
     // A key for Codex goes through a provider of berth's (no login screen); the vendor's URL by default.
     if (agent === 'codex' && hasKey && !baseUrl) baseUrl = 'https://api.openai.com/v1';
     // opencode's Anthropic provider takes the URL with its version path; the variable has none.
@@ -407,7 +414,7 @@ export class AgentSessions {
         ...plan.profile.env,
         // The profile's own base URL is where the broker forwards, not where the agent talks.
         ...(brokered.length > 0 && seedVar
-          ? { [seedVar]: this.deps.broker!.baseUrl(VENDOR_OF[plan.profile.seed!]) }
+          ? { [seedVar]: `${plan.brokerOrigin}/${VENDOR_OF[plan.profile.seed!]}` }
           : {}),
         HOME: AGENT_HOME,
         TMUX_TMPDIR,

@@ -11,7 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { HOP_BY_HOP } from '../http/hop-by-hop.js';
 import type { Logger } from '../logger.js';
@@ -102,6 +102,20 @@ export class KeyBroker {
       return null;
     });
     return this.starting;
+  }
+
+  /**
+   * Serves a connection that reached the broker another way (a filtered session's, through
+   * berth's relay), the bytes already read first. Refused while the broker is not started.
+   */
+  accept(socket: Socket, head: Buffer): void {
+    if (!this.server) {
+      socket.destroy();
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    if (head.length) socket.unshift(head);
+    this.server.emit('connection', socket);
   }
 
   /** http://HOST:PORT once started, else null. */

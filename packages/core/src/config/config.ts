@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { SessionLimits } from '../session/session.js';
+import { type EgressDefaults, egressDefaultsFrom } from './egress-defaults.js';
 import { type MemberPolicy, memberPolicyFrom } from './member-policy.js';
 import { type ModelApis, modelApisFrom } from './model-apis.js';
 import { type SessionDefaults, sessionDefaultsFrom } from './session-defaults.js';
@@ -14,7 +15,7 @@ export { formatDuration, parseDuration } from './duration.js';
 export { sessionProxyEnv } from './session-proxy.js';
 export { parseSize, parseTrustProxy };
 
-export interface BerthConfig extends SessionDefaults, MemberPolicy {
+export interface BerthConfig extends SessionDefaults, MemberPolicy, EgressDefaults {
   /** All of berth's state: database, socket, working copies. */
   home: string;
   socketPath: string;
@@ -174,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       .filter(Boolean),
     ...sessionDefaultsFrom(env),
     ...memberPolicyFrom(env),
+    ...egressDefaultsFrom(env),
   };
 }
 

@@ -3,7 +3,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import type Docker from 'dockerode';
 import { EngineError } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
-import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID } from '../runtime/labels.js';
+import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID, ROLE_RELAY } from '../runtime/labels.js';
 import type { EgressPolicy } from './egress-policy.js';
 import type { EgressProxy } from './egress-proxy.js';
 import { RELAY_SCRIPT } from './relay-script.js';
@@ -21,7 +21,8 @@ import { RELAY_SCRIPT } from './relay-script.js';
 
 export const PROXY_PORT = 3128;
 const DIAL_PORT = 3129;
-export const ROLE_RELAY = 'egress-relay';
+/** Where a session's agent reaches berth's key broker, through the relay. */
+export const BROKER_PORT = 3130;
 const ROLE_SESSION_NETWORK = 'session-network';
 /** Session networks are /28s of this range: 4,096 of them, none ever routed on this machine. */
 const SUBNET_BASE = [10, 213, 0, 0] as const;
@@ -37,6 +38,8 @@ export interface EgressGatewayDeps {
   proxy: EgressProxy;
   /** The session's policy now; null when it is gone (its connections are then refused). */
   policyOf: (sessionId: string) => Promise<EgressPolicy | null>;
+  /** Serves a session's connection to the key broker (the bytes read past the header first). */
+  broker?: (socket: Socket, head: Buffer) => void;
 }
 
 export interface SessionNetwork {
@@ -85,12 +88,8 @@ export class EgressGateway {
       (n) => n.Name === this.egressNetwork,
     );
     if (!net) {
-      await docker.createNetwork({
-        Name: this.egressNetwork,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: labels,
-      });
+      // A /28 of berth's own range, not one of the engine's few address pools.
+      await this.createInFreeSubnet({ Name: this.egressNetwork, Labels: labels });
       net = await docker.getNetwork(this.egressNetwork).inspect();
     }
     const gateway = (net!.IPAM?.Config ?? []).map((c) => c.Gateway).find(Boolean);
@@ -133,7 +132,8 @@ export class EgressGateway {
       filters: { label: [`${LABEL_HOME}=${home}`, `${LABEL_ROLE}=${ROLE_SESSION_NETWORK}`] },
     })) {
       const sessionId = n.Labels?.[LABEL_SESSION_ID];
-      if (sessionId) await this.join(n.Name, sessionId);
+      const subnet = (n.IPAM?.Config ?? []).map((c) => c.Subnet).find(Boolean);
+      if (sessionId && subnet) await this.join(n.Name, sessionId, subnet);
     }
     await this.waitListening();
   }
@@ -161,8 +161,30 @@ export class EgressGateway {
   /** A new network of the session's own, with the relay on it. */
   async createSessionNetwork(sessionId: string): Promise<SessionNetwork> {
     await this.start();
-    const { docker, home } = this.deps;
+    const { home } = this.deps;
     const name = `berth-s-${sessionId}`;
+    const subnet = await this.createInFreeSubnet({
+      Name: name,
+      Internal: true,
+      Options: {
+        // No address of this machine's on the bridge: nothing of the host answers there.
+        'com.docker.network.bridge.inhibit_ipv4': 'true',
+        'com.docker.network.bridge.enable_icc': 'true',
+      },
+      Labels: {
+        [LABEL_MANAGED]: 'true',
+        [LABEL_HOME]: home,
+        [LABEL_ROLE]: ROLE_SESSION_NETWORK,
+        [LABEL_SESSION_ID]: sessionId,
+      },
+    });
+    const relay = await this.join(name, sessionId, subnet);
+    return { name, relay };
+  }
+
+  /** A bridge network on a /28 of 10.213.0.0/16 that no network of the engine's overlaps; its subnet. */
+  private async createInFreeSubnet(spec: Omit<Docker.NetworkCreateOptions, 'IPAM'>): Promise<string> {
+    const { docker } = this.deps;
     const taken = new Set<string>();
     for (const n of await docker.listNetworks()) {
       for (const c of n.IPAM?.Config ?? []) if (c.Subnet) taken.add(c.Subnet);
@@ -173,46 +195,50 @@ export class EgressGateway {
       if (taken.has(subnet)) continue;
       try {
         await docker.createNetwork({
-          Name: name,
           Driver: 'bridge',
-          Internal: true,
           CheckDuplicate: true,
-          IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
-          Options: {
-            // No address of this machine's on the bridge: nothing of the host answers there.
-            'com.docker.network.bridge.inhibit_ipv4': 'true',
-            'com.docker.network.bridge.enable_icc': 'true',
-          },
-          Labels: {
-            [LABEL_MANAGED]: 'true',
-            [LABEL_HOME]: home,
-            [LABEL_ROLE]: ROLE_SESSION_NETWORK,
-            [LABEL_SESSION_ID]: sessionId,
-          },
+          ...spec,
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: addressIn(subnet, 1) }] },
         });
+        return subnet;
       } catch (err) {
         // Another berth (or create) took that subnet just now: the next one.
         if (/overlap/i.test(String((err as Error).message))) continue;
         throw err;
       }
-      const relay = await this.join(name, sessionId);
-      return { name, relay };
     }
-    throw new EngineError('no free subnet for a session network is left in 10.213.0.0/16');
+    throw new EngineError('no free subnet for a berth network is left in 10.213.0.0/16', {
+      hint: 'remove networks berth no longer needs (`docker network ls --filter label=dev.berth.managed=true`)',
+    });
   }
 
-  private async join(network: string, sessionId: string): Promise<string> {
+  /**
+   * The relay on a session network, always at the subnet's second address: the session's
+   * /etc/hosts names it there, and a relay made at the next start must be found there again.
+   */
+  private async join(network: string, sessionId: string, subnet: string): Promise<string> {
     const { docker } = this.deps;
     const info = await docker.getContainer(this.relayId!).inspect();
     let address = info.NetworkSettings.Networks[network]?.IPAddress;
     if (!address) {
-      await docker.getNetwork(network).connect({ Container: this.relayId! });
+      await docker.getNetwork(network).connect({
+        Container: this.relayId!,
+        EndpointConfig: { IPAMConfig: { IPv4Address: addressIn(subnet, 2) } },
+      });
       address = (await docker.getContainer(this.relayId!).inspect()).NetworkSettings.Networks[network]
         ?.IPAddress;
     }
     if (!address) throw new EngineError(`the egress relay got no address on ${network}`);
     this.byRelayAddress.set(address, sessionId);
     return address;
+  }
+
+  /** The sessions whose networks (of this BERTH_HOME) the engine has. */
+  async sessionNetworkIds(): Promise<string[]> {
+    const nets = await this.deps.docker.listNetworks({
+      filters: { label: [`${LABEL_HOME}=${this.deps.home}`, `${LABEL_ROLE}=${ROLE_SESSION_NETWORK}`] },
+    });
+    return nets.map((n) => n.Labels?.[LABEL_SESSION_ID]).filter((id): id is string => Boolean(id));
   }
 
   /** The session's network goes (after its container). */
@@ -259,7 +285,7 @@ export class EgressGateway {
       const got = Buffer.from(token ?? '');
       const sessionId = local ? this.byRelayAddress.get(local) : undefined;
       if (
-        word !== 'BERTH-EGRESS' ||
+        (word !== 'BERTH-EGRESS' && (word !== 'BERTH-BROKER' || !this.deps.broker)) ||
         got.length !== want.length ||
         !timingSafeEqual(got, want) ||
         !sessionId
@@ -267,7 +293,11 @@ export class EgressGateway {
         socket.destroy();
         return;
       }
-      // Handed on in this tick: what arrives next is read by the proxy itself.
+      // Handed on in this tick: what arrives next is read by the proxy (or the broker) itself.
+      if (word === 'BERTH-BROKER') {
+        this.deps.broker!(socket, buf.subarray(nl + 1));
+        return;
+      }
       this.deps.proxy.accept(
         socket,
         { sessionId, policy: () => this.deps.policyOf(sessionId) },
@@ -277,10 +307,14 @@ export class EgressGateway {
     socket.on('data', onData);
   }
 
-  /** The listener and the relay go; session networks stay for the next start. */
+  /**
+   * The listener and the relay go; session networks stay for the next start, and the egress
+   * network too while there are any (an engine has few address pools to spare).
+   */
   async close(): Promise<void> {
     this.listener?.close();
     this.listener = null;
+    const started = this.ready !== null;
     if (this.relayId)
       await this.deps.docker
         .getContainer(this.relayId)
@@ -288,10 +322,23 @@ export class EgressGateway {
         .catch(() => {});
     this.relayId = null;
     this.ready = null;
+    if (started && (await this.sessionNetworkIds().catch(() => ['?'])).length === 0)
+      await this.deps.docker
+        .getNetwork(this.egressNetwork)
+        .remove()
+        .catch(() => {});
   }
 }
 
 function subnetAt(i: number): string {
   const offset = i * 16;
   return `${SUBNET_BASE[0]}.${SUBNET_BASE[1]}.${Math.floor(offset / 256)}.${offset % 256}/28`;
+}
+
+/** The nth address of a /28 (`10.213.0.16/28`, 2 → 10.213.0.18): the bridge's is the first. */
+function addressIn(subnet: string, n: number): string {
+  const [base] = subnet.split('/');
+  const octets = base!.split('.').map(Number);
+  octets[3] = octets[3]! + n;
+  return octets.join('.');
 }

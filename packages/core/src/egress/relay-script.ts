@@ -7,6 +7,9 @@
  *   :3128 on every network  a session's proxy connection: to the daemon's egress listener,
  *                           after one line `BERTH-EGRESS TOKEN LOCAL REMOTE` (LOCAL, the relay's
  *                           own address on the session's network, names the session)
+ *   :3130 on every network  a session's agent to berth's key broker, the same way with
+ *                           `BERTH-BROKER TOKEN LOCAL REMOTE` (the broker knows the session by
+ *                           its placeholder key)
  *   :3129 on the egress     a daemon's dial (a preview): `DIAL TOKEN IP PORT` then the bytes,
  *         network only      to IP:PORT on a session network, never elsewhere
  *
@@ -46,15 +49,19 @@ function join(a, b) {
   a.on('close', () => b.destroy()); b.on('close', () => a.destroy());
 }
 
-net.createServer((c) => {
-  c.on('error', () => c.destroy());
-  const local = (c.localAddress || '').replace(/^::ffff:/, '');
-  const remote = (c.remoteAddress || '').replace(/^::ffff:/, '');
-  const d = net.connect(Number(dPort), dHost);
-  join(c, d);
-  d.write('BERTH-EGRESS ' + token + ' ' + local + ' ' + remote + '\n');
-  c.pipe(d).pipe(c);
-}).listen(3128, '0.0.0.0');
+function toDaemon(word) {
+  return (c) => {
+    c.on('error', () => c.destroy());
+    const local = (c.localAddress || '').replace(/^::ffff:/, '');
+    const remote = (c.remoteAddress || '').replace(/^::ffff:/, '');
+    const d = net.connect(Number(dPort), dHost);
+    join(c, d);
+    d.write(word + ' ' + token + ' ' + local + ' ' + remote + '\n');
+    c.pipe(d).pipe(c);
+  };
+}
+net.createServer(toDaemon('BERTH-EGRESS')).listen(3128, '0.0.0.0');
+net.createServer(toDaemon('BERTH-BROKER')).listen(3130, '0.0.0.0');
 
 net.createServer((c) => {
   c.on('error', () => c.destroy());

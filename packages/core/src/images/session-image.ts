@@ -30,7 +30,7 @@ export const BOOTSTRAP_BASE_IMAGE = 'berth/base:bookworm';
 export const REGISTRY_BASE_IMAGE = 'debian:bookworm-slim';
 
 const DEFAULT_SUITE = 'bookworm';
-const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
+export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const BOOTSTRAP_PACKAGES = ['git', 'ca-certificates', 'bash', 'curl', 'tmux', 'procps', 'busybox'];
 
 /** Receives human-readable progress lines (no trailing newline, never empty). */

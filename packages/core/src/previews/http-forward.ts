@@ -13,6 +13,8 @@ import { connect, type Socket } from 'node:net';
 export interface DevServer {
   host: string;
   port: number;
+  /** How to reach it when not directly (a filtered session's, through berth's relay). */
+  dial?: () => Socket;
 }
 
 export const HOP_BY_HOP = new Set([
@@ -200,6 +202,7 @@ export function forwardRequest(
     {
       host: target.host,
       port: target.port,
+      ...(target.dial ? { createConnection: target.dial } : {}),
       method: req.method,
       path: req.url,
       headers: upstreamHeaders(req, target.port, false),
@@ -240,7 +243,7 @@ export function forwardRequest(
 /** Opens an upgrade (a WebSocket: hot reload) to the dev server and relays both ways. */
 export function forwardUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: DevServer): void {
   const headers = upstreamHeaders(req, target.port, true);
-  const upstream = connect(target.port, target.host);
+  const upstream = target.dial ? target.dial() : connect(target.port, target.host);
   upstream.on('error', () => socket.destroy());
   socket.on('close', () => upstream.destroy());
   upstream.on('close', () => socket.destroy());

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { BerthConfig } from '../config/config.js';
+import type { SessionNetworks } from '../egress/session-networks.js';
 import { PreviewError } from '../errors/berth-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
@@ -51,6 +52,8 @@ export interface PreviewManagerDeps {
   ports: PortAllocator;
   events: EventBus;
   logger: Logger;
+  /** Where each session's dev server is reached (directly, or through berth's relay). */
+  networks: Pick<SessionNetworks, 'target'>;
 }
 
 type Progress = (step: string) => void;
@@ -64,6 +67,7 @@ export function answersHttp(target: ForwardTarget, timeoutMs = 2_000): Promise<b
       {
         host: target.host,
         port: target.port,
+        ...(target.dial ? { createConnection: target.dial } : {}),
         path: '/',
         method: 'GET',
         timeout: timeoutMs,
@@ -162,10 +166,8 @@ export class PreviewManager {
           hint: `the session needs sh at /bin/sh; read ${PREVIEW_LOG} with \`berth exec ${s.name} -- cat ${PREVIEW_LOG}\``,
         });
       }
-      const host = await this.deps.runtime.address(s.containerId, this.deps.config.sessionNetwork);
-      if (!host)
-        throw new PreviewError(`session '${s.name}' has no address on ${this.deps.config.sessionNetwork}`);
-      const target = { host, port: plan.containerPort };
+      const target = await this.deps.networks.target(s, plan.containerPort);
+      if (!target) throw new PreviewError(`session '${s.name}' has no address on its network`);
       const hostPort = await this.forward(s.id, target);
       progress(`waiting for the preview to answer on port ${plan.containerPort}`);
       await this.waitReady(s, target);
@@ -249,7 +251,7 @@ export class PreviewManager {
    * running in its container); leases of sessions that are gone or not running are given back.
    */
   async restoreAll(): Promise<void> {
-    const { store, ports, runtime, config, logger } = this.deps;
+    const { store, ports, logger } = this.deps;
     const sessions = new Map((await store.list()).map((s) => [s.id, s]));
     for (const lease of await ports.leases()) {
       const s = sessions.get(lease.sessionId);
@@ -259,9 +261,9 @@ export class PreviewManager {
     for (const s of sessions.values()) {
       if (!s.preview || !s.containerId || (s.status !== 'running' && s.status !== 'paused')) continue;
       try {
-        const host = await runtime.address(s.containerId, config.sessionNetwork);
-        if (!host) continue;
-        const hostPort = await this.forward(s.id, { host, port: s.preview.containerPort });
+        const target = await this.deps.networks.target(s, s.preview.containerPort);
+        if (!target) continue;
+        const hostPort = await this.forward(s.id, target);
         if (hostPort !== s.preview.hostPort) await this.record(s.id, { ...s.preview, hostPort });
       } catch (err) {
         logger.warn({ err, session: s.id }, 'could not reopen a preview');

@@ -238,6 +238,7 @@ export class DockerRuntime implements ContainerRuntime {
           NanoCpus: Math.round(spec.cpus * 1e9),
           Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
           NetworkMode: spec.network,
+          ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}),
           ...(spec.runtime ? { Runtime: spec.runtime } : {}),
           RestartPolicy: { Name: 'no' },
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },

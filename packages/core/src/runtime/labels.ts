@@ -8,6 +8,8 @@ export const LABEL_ROLE = 'dev.berth.role';
 export const ROLE_COLLECTOR = 'collector';
 /** berth's agents volume (no BERTH_HOME label: one per engine, shared by every berth on it). */
 export const ROLE_AGENTS = 'agents';
+/** berth's egress relay: on every filtered session's network, the way out and in. */
+export const ROLE_RELAY = 'egress-relay';
 /** A short-lived container filling or reading the agents volume, or probing an image. */
 export const ROLE_HELPER = 'helper';
 /** The agents volume's pinned set (a hash of the versions). */

@@ -28,6 +28,8 @@ export interface ContainerSpec {
   memoryBytes: number;
   pids: number;
   network: string;
+  /** `NAME:ADDRESS` lines for the container's /etc/hosts. */
+  extraHosts?: string[];
   /** The engine's name for the OCI runtime (`runsc` for gVisor); unset: the engine's default. */
   runtime?: string;
 }

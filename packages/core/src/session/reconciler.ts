@@ -1,7 +1,8 @@
 import type { AgentSessions } from '../agents/agent-sessions.js';
+import type { SessionNetworks } from '../egress/session-networks.js';
 import type { ContainerHealth, EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import { LABEL_ROLE, LABEL_SESSION_ID, ROLE_COLLECTOR } from '../runtime/labels.js';
+import { LABEL_ROLE, LABEL_SESSION_ID, ROLE_COLLECTOR, ROLE_RELAY } from '../runtime/labels.js';
 import type { ContainerRuntime, ContainerState, RuntimeEvent } from '../runtime/runtime.js';
 import type { SessionStore } from '../store/store.js';
 import type { WorkCollector } from '../workspace/work-collector.js';
@@ -25,6 +26,8 @@ export class Reconciler {
       agents?: AgentSessions;
       /** Says which work collectors are in use; the others are leftovers of a killed daemon. */
       collector?: Pick<WorkCollector, 'isActive'>;
+      /** Sweeps the networks of filtered sessions that are gone. */
+      networks?: Pick<SessionNetworks, 'sweep'>;
     },
   ) {}
 
@@ -50,6 +53,8 @@ export class Reconciler {
 
     const containers = await runtime.listManaged();
     for (const c of containers) {
+      // berth's egress relay is the gateway's own: it belongs to no session.
+      if (c.labels[LABEL_ROLE] === ROLE_RELAY) continue;
       if (c.labels[LABEL_ROLE] === ROLE_COLLECTOR) {
         if (!this.deps.collector?.isActive(c.id)) {
           await runtime.remove(c.id);
@@ -68,13 +73,13 @@ export class Reconciler {
       }
     }
 
-    if (this.deps.agents) {
-      const current = new Map((await store.list()).map((s) => [s.id, s]));
-      await this.deps.agents.sweep((id) => {
-        const s = current.get(id);
-        return !!s && (!isTerminal(s.status) || service.isInFlight(id));
-      });
-    }
+    const current = new Map((await store.list()).map((s) => [s.id, s]));
+    const owned = (id: string) => {
+      const s = current.get(id);
+      return !!s && (!isTerminal(s.status) || service.isInFlight(id));
+    };
+    await this.deps.agents?.sweep(owned);
+    await this.deps.networks?.sweep(owned);
 
     const containerById = new Map(containers.map((c) => [c.id, c]));
     for (const s of await store.list()) {

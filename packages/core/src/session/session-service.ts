@@ -7,14 +7,10 @@ import {
 } from '../agents/agent-sessions.js';
 import type { Clock } from '../clock/clock.js';
 import type { BerthConfig } from '../config/config.js';
-import {
-  Conflict,
-  GitError,
-  IllegalTransition,
-  InvalidInput,
-  LimitReached,
-  NotFound,
-} from '../errors/berth-error.js';
+import type { EgressMode } from '../egress/egress-policy.js';
+import { sessionEgressFor } from '../egress/session-egress.js';
+import { SessionNetworks } from '../egress/session-networks.js';
+import { Conflict, GitError, IllegalTransition, InvalidInput, NotFound } from '../errors/berth-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { PreviewManager } from '../previews/preview-manager.js';
@@ -41,6 +37,7 @@ import { takeSnapshot } from '../workspace/session-snapshot.js';
 import { parseSshKey } from '../workspace/ssh-key.js';
 import type { WorkCollector } from '../workspace/work-collector.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';
+import { assertCapacity } from './capacity.js';
 import { checkGitUser } from './git-identity.js';
 import { KeyedLock } from './keyed-lock.js';
 import { changeIdlePolicy, defaultLimitsFor, idlePolicyFor, sessionKindFor } from './profiles.js';
@@ -88,6 +85,9 @@ export interface CreateSessionInput {
   agent?: string;
   prompt?: string;
   autonomy?: 'full' | 'ask';
+  /** What it may reach outside itself (default BERTH_EGRESS) and hosts added to its allow-list. */
+  egress?: EgressMode;
+  allow?: string[];
 }
 
 export interface FinishOptions {
@@ -136,6 +136,8 @@ export interface SessionServiceDeps {
   previews?: PreviewManager;
   /** Agent profiles, state volumes and credentials; without it, agent sessions are refused. */
   agents?: AgentSessions;
+  /** Each session's network: its own, filtered, or the shared one (the default without it). */
+  networks?: SessionNetworks;
 }
 
 const CAP_KEY = '\0running-cap';
@@ -152,7 +154,11 @@ export class SessionService {
   /** When activity on each session was last seen, written or not: what the idle watcher reads. */
   private readonly activitySeen = new Map<string, number>();
 
-  constructor(private readonly deps: SessionServiceDeps) {}
+  private readonly networks: SessionNetworks;
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.networks = deps.networks ?? new SessionNetworks({ ...deps, gateway: null });
+  }
 
   get config(): BerthConfig {
     return this.deps.config;
@@ -210,7 +216,9 @@ export class SessionService {
 
   async create(input: CreateSessionInput, progress: Progress = () => {}): Promise<Session> {
     const { config, store, runtime, workspaces, clock } = this.deps;
-    const plan = await this.planAgent(input);
+    const remote = this.deps.remotes ? parseRemote(input.repo) : null;
+    const egress = await sessionEgressFor(input, config, remote?.url ?? null);
+    const plan = await this.planAgent({ ...input, viaRelay: egress !== null });
     const name = parseSessionName(
       input.name ??
         (plan
@@ -223,7 +231,6 @@ export class SessionService {
     const idle = idlePolicyFor(kind, input, config);
     const isolation = await resolveIsolation(input.runtime, { runtime, config });
     const image = input.image || plan?.profile.image || config.defaultImage;
-    const remote = this.deps.remotes ? parseRemote(input.repo) : null;
     const sshKey = input.sshKey === undefined || input.sshKey === null ? null : parseSshKey(input.sshKey);
     if (sshKey && remote?.kind !== 'ssh') {
       throw new InvalidInput('an SSH key is used only with an ssh remote (ssh://… or user@host:path)', {
@@ -294,12 +301,13 @@ export class SessionService {
       idle,
       lastActivityAt: now,
       preview: null,
+      egress,
       createdAt: now,
       updatedAt: now,
     };
     // The cap check and the intent row are one step, so a burst of creates cannot overshoot.
     await this.locks.run(CAP_KEY, async () => {
-      await this.assertCapacity(name, session);
+      await assertCapacity(this.deps, name, session);
       await store.insert(session);
     });
     this.inFlight.add(id);
@@ -313,7 +321,7 @@ export class SessionService {
     }
   }
 
-  private async planAgent(input: CreateSessionInput): Promise<AgentPlan | null> {
+  private async planAgent(input: CreateSessionInput & { viaRelay: boolean }): Promise<AgentPlan | null> {
     if (input.agent === undefined && input.prompt === undefined) return null;
     if (!this.deps.agents) throw new InvalidInput('this berth runs no agent sessions');
     return this.deps.agents.plan(input);
@@ -383,20 +391,22 @@ export class SessionService {
         writableDirs: agent?.writableDirs ?? [],
       });
       progress('starting the container');
-      await runtime.ensureSessionNetwork(config.sessionNetwork);
+      undo.push(() => this.networks.release(session));
+      const net = await this.networks.attach(session);
       const containerId = await runtime.create({
         name: `berth-${session.name}-${session.id.slice(0, 8)}`,
         image: session.image,
         command: agent?.command ?? ['sleep', 'infinity'],
         user: session.user,
-        env: { HOME: '/home/berth', ...trust.env, ...agent?.env, ...session.env },
+        env: { HOME: '/home/berth', ...trust.env, ...agent?.env, ...net.env, ...session.env },
         workingDir: '/workspace',
         labels: sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
         mounts,
         cpus: session.limits.cpus,
         memoryBytes: session.limits.memoryBytes,
         pids: session.limits.pids + extras.isolation.pidsHeadroom,
-        network: config.sessionNetwork,
+        network: net.network,
+        extraHosts: net.extraHosts,
         ...(extras.isolation.ociRuntime ? { runtime: extras.isolation.ociRuntime } : {}),
       });
       undo.push(() => runtime.remove(containerId));
@@ -420,45 +430,6 @@ export class SessionService {
       await this.deps.store.delete(session.id);
       this.deps.events.publish({ type: 'session.deleted', id: session.id, name: session.name });
       throw err;
-    }
-  }
-
-  /** The server-wide cap, then the owner's and the team's when they are set. */
-  private async assertCapacity(
-    name: string,
-    who: { ownerId: string | null; teamId: string | null },
-  ): Promise<void> {
-    const { config, store } = this.deps;
-    const live = ['creating', 'running'] as const;
-    const hint = 'pause one (`berth pause NAME`), stop one (`berth stop NAME`) or finish one, then try again';
-    const running = await store.count(live);
-    if (running >= config.maxRunningSessions) {
-      throw new LimitReached(
-        `cannot run session '${name}': ${running} of ${config.maxRunningSessions} sessions are already running`,
-        { hint },
-      );
-    }
-    if (who.ownerId && config.maxRunningPerUser > 0) {
-      const mine = await store.count(live, { ownerId: who.ownerId });
-      if (mine >= config.maxRunningPerUser) {
-        throw new LimitReached(
-          `cannot run session '${name}': you already run ${mine} of your ${config.maxRunningPerUser}`,
-          {
-            hint,
-          },
-        );
-      }
-    }
-    if (who.teamId && config.maxRunningPerTeam > 0) {
-      const team = await store.count(live, { teamId: who.teamId });
-      if (team >= config.maxRunningPerTeam) {
-        throw new LimitReached(
-          `cannot run session '${name}': its team already runs ${team} of ${config.maxRunningPerTeam}`,
-          {
-            hint,
-          },
-        );
-      }
     }
   }
 
@@ -508,7 +479,7 @@ export class SessionService {
   resume(ref: string): Promise<Session> {
     return this.act(ref, async (s) => {
       if (assertVerb(s.name, s.status, 'resume') === 'noop') return s;
-      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
+      await this.locks.run(CAP_KEY, () => assertCapacity(this.deps, s.name, s));
       await this.deps.runtime.unpause(s.containerId!);
       return this.transition(s, 'running', null, 'resume');
     });
@@ -530,7 +501,7 @@ export class SessionService {
   start(ref: string): Promise<Session> {
     return this.act(ref, async (s) => {
       if (assertVerb(s.name, s.status, 'start') === 'noop') return s;
-      await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
+      await this.locks.run(CAP_KEY, () => assertCapacity(this.deps, s.name, s));
       await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.start(s.containerId!);
       return this.transition(s, 'running', null, 'start', await this.relaunchPreview(s));
@@ -540,7 +511,7 @@ export class SessionService {
   restart(ref: string): Promise<Session> {
     return this.act(ref, async (s) => {
       assertVerb(s.name, s.status, 'restart');
-      if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => this.assertCapacity(s.name, s));
+      if (s.status === 'stopped') await this.locks.run(CAP_KEY, () => assertCapacity(this.deps, s.name, s));
       await this.deps.agents?.beforeStart(s);
       await this.deps.runtime.restart(s.containerId!);
       const extra = await this.relaunchPreview(s);

@@ -1,5 +1,6 @@
 import type { AgentState, AgentStatusSource } from '@berth/api/agent-status';
 import { SESSION_STATUSES, type SessionStatusName } from '@berth/api/session-verbs';
+import type { EgressMode } from '../egress/egress-policy.js';
 import { InvalidInput } from '../errors/berth-error.js';
 
 // One list of statuses, in the contract every client reads.
@@ -40,6 +41,13 @@ export interface PreviewState {
   hostPort: number | null;
   /** Whether the dev server answered its last health check; absent before the first one. */
   ready?: boolean;
+}
+
+/** What a session may reach outside itself, decided by berth's egress proxy. */
+export interface SessionEgress {
+  mode: EgressMode;
+  /** Allow-list entries (`example.org`, `*.example.org`, `example.org:8443`), for `allowlist`. */
+  allow: string[];
 }
 
 export interface GitIdentity {
@@ -93,6 +101,11 @@ export interface Session {
   /** Last API call, exec, terminal input, preview request or CPU use seen. */
   lastActivityAt: string;
   preview: PreviewState | null;
+  /**
+   * Its egress policy: on a network of its own whose only way out is berth's proxy. Null for a
+   * session made before berth filtered egress, or with BERTH_EGRESS=off: the shared network.
+   */
+  egress: SessionEgress | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -9,6 +9,7 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import type {
   PreviewState,
   Session,
+  SessionEgress,
   SessionKind,
   SessionName,
   SessionRuntime,
@@ -54,6 +55,7 @@ interface SessionsTable {
   preview_json: string | null;
   task: string | null;
   agent_status_json: string | null;
+  egress_json: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -100,6 +102,7 @@ function toSession(r: Selectable<SessionsTable>): Session {
     preview: r.preview_json ? (JSON.parse(r.preview_json) as PreviewState) : null,
     task: r.task ?? null,
     ...agentStatusOf(r.agent_status_json),
+    egress: r.egress_json ? (JSON.parse(r.egress_json) as SessionEgress) : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -143,6 +146,7 @@ function toRow(s: SessionPatch): Updateable<SessionsTable> {
   if (s.lastActivityAt !== undefined) row.last_activity_at = s.lastActivityAt;
   if (s.preview !== undefined) row.preview_json = s.preview ? JSON.stringify(s.preview) : null;
   if (s.task !== undefined) row.task = s.task;
+  if (s.egress !== undefined) row.egress_json = s.egress ? JSON.stringify(s.egress) : null;
   if (s.agentStatus !== undefined) {
     row.agent_status_json =
       s.agentStatus === null

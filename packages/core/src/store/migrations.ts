@@ -189,6 +189,30 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.alterTable('sessions').dropColumn('task').execute();
       },
     },
+    '0006_egress': {
+      async up(db: Kysely<unknown>) {
+        // {mode, allow}: what the session may reach outside itself; null for a session made
+        // before egress was filtered (it stays on the shared network).
+        await db.schema.alterTable('sessions').addColumn('egress_json', 'text').execute();
+        // The egress proxy's decisions, one row per session, host, port and outcome, counted.
+        await db.schema
+          .createTable('egress_log')
+          .addColumn('session_id', t.key, (c) => c.notNull())
+          .addColumn('host', t.key, (c) => c.notNull())
+          .addColumn('port', 'integer', (c) => c.notNull())
+          .addColumn('allowed', 'integer', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('first_at', 'text', (c) => c.notNull())
+          .addColumn('last_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('egress_log_pk', ['session_id', 'host', 'port', 'allowed'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('egress_log').execute();
+        await db.schema.alterTable('sessions').dropColumn('egress_json').execute();
+      },
+    },
   };
 }
 

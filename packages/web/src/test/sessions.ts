@@ -42,6 +42,7 @@ export function makeSession(over: Partial<Session> = {}): Session {
     idle: { timeoutSeconds: 0, action: 'pause' },
     lastActivityAt: '2025-06-01T10:00:00.000Z',
     preview: null,
+    egress: null,
     createdAt: '2025-06-01T10:00:00.000Z',
     updatedAt: '2025-06-01T10:00:00.000Z',
     ...over,
