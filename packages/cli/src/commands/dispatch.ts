@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson } from '../output.js';
-import { autonomyOption, collectEnv, readSshKey } from './new.js';
+import { autonomyOption, collectAllow, collectEnv, egressOptions, readSshKey } from './new.js';
 
 export function readPrompt(o: { prompt?: string; promptFile?: string }): string | undefined {
   if (o.prompt !== undefined && o.promptFile !== undefined) {
@@ -46,10 +46,20 @@ export function register(program: Command): void {
     .option('--ssh-key <file>', 'private key for an ssh remote (`-` reads it from stdin); kept encrypted')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectEnv, {})
     .option('--autonomy <mode>', 'full (default: no permission prompts, the container is the sandbox) or ask')
+    .option(
+      '--egress <mode>',
+      'what the session may reach: allowlist (known hosts), open (any public host) or none; never this machine',
+    )
+    .option(
+      '--allow <host>',
+      'a host its allow-list adds, e.g. pypi.org or *.example.org (repeatable)',
+      collectAllow,
+      [],
+    )
     .option('--json', 'print the session as JSON')
     .action(
       action(async (opts: Record<string, unknown>) => {
-        const { env, ...rest } = opts;
+        const { env, allow, ...rest } = opts;
         const o = rest as Record<string, string | undefined>;
         if (o.sshKey === '-' && o.promptFile === '-') {
           throw new CliError('--ssh-key - and --prompt-file - cannot both read stdin', EXIT.usage);
@@ -75,6 +85,7 @@ export function register(program: Command): void {
           ...(sshKey !== undefined ? { sshKey } : {}),
           env: env as Record<string, string>,
           ...autonomy,
+          ...egressOptions({ egress: o.egress, allow }),
         });
         if (o.json) printJson(sessionJson(session));
         else process.stdout.write(`${session.name}\n`);

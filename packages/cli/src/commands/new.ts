@@ -38,6 +38,36 @@ export function autonomyOption(
   return { autonomy: a };
 }
 
+/** `--allow HOST`, repeatable (new and dispatch share it). */
+export function collectAllow(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+/** `--egress MODE` and `--allow HOST…` as the API takes them; the daemon checks the hosts. */
+export function egressOptions(o: { egress?: unknown; allow?: unknown }): {
+  egress?: 'open' | 'allowlist' | 'none';
+  allow?: string[];
+} {
+  const allow = (o.allow as string[] | undefined) ?? [];
+  if (o.egress === undefined) return allow.length ? { allow } : {};
+  const mode = String(o.egress);
+  if (mode !== 'open' && mode !== 'allowlist' && mode !== 'none') {
+    throw new CliError(
+      `--egress ${mode}: expected allowlist, open or none`,
+      EXIT.usage,
+      '`allowlist`: the package registries, the git host, the model APIs and what --allow adds; `open`: any public host; `none`: nothing (never this machine or its network)',
+    );
+  }
+  if (allow.length && mode !== 'allowlist') {
+    throw new CliError(
+      `--allow is for --egress allowlist, not ${mode}`,
+      EXIT.usage,
+      'leave out --allow, or use --egress allowlist',
+    );
+  }
+  return { egress: mode, ...(allow.length ? { allow } : {}) };
+}
+
 /** The key's text from a file or stdin (`-`); never echoed. */
 export async function readSshKey(source: string): Promise<string> {
   if (source === '-') {
@@ -118,6 +148,16 @@ export function register(program: Command): void {
       '--autonomy <mode>',
       'with --agent: full (default: no permission prompts, the container is the sandbox) or ask',
     )
+    .option(
+      '--egress <mode>',
+      'what the session may reach: allowlist (known hosts), open (any public host) or none; never this machine',
+    )
+    .option(
+      '--allow <host>',
+      'a host its allow-list adds, e.g. pypi.org or *.example.org (repeatable)',
+      collectAllow,
+      [],
+    )
     .option('--json', 'print the session as JSON')
     .action(
       action(async (name: string, o: Record<string, unknown>) => {
@@ -151,6 +191,7 @@ export function register(program: Command): void {
             ...(o.agent ? { agent: String(o.agent) } : {}),
             ...(prompt !== undefined ? { prompt } : {}),
             ...autonomy,
+            ...egressOptions(o),
           },
           o.json ? undefined : progress,
         );
@@ -164,6 +205,11 @@ export function register(program: Command): void {
           }
           if (session.kind === 'agent') {
             process.stdout.write(`  berth attach ${session.name}    watch and drive ${session.agent}\n`);
+          }
+          if (session.egress) {
+            process.stdout.write(
+              `  berth egress ${session.name}    what it reached and was refused (egress ${session.egress.mode})\n`,
+            );
           }
           process.stdout.write(`  berth shell ${session.name}    open a shell in /workspace\n`);
           process.stdout.write(
