@@ -30,6 +30,8 @@ interface Values {
   preview: boolean;
   previewCommand: string;
   previewPort: string;
+  egress: '' | Egress;
+  allow: string;
 }
 
 const EMPTY: Values = {
@@ -52,9 +54,28 @@ const EMPTY: Values = {
   preview: false,
   previewCommand: '',
   previewPort: '',
+  egress: '',
+  allow: '',
 };
 
 type Autonomy = NonNullable<CreateSessionRequest['autonomy']>;
+type Egress = NonNullable<CreateSessionRequest['egress']>;
+
+/** What a session may reach outside itself; '' leaves it to the server (an allow-list unless configured). */
+const EGRESSES: ['' | Egress, string][] = [
+  ['', 'Default (allowlist)'],
+  ['allowlist', 'Allow-list'],
+  ['open', 'Open internet'],
+  ['none', 'None'],
+];
+
+/** Whether hosts may be added: only to an allow-list, the server's default one included. */
+const takesAllow = (egress: Values['egress']) => egress === '' || egress === 'allowlist';
+
+/** The hosts typed, separated by commas or whitespace. */
+function allowOf(text: string): string[] {
+  return text.split(/[\s,]+/).filter((h) => h !== '');
+}
 
 /** How freely an agent acts, with what each choice means for the person at its terminal. */
 const AUTONOMIES: [Autonomy, string, string][] = [
@@ -106,6 +127,7 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
   ) {
     errors.previewPort = 'a port between 1 and 65535';
   }
+  const allow = takesAllow(v.egress) ? allowOf(v.allow) : [];
   const parsedEnv = envFromRows(env);
   if ('error' in parsedEnv) errors.env = parsedEnv.error;
   if (Object.keys(errors).length > 0 || 'error' in parsedEnv) return { errors };
@@ -137,6 +159,8 @@ function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } 
       : {}),
     ...(idleTimeoutSeconds != null ? { idleTimeoutSeconds } : {}),
     ...(v.idleAction === 'pause' || v.idleAction === 'stop' ? { idleAction: v.idleAction } : {}),
+    ...(v.egress ? { egress: v.egress } : {}),
+    ...(allow.length > 0 ? { allow } : {}),
   };
   return { request };
 }
@@ -500,6 +524,40 @@ export function CreateForm({
               <option value="stop">stop it</option>
             </select>,
           )}
+        </div>
+        <div className="field-pair">
+          {field(
+            'egress',
+            'Network',
+            <select
+              className="input"
+              {...a11y('egress')}
+              value={values.egress}
+              onChange={(e) => setValues((v) => ({ ...v, egress: e.target.value as Values['egress'] }))}
+            >
+              {EGRESSES.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>,
+            'What the session may reach outside itself.',
+          )}
+          {takesAllow(values.egress) &&
+            field(
+              'allow',
+              'Allow hosts',
+              <input
+                className="input input-mono"
+                spellCheck={false}
+                autoCapitalize="none"
+                placeholder="pypi.org, *.example.org, example.org:8443"
+                {...a11y('allow')}
+                value={values.allow}
+                onChange={set('allow')}
+              />,
+              'Added to the allow-list; comma or space separated. This machine and its network are never reachable.',
+            )}
         </div>
         <div className="field">
           <span className="field-label" id="create-env">

@@ -292,4 +292,111 @@ describe('create form', () => {
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({ name: 'people', repo: '/home/ann/src/shop' });
   });
+
+  it('sends the network chosen and the hosts added to its allow-list', async () => {
+    const made = makeSession({ name: 'py' });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'POST /api/v1/sessions': () => ndjson([{ session: made }]),
+      'GET /api/v1/sessions/py': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    const network = screen.getByLabelText('Network') as HTMLSelectElement;
+    expect(network.value).toBe('');
+    expect([...network.options].map((o) => o.textContent)).toEqual([
+      'Default (allowlist)',
+      'Allow-list',
+      'Open internet',
+      'None',
+    ]);
+    // The server's default is an allow-list, so hosts may be added to it without choosing.
+    expect(screen.getByLabelText('Allow hosts')).toBeTruthy();
+    expect(screen.getByText(/This machine and its network are never reachable/)).toBeTruthy();
+    type('Name', 'py');
+    type('Path or URL', '/home/ann/src/shop');
+    fireEvent.change(network, { target: { value: 'allowlist' } });
+    type('Allow hosts', ' pypi.org,*.example.org\n example.org:8443 , ');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'py' })).toBeTruthy();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({
+      name: 'py',
+      repo: '/home/ann/src/shop',
+      egress: 'allowlist',
+      allow: ['pypi.org', '*.example.org', 'example.org:8443'],
+    });
+  });
+
+  it('sends hosts without a network for the server’s default allow-list', async () => {
+    const made = makeSession({ name: 'py' });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'POST /api/v1/sessions': () => ndjson([{ session: made }]),
+      'GET /api/v1/sessions/py': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    type('Name', 'py');
+    type('Path or URL', '/home/ann/src/shop');
+    type('Allow hosts', ' , pypi.org ,');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'py' })).toBeTruthy();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({ name: 'py', repo: '/home/ann/src/shop', allow: ['pypi.org'] });
+  });
+
+  it.each([
+    ['open', 'Open internet'],
+    ['none', 'None'],
+  ])('sends egress %s without the hosts typed before it was chosen', async (mode, label) => {
+    const made = makeSession({ name: 'wide' });
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'POST /api/v1/sessions': () => ndjson([{ session: made }]),
+      'GET /api/v1/sessions/wide': () => json(made),
+    });
+    await screen.findByLabelText('Image');
+    type('Name', 'wide');
+    type('Path or URL', '/home/ann/src/shop');
+    type('Allow hosts', 'pypi.org');
+    fireEvent.change(screen.getByLabelText('Network'), { target: { value: mode } });
+    expect((screen.getByRole('option', { name: label }) as HTMLOptionElement).selected).toBe(true);
+    expect(screen.queryByLabelText('Allow hosts')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByRole('heading', { name: 'wide' })).toBeTruthy();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({ name: 'wide', repo: '/home/ann/src/shop', egress: mode });
+  });
+
+  it('shows the server’s refusal of a host at the allow-list, with its hint', async () => {
+    const { server } = renderApp('/new', {
+      'GET /api/v1/config': () => json(CONFIG),
+      'POST /api/v1/sessions': () =>
+        problem(
+          400,
+          'invalid_input',
+          '"10.0.0.1" is not a host to allow',
+          'give a host name such as example.org, *.example.org for its subdomains, or example.org:8443; addresses are not allowed by number',
+        ),
+    });
+    await screen.findByLabelText('Image');
+    type('Name', 'fix-login');
+    type('Path or URL', '/home/ann/src/shop');
+    type('Allow hosts', 'pypi.org 10.0.0.1');
+    fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
+    expect(await screen.findByText(/is not a host to allow/)).toBeTruthy();
+    const allow = screen.getByLabelText('Allow hosts');
+    expect(allow.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(allow.getAttribute('aria-describedby')!)?.textContent).toBe(
+      '"10.0.0.1" is not a host to allow: give a host name such as example.org, *.example.org for its subdomains, or example.org:8443; addresses are not allowed by number',
+    );
+    // The help gives way to the error, and the rest of the form is not blamed.
+    expect(screen.queryByText(/This machine and its network are never reachable/)).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+    const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
+    expect(create.body).toEqual({
+      name: 'fix-login',
+      repo: '/home/ann/src/shop',
+      allow: ['pypi.org', '10.0.0.1'],
+    });
+  });
 });

@@ -24,6 +24,11 @@ describe('fieldOfProblem', () => {
     expect(fieldOfProblem('preview port must be a whole number between 1 and 65535, not 0')).toBe(
       'previewPort',
     );
+    expect(fieldOfProblem('"repository.local:99999" is not a host to allow')).toBe('allow');
+    expect(fieldOfProblem('65 hosts to allow; the most is 64')).toBe('allow');
+    expect(fieldOfProblem("--allow is for egress allowlist; this session's is open")).toBe('allow');
+    expect(fieldOfProblem('body: /allow/0 must NOT have more than 260 characters')).toBe('allow');
+    expect(fieldOfProblem('egress is one of open, allowlist, none, not "some"')).toBe('egress');
     expect(fieldOfProblem('10 sessions are running: the limit')).toBeNull();
   });
 });

@@ -17,10 +17,15 @@ export type CreateField =
   | 'prompt'
   | 'autonomy'
   | 'previewCommand'
-  | 'previewPort';
+  | 'previewPort'
+  | 'egress'
+  | 'allow';
 
 /** The server's words for each field, most specific first (see core's InvalidInput messages). */
 const MENTIONS: [CreateField, RegExp][] = [
+  // First: a refused host is quoted in the detail, and a host's name may contain any other field's words.
+  ['allow', /is not a host to allow$|\bhosts to allow\b|^--allow\b|^allow is a list|\/allow\b/i],
+  ['egress', /^egress is one of|\/egress\b/i],
   ['env', /environment variable|\/env\b/i],
   ['sshKey', /\bSSH (?:public |private )?key|\/sshKey\b/i],
   ['gitName', /git user name|\/gitUser\/name\b/i],
