@@ -213,6 +213,10 @@ export async function openCore(
       // does between that listing and the subscription goes unseen.
       const since = Math.floor(Date.now() / 1000) - 1;
       await reconciler.reconcileAll();
+      // Agents of sessions made before this start reach the key broker again.
+      await agents
+        .resumeBroker(await store.list())
+        .catch((err) => logger.warn({ err }, 'the key broker could not listen again'));
       // Running previews listen on their leased ports again; stale leases are given back.
       await previews.restoreAll();
       previews.startHealthChecks();

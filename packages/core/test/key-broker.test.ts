@@ -1,8 +1,9 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { request } from 'node:http';
 import { describe, expect, onTestFinished, test } from 'vitest';
+import { openCore } from '../src/index.js';
 import { agentCore, capture } from './agent-fixtures.js';
-import { docker, makeRepo } from './fixtures.js';
+import { docker, makeRepo, tempDir, testConfig } from './fixtures.js';
 import { scriptedAnthropic } from './model-api/anthropic.js';
 import { SESSION_IMAGE, writeAndRunTurns } from './real-agents/session-agents.js';
 
@@ -355,5 +356,54 @@ describe('the key broker reads a session and its key once, and sees a change at 
     await core.service.transition(await core.service.get('kb-fail'), 'failed', 'gone', 'fail');
     expect((await turn(failing)).status).toBe(401);
     expect(api.requests.length).toBe(last + 1);
+  });
+});
+
+describe('the key broker after the daemon starts again', { timeout: 420_000 }, () => {
+  // A session made before the restart keeps its placeholder and base URL; the new daemon must be
+  // where they point: the relay of a filtered session (berth's default), the kept port of an
+  // unfiltered one. A request from inside with the placeholder gets the real key upstream.
+  test.each([
+    ['filtered', 'allowlist' as const],
+    ['unfiltered', 'off' as const],
+  ])('a %s session’s agent reaches it', async (_what, egressMode) => {
+    const api = await scriptedAnthropic({ turns: [{ text: 'Done.' }] });
+    onTestFinished(() => api.close());
+    const config = testConfig({
+      egressMode,
+      modelApis: { anthropic: api.url, openai: api.url, gemini: api.url },
+    });
+    const credentialsRoot = tempDir('berth-creds-', '/dev/shm');
+    let core = await openCore(config, undefined, { credentialsRoot });
+    try {
+      await core.agents.credentials.put('claude', { keys: { ANTHROPIC_API_KEY: REAL_KEY } });
+      const s = await core.service.create({
+        name: 'kept',
+        repo: makeRepo(),
+        agent: 'claude',
+        prompt: 'Say done.',
+        image: SESSION_IMAGE,
+      });
+      const out = await core.agents.waitFor(s, ['idle'], TURN_MS);
+      if (out.reached !== 'idle')
+        throw new Error(`not idle (${out.reached}):\n${await capture(core, 'kept')}`);
+      await core.close();
+      core = await openCore(config, undefined, { credentialsRoot });
+      await core.startWatching();
+      const before = api.requests.length;
+      const r = await core.service.exec('kept', [
+        'sh',
+        '-c',
+        'url=$(cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n" | sed -n "s/^ANTHROPIC_BASE_URL=//p" | head -1); ' +
+          'curl -s -o /dev/null -w "%{http_code}" --noproxy "*" -X POST "$url/v1/messages" ' +
+          '-H "x-api-key: $(cat /run/berth/secrets/ANTHROPIC_API_KEY)" -H "content-type: application/json" -d "{}"',
+      ]);
+      expect(r.stdout.toString(), r.stderr.toString()).toMatch(/^[2-5]\d\d$/);
+      expect(api.requests.length).toBeGreaterThan(before);
+      expect(api.requests.at(-1)!.headers['x-api-key']).toBe(REAL_KEY);
+      await core.service.cancel('kept');
+    } finally {
+      await core.close();
+    }
   });
 });

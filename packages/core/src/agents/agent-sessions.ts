@@ -9,7 +9,7 @@ import { EngineError, IllegalTransition, InvalidInput } from '../errors/berth-er
 import type { Logger } from '../logger.js';
 import { LABEL_SESSION_ID, sessionLabels } from '../runtime/labels.js';
 import type { ContainerRuntime, InteractiveExec, Mount } from '../runtime/runtime.js';
-import type { Session } from '../session/session.js';
+import { isTerminal, type Session } from '../session/session.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import {
   CREDENTIALS_MOUNT,
@@ -239,6 +239,23 @@ export class AgentSessions {
       if (!gateway || !(await broker.start(gateway))) return [];
     }
     return wanted;
+  }
+
+  /**
+   * At a daemon's start: the broker listens again at its kept port on the shared network's
+   * gateway when an unfiltered agent session made with brokered keys lives on (a filtered one
+   * reaches it through the relay, which needs no listener).
+   */
+  async resumeBroker(sessions: readonly Session[]): Promise<void> {
+    const { broker, runtime, config } = this.deps;
+    if (!broker || broker.url) return;
+    for (const s of sessions) {
+      if (!s.agent || s.egress || isTerminal(s.status) || !(await broker.enrolled(s.id))) continue;
+      await runtime.ensureSessionNetwork(config.sessionNetwork);
+      const gateway = await runtime.networkGateway(config.sessionNetwork);
+      if (gateway) await broker.start(gateway);
+      return;
+    }
   }
 
   /** How each of the profile's keys reaches its agent: `brokered` (never in the session) or `file`. */

@@ -109,13 +109,20 @@ export class KeyBroker {
    * berth's relay), the bytes already read first. Refused while the broker is not started.
    */
   accept(socket: Socket, head: Buffer): void {
-    if (!this.server) {
-      socket.destroy();
-      return;
-    }
     socket.on('error', () => socket.destroy());
     if (head.length) socket.unshift(head);
-    this.server.emit('connection', socket);
+    this.httpServer().emit('connection', socket);
+  }
+
+  /** The broker's HTTP server, listening or not (a relay's connections need no listener). */
+  private httpServer(): Server {
+    if (this.server) return this.server;
+    const server = createServer((req, res) => void this.handle(req, res));
+    // The agent holds a stream open for as long as the model answers.
+    server.requestTimeout = 0;
+    server.headersTimeout = 30_000;
+    this.server = server;
+    return server;
   }
 
   /** http://HOST:PORT once started, else null. */
@@ -167,10 +174,7 @@ export class KeyBroker {
     await this.key();
     const portFile = join(this.deps.home, PORT_FILE);
     const kept = Number((await readFile(portFile, 'utf8').catch(() => '')).trim());
-    const server = createServer((req, res) => void this.handle(req, res));
-    // The agent holds a stream open for as long as the model answers.
-    server.requestTimeout = 0;
-    server.headersTimeout = 30_000;
+    const server = this.httpServer();
     const tryPort = (port: number) =>
       new Promise<number>((resolve, reject) => {
         const onError = (err: Error) => reject(err);
