@@ -312,6 +312,23 @@ async function doCleanup() {
       log(`could not list volumes labelled ${label.join(', ')}: ${err.message}`);
     }
   }
+  // Networks after containers: filtered sessions' and berth's egress network, and the raw side's.
+  for (const label of volumeFilters) {
+    try {
+      const list = await docker.listNetworks({ filters: { label } });
+      await Promise.all(
+        list.map((n) =>
+          docker
+            .getNetwork(n.Id)
+            .remove()
+            .catch((err) => log(`could not remove network ${n.Name}: ${err.message}`)),
+        ),
+      );
+      if (list.length > 0) log(`removed ${list.length} leftover network(s) labelled ${label.join(', ')}`);
+    } catch (err) {
+      log(`could not list networks labelled ${label.join(', ')}: ${err.message}`);
+    }
+  }
   // Agent credentials live on a tmpfs outside BERTH_HOME (agent-credentials.ts defaultCredentialsRoot).
   if (home) {
     const tag = createHash('sha256').update(home).digest('hex').slice(0, 12);
@@ -446,7 +463,52 @@ async function ensureNetwork() {
     });
 }
 
-function rawContainerSpec(name, bindDir, user) {
+let rawRelay = null;
+
+/**
+ * The raw side of a filtered session's network (berth's default): an internal network of its
+ * own, on a /28 berth does not use, with no host address on its bridge, and a long-lived stand-in
+ * for berth's relay joined to it at a fixed address, as berth's gateway does.
+ */
+async function rawSessionNetwork(i) {
+  if (!rawRelay) {
+    rawRelay = await docker.createContainer({
+      name: `berth-bench-raw-relay-${runId}`,
+      Image: IMAGE,
+      Cmd: ['sleep', 'infinity'],
+      Labels: { [RAW_LABEL]: 'raw', [RAW_RUN_LABEL]: runId },
+      HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'] },
+    });
+    await rawRelay.start();
+  }
+  const name = `berth-bench-raw-net-${runId}-${i}`;
+  const base = `10.214.${Math.floor(i / 16) % 256}.${(i % 16) * 16}`;
+  const at = (n) => base.replace(/\.(\d+)$/, (_m, last) => `.${Number(last) + n}`);
+  await docker.createNetwork({
+    Name: name,
+    Driver: 'bridge',
+    Internal: true,
+    CheckDuplicate: true,
+    IPAM: { Driver: 'default', Config: [{ Subnet: `${base}/28`, Gateway: at(1) }] },
+    Options: {
+      'com.docker.network.bridge.inhibit_ipv4': 'true',
+      'com.docker.network.bridge.enable_icc': 'true',
+    },
+    Labels: { [RAW_LABEL]: 'raw', [RAW_RUN_LABEL]: runId },
+  });
+  await docker.getNetwork(name).connect({
+    Container: rawRelay.id,
+    EndpointConfig: { IPAMConfig: { IPv4Address: at(2) } },
+  });
+  return name;
+}
+
+async function removeRawSessionNetwork(name) {
+  await docker.getNetwork(name).disconnect({ Container: rawRelay.id, Force: true });
+  await docker.getNetwork(name).remove();
+}
+
+function rawContainerSpec(name, bindDir, user, network = NETWORK) {
   return {
     name,
     Image: IMAGE,
@@ -468,7 +530,7 @@ function rawContainerSpec(name, bindDir, user) {
       MemorySwap: MEMORY,
       NanoCpus: 1e9,
       Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
-      NetworkMode: NETWORK,
+      NetworkMode: network,
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     },
@@ -483,10 +545,20 @@ async function rawExecTrue(container, user) {
 // Measurements
 
 const OPERATIONS = [
-  { name: 'create', what: 'berth create to running (working copy included) vs createContainer + start' },
+  {
+    name: 'create',
+    what:
+      'berth create to running (working copy included, on a filtered network of its own) vs network create' +
+      ' + relay connect + createContainer + start',
+  },
   { name: 'pause_resume', what: 'berth pause + resume vs pause + unpause' },
   { name: 'exec', what: 'berth exec `true` vs exec create + start + wait + inspect' },
-  { name: 'remove', what: 'berth remove --force (container, working copy, branch) vs container.remove' },
+  {
+    name: 'remove',
+    what:
+      'berth remove --force (container, working copy, branch, its network) vs container.remove + relay' +
+      ' disconnect + network remove',
+  },
   { name: 'worktree_100', what: 'GitWorkspaces.create vs git worktree add, 100 files' },
   { name: 'worktree_20k', what: 'GitWorkspaces.create vs git worktree add, 20,000 files' },
   {
@@ -592,6 +664,7 @@ async function engineOps(client, repo, user) {
     const bindDir = join(tmpRoot, 'binds', `raw-${i}`);
     await mkdir(bindDir, { recursive: true });
     let container = null;
+    let rawNetwork = null;
     const line = [];
     const note = (op, got) => line.push(`${op} ${got.berth.toFixed(0)}/${got.raw.toFixed(0)}`);
 
@@ -606,9 +679,9 @@ async function engineOps(client, repo, user) {
           if (s.status !== 'running') throw new Error(`berth session ${name} is ${s.status}, not running`);
         },
         async () => {
-          await ensureNetwork();
+          rawNetwork = await rawSessionNetwork(i);
           container = await docker.createContainer(
-            rawContainerSpec(`berth-bench-raw-${runId}-${i}`, bindDir, user),
+            rawContainerSpec(`berth-bench-raw-${runId}-${i}`, bindDir, user, rawNetwork),
           );
           await container.start();
         },
@@ -651,7 +724,10 @@ async function engineOps(client, repo, user) {
         berthFirst,
         measured,
         () => client.remove(name, true),
-        () => container.remove({ force: true }),
+        async () => {
+          await container.remove({ force: true });
+          await removeRawSessionNetwork(rawNetwork);
+        },
       ),
     );
     await rm(bindDir, { recursive: true, force: true });

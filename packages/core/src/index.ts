@@ -117,6 +117,7 @@ export {
   LABEL_SESSION_ID,
   LABEL_SESSION_NAME,
   ROLE_COLLECTOR,
+  ROLE_RELAY,
 } from './runtime/labels.js';
 export type {
   ContainerRuntime,

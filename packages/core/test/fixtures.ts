@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import { onTestFinished } from 'vitest';
-import { type BerthConfig, type Core, LABEL_HOME, loadConfig, openCore } from '../src/index.js';
+import {
+  type BerthConfig,
+  type Core,
+  LABEL_HOME,
+  LABEL_ROLE,
+  loadConfig,
+  openCore,
+  ROLE_RELAY,
+} from '../src/index.js';
 
 /** Built by `npm test`'s setup step (scripts/setup.mjs). */
 export const BUSYBOX_IMAGE = 'berth-test/busybox:1';
@@ -98,8 +106,10 @@ export async function testCore(overrides: Partial<BerthConfig> = {}): Promise<Co
   return core;
 }
 
+/** The containers of a berth home but berth's egress relay (the daemon's own, no session's). */
 export async function containersOf(home: string) {
-  return docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${home}`] } });
+  const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${home}`] } });
+  return all.filter((c) => c.Labels[LABEL_ROLE] !== ROLE_RELAY);
 }
 
 /** GET http://127.0.0.1:port/ → status and body; null when nothing answers within `timeoutMs`. */

@@ -193,10 +193,12 @@ describe('CA certificates and proxy variables handed to sessions', () => {
     expect(Number(status)).toBeGreaterThanOrEqual(200);
   });
 
-  it('BERTH_CA_BUNDLE=none hands no bundle; proxy variables are inherited unless BERTH_SESSION_PROXY=none', async () => {
+  it('BERTH_CA_BUNDLE=none hands no bundle; proxy variables are inherited unless BERTH_SESSION_PROXY=none or the session is filtered', async () => {
     const proxyEnv = { HTTPS_PROXY: 'http://proxy.invalid:3128', no_proxy: 'localhost' };
+    // Unfiltered (BERTH_EGRESS=off): the daemon's proxy variables.
     const core = await testCore({
       caBundle: 'none',
+      egressMode: 'off',
       sessionProxyEnv: loadConfig({ BERTH_HOME: '/unused', ...proxyEnv }).sessionProxyEnv,
     });
     const s = await core.service.create({ name: 'proxied', repo: makeRepo(), image: BUSYBOX_IMAGE });
@@ -205,6 +207,17 @@ describe('CA certificates and proxy variables handed to sessions', () => {
     expect(out).toContain('HTTPS_PROXY=http://proxy.invalid:3128');
     expect(out).toContain('no_proxy=localhost');
     expect(out).not.toContain('SSL_CERT_FILE');
+    // A filtered session's one way out is berth's relay: its proxy variables win over the daemon's.
+    const filtered = await core.service.create({
+      name: 'filtered',
+      repo: makeRepo(),
+      image: BUSYBOX_IMAGE,
+      egress: 'allowlist',
+    });
+    const env = (await core.service.exec(filtered.name, ['env'])).stdout.toString();
+    expect(env).toContain('HTTPS_PROXY=http://berth-relay:3128');
+    expect(env).toContain('no_proxy=localhost,127.0.0.1,::1,berth-relay');
+    expect(env).not.toContain('proxy.invalid');
     expect(
       loadConfig({ BERTH_HOME: '/x', BERTH_SESSION_PROXY: 'none', ...proxyEnv }).sessionProxyEnv,
     ).toEqual({});

@@ -8,6 +8,7 @@ import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
 import { inputTexts, type ScriptedResponses, scriptedResponses } from './model-api/openai-responses.js';
 import type { ScriptedTurn } from './model-api/script.js';
 import {
+  egressTried,
   recordStatuses,
   SESSION_IMAGE,
   sessionGateway,
@@ -17,9 +18,12 @@ import {
 
 // The real Claude Code and Codex, from berth's agents volume, in real sessions of berth's own
 // image: dispatched on a task with nobody at their terminal, against scripted model APIs on
-// this host (the session network's gateway), with a proxy that refuses and records any other
-// destination. berth seeds their first-run answers and status signals; these tests read only
-// what berth itself reports (agentStatus, diff) and what the scripted API received.
+// this host (the session network's gateway). Sessions with a key are filtered (berth's default):
+// the agent reaches only the key broker, which forwards to the scripted API, and whatever else
+// it tries is in berth's egress log. Sessions with a login are unfiltered, with a proxy that
+// refuses and records any destination but the scripted API. berth seeds their first-run answers
+// and status signals; these tests read only what berth itself reports (agentStatus, diff, egress)
+// and what the scripted API received.
 
 const ANTHROPIC_KEY = 'sk-ant-api03-session-0123456789-abcdefghijKLMNOPQRST';
 const OPENAI_KEY = 'sk-proj-session-0123456789-abcdefghijKLMNOPQRST';
@@ -72,16 +76,16 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     const gateway = await sessionGateway(core);
     const api: ScriptedAnthropic = await scriptedAnthropic({ turns: script, host: gateway });
     onTestFinished(() => api.close());
-    const { proxy, env } = await sessionProxy(gateway);
-    // The base URL through the built-in profile's settings: it stays Claude Code, seeded.
+    // The base URL through the built-in profile's settings: it stays Claude Code, seeded. The
+    // broker sends there; the session itself is filtered and reaches only the broker.
     configure(core, { claude: { env: { ANTHROPIC_BASE_URL: api.url } } });
     // As `berth auth setup claude` stores it.
     await core.agents.credentials.put('claude', { keys: { ANTHROPIC_API_KEY: ANTHROPIC_KEY } });
-    return { core, api, proxy, env };
+    return { core, api };
   }
 
   test('dispatched on a task it writes the file unattended (working, then idle); a sent prompt is a second turn; after a restart it carries the conversation', async () => {
-    const { core, api, proxy, env } = await setUp();
+    const { core, api } = await setUp();
     const statuses = recordStatuses(core, 'cc');
     const s = await core.service.create({
       name: 'cc',
@@ -89,7 +93,6 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
       agent: 'claude',
       prompt: FIRST_PROMPT,
       image: SESSION_IMAGE,
-      env,
     });
     expect(s).toMatchObject({ agentStatus: 'starting', agentStatusSource: 'signals', task: FIRST_PROMPT });
     await reach(core, 'cc', 'idle');
@@ -100,7 +103,7 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     const [opening] = api.conversation();
     expect(opening && userTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     for (const r of api.requests) expect(r.headers['x-api-key']).toBe(ANTHROPIC_KEY);
-    expect(proxy.hosts()).toEqual([]);
+    expect(await egressTried(core, 'cc')).toEqual([]);
     // The key is not in the container's configuration.
     const inspect = await docker.getContainer((await core.service.get('cc')).containerId!).inspect();
     expect(JSON.stringify(inspect)).not.toContain(ANTHROPIC_KEY);
@@ -127,14 +130,14 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     }
     expect(resumed?.raw).toContain('"tool_result"');
     await reach(core, 'cc', 'idle');
-    expect(proxy.hosts()).toEqual([]);
+    expect(await egressTried(core, 'cc')).toEqual([]);
 
     await core.service.cancel('cc');
     expect(await volumesOf(core.config.home)).toHaveLength(0);
   });
 
   test('with autonomy ask, a permission question is needs-input, and answering it through attach clears it', async () => {
-    const { core, env } = await setUp();
+    const { core } = await setUp();
     await core.service.create({
       name: 'ask',
       repo: makeRepo(),
@@ -142,7 +145,6 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
       prompt: FIRST_PROMPT,
       image: SESSION_IMAGE,
       autonomy: 'ask',
-      env,
     });
     await reach(core, 'ask', 'needs-input');
     expect((await core.service.exec('ask', ['test', '-e', 'hello.txt'])).exitCode).toBe(1);
@@ -164,7 +166,7 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
   });
 
   test('a prompt that starts with a dash is its task, never one of its options', async () => {
-    const { core, api, env } = await setUp([{ text: 'That is a flag, not a task.' }]);
+    const { core, api } = await setUp([{ text: 'That is a flag, not a task.' }]);
     const prompt = '--version';
     const s = await core.service.create({
       name: 'dash',
@@ -172,7 +174,6 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
       agent: 'claude',
       prompt,
       image: SESSION_IMAGE,
-      env,
     });
     // Taken as an option, Claude Code would print its version and end: exited, the API never asked.
     await reach(core, 'dash', 'idle');
@@ -230,7 +231,6 @@ describe('Codex in a session', { timeout: 420_000 }, () => {
     const gateway = await sessionGateway(core);
     const api: ScriptedResponses = await scriptedResponses({ turns, host: gateway });
     onTestFinished(() => api.close());
-    const { proxy, env } = await sessionProxy(gateway);
     configure(core, { codex: { model: MODEL, env: { OPENAI_BASE_URL: `${api.url}/v1` } } });
     await core.agents.credentials.put('codex', { keys: { OPENAI_API_KEY: OPENAI_KEY } });
     const statuses = recordStatuses(core, 'cx');
@@ -240,7 +240,6 @@ describe('Codex in a session', { timeout: 420_000 }, () => {
       agent: 'codex',
       prompt: FIRST_PROMPT,
       image: SESSION_IMAGE,
-      env,
     });
     await reach(core, 'cx', 'idle');
     expect(statuses.indexOf('working')).toBeGreaterThanOrEqual(0);
@@ -250,7 +249,7 @@ describe('Codex in a session', { timeout: 420_000 }, () => {
     expect(opening && inputTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     for (const r of api.requests) expect(r.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
     // Its TUI fetches an announcement from the vendor's git host at each start (no setting in 0.171).
-    expect(proxy.hosts().filter((h) => h !== 'raw.githubusercontent.com')).toEqual([]);
+    expect((await egressTried(core, 'cx')).filter((h) => h !== 'raw.githubusercontent.com')).toEqual([]);
 
     const turnsBefore = api.turnsUsed();
     await core.agents.send(await core.service.get('cx'), SECOND_PROMPT);
@@ -301,7 +300,6 @@ describe('Gemini CLI in a session', { timeout: 420_000 }, () => {
       ],
     });
     onTestFinished(() => api.close());
-    const { proxy, env } = await sessionProxy(gateway);
     configure(core, { gemini: { model: MODEL, env: { GOOGLE_GEMINI_BASE_URL: api.url } } });
     await core.agents.credentials.put('gemini', { keys: { GEMINI_API_KEY: GEMINI_KEY } });
     const s = await core.service.create({
@@ -310,7 +308,6 @@ describe('Gemini CLI in a session', { timeout: 420_000 }, () => {
       agent: 'gemini',
       prompt: FIRST_PROMPT,
       image: SESSION_IMAGE,
-      env,
     });
     expect(s.agentStatusSource).toBe('guess');
     await waitFor(async () => (await capture(core, 'gm')).includes('All done: hello.txt is there.'), TURN_MS);
@@ -318,7 +315,7 @@ describe('Gemini CLI in a session', { timeout: 420_000 }, () => {
     const [opening] = api.conversation();
     expect(opening && geminiUserTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     for (const r of api.requests) expect(r.headers['x-goog-api-key']).toBe(GEMINI_KEY);
-    expect(proxy.hosts()).toEqual([]);
+    expect(await egressTried(core, 'gm')).toEqual([]);
     await reach(core, 'gm', 'idle');
   });
 });
@@ -344,7 +341,6 @@ describe('opencode in a session', { timeout: 420_000 }, () => {
       ],
     });
     onTestFinished(() => api.close());
-    const { env } = await sessionProxy(gateway);
     configure(core, {
       opencode: { model: 'anthropic/claude-sonnet-4-5', env: { ANTHROPIC_BASE_URL: api.url } },
     });
@@ -355,7 +351,6 @@ describe('opencode in a session', { timeout: 420_000 }, () => {
       agent: 'opencode',
       prompt: FIRST_PROMPT,
       image: SESSION_IMAGE,
-      env,
     });
     await waitFor(async () => api.conversation().length > 0, TURN_MS);
     const [opening] = api.conversation();
@@ -372,7 +367,9 @@ describe('Claude Code with a subscription login', { timeout: 420_000 }, () => {
   const turns: ScriptedTurn[] = [{ text: 'Logged in and done.' }];
 
   async function setUp() {
-    const core = await agentCore();
+    // A login talks to the vendor itself, not through the key broker; the scripted vendor is on
+    // this machine, which a filtered session never reaches: these sessions are unfiltered.
+    const core = await agentCore({}, undefined, { egressMode: 'off' });
     const gateway = await sessionGateway(core);
     const api = await scriptedAnthropic({ turns, host: gateway });
     onTestFinished(() => api.close());

@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Core, openCore } from '../src/index.js';
 import { docker, httpGet, makeRepo, SESSION_IMAGE, testConfig } from './fixtures.js';
 
-// Sessions made with `egress` set, end to end through openCore and a real engine: each on a
-// network of its own whose one way out is berth's relay and the daemon's egress proxy. From
-// inside, this machine's services are not reached (directly or through the proxy) and a host off
-// the list is refused, while the allow-listed registry answers; every decision is in the
+// The hostile-session suite with berth's own sessions, end to end through openCore and a real
+// engine: each on a network of its own whose one way out is berth's relay and the daemon's
+// egress proxy. From inside, a server on this machine's 0.0.0.0 (where berth's own ports are
+// too), another session, the metadata address and a host off the list are refused, directly and
+// through the proxy, while a real npm install from the allow-listed registry works (and with
+// egress none fails); every decision is in the
 // session's egress log; previews come in through the relay; the relay is found at the same
 // address after the daemon starts again; and a network goes with its session, also when its
 // create fails part-way.
@@ -76,11 +78,46 @@ async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolea
   return check();
 }
 
+describe('egress by default', { timeout: 120_000 }, () => {
+  it('is allowlist; BERTH_EGRESS=off makes sessions unfiltered, on the shared network, and refuses --allow', async () => {
+    const core = await openCore(testConfig());
+    try {
+      const s = await core.service.create({ name: 'plain', repo: makeRepo(), allow: ['pypi.org'] });
+      expect(s.egress?.mode).toBe('allowlist');
+      expect(s.egress?.allow).toEqual(expect.arrayContaining([REGISTRY.hostname, 'pypi.org']));
+    } finally {
+      await core.close();
+    }
+    const off = await openCore(testConfig({}, { BERTH_EGRESS: 'off' }));
+    try {
+      const s = await off.service.create({ name: 'plain', repo: makeRepo() });
+      expect(s.egress).toBeNull();
+      const info = await docker.getContainer(s.containerId!).inspect();
+      expect(Object.keys(info.NetworkSettings.Networks)).toEqual([off.config.sessionNetwork]);
+      await expect(
+        off.service.create({ name: 'asks', repo: makeRepo(), allow: ['pypi.org'] }),
+      ).rejects.toMatchObject({ hint: expect.stringContaining('BERTH_EGRESS=allowlist') });
+    } finally {
+      await off.close();
+    }
+  });
+});
+
 describe('a filtered session', { timeout: 300_000 }, () => {
   it('reaches the allow-listed registry through berth’s proxy and nothing of this machine; every decision is logged; its network goes with it', async () => {
     const config = testConfig({ defaultImage: SESSION_IMAGE });
     const core = await openCore(config);
     try {
+      // Another team's session, serving on its own network.
+      const other = await core.service.create({ name: 'other', repo: makeRepo(), egress: 'open' });
+      await core.service.exec('other', [
+        'sh',
+        '-c',
+        `nohup node -e "require('http').createServer((q, r) => r.end('other session')).listen(8080)" >/dev/null 2>&1 &`,
+      ]);
+      const otherAddress = (await docker.getContainer(other.containerId!).inspect()).NetworkSettings.Networks[
+        `berth-s-${other.id}`
+      ]!.IPAddress;
       const s = await core.service.create({ name: 'filtered', repo: makeRepo(), egress: 'allowlist' });
       expect(s.egress?.mode).toBe('allowlist');
       expect(s.egress?.allow).toContain(REGISTRY.hostname);
@@ -88,27 +125,46 @@ describe('a filtered session', { timeout: 300_000 }, () => {
       expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`berth-s-${s.id}`]);
       expect(info.Config.Env).toContain('HTTPS_PROXY=http://berth-relay:3128');
 
-      // Past the proxy there is no route; through it, this machine is refused.
-      expect(await curl(s.containerId!, `http://${bridgeGateway}:${hostPort}/`, true)).toBe('000');
-      expect(await curl(s.containerId!, `${REGISTRY.origin}/`, true)).toBe('000');
-      expect(await curl(s.containerId!, `http://${bridgeGateway}:${hostPort}/`)).toBe('403');
+      // Past the proxy there is no route at all: this machine, another session, metadata, the registry.
+      for (const url of [
+        `http://${bridgeGateway}:${hostPort}/`,
+        `http://${otherAddress}:8080/`,
+        'http://169.254.169.254/latest/meta-data/',
+        `${REGISTRY.origin}/`,
+      ]) {
+        expect(await curl(s.containerId!, url, true), url).toBe('000');
+      }
+      // Through it: refused (an HTTPS tunnel refused leaves curl with no answer at all).
+      for (const url of [
+        `http://${bridgeGateway}:${hostPort}/`,
+        `http://${otherAddress}:8080/`,
+        'http://169.254.169.254/latest/meta-data/',
+      ]) {
+        expect(await curl(s.containerId!, url), url).toBe('403');
+      }
       expect(await curl(s.containerId!, 'https://off-the-list.berth.test/')).toBe('000');
       expect(hostHits).toBe(0);
-      // The registry, allow-listed by default: a real answer through the proxy.
-      const pkg = await curl(s.containerId!, `${REGISTRY.origin}/is-number`);
-      expect(pkg).toBe('200');
+      // The registry, allow-listed by default: a real npm install through the proxy.
+      const install = await sh(
+        s.containerId!,
+        'mkdir -p /tmp/p && cd /tmp/p && npm init -y >/dev/null && npm install --no-audit --no-fund is-number@7 && node -e "require(\'is-number\')"',
+      );
+      expect(install.code, install.out).toBe(0);
 
       const report = await core.egressLog.report(s.id);
       const seen = report.decisions.map((d) => `${d.host}:${d.port} ${d.allowed ? 'allowed' : 'refused'}`);
       expect(seen).toEqual(
         expect.arrayContaining([
           `${bridgeGateway}:${hostPort} refused`,
+          `${otherAddress}:8080 refused`,
+          '169.254.169.254:80 refused',
           'off-the-list.berth.test:443 refused',
           `${REGISTRY.hostname}:443 allowed`,
         ]),
       );
 
       await core.service.remove('filtered', { force: true });
+      await core.service.remove('other', { force: true });
       expect(await until(async () => !(await networkExists(`berth-s-${s.id}`)))).toBe(true);
     } finally {
       await core.close();
@@ -132,6 +188,14 @@ describe('a filtered session', { timeout: 300_000 }, () => {
       expect(s.preview?.hostPort).toBeGreaterThan(0);
       expect(await httpGet(s.preview!.hostPort!)).toMatchObject({ status: 200, body: 'dev server' });
       expect(await curl(s.containerId!, `${REGISTRY.origin}/`)).toMatch(/^(403|000)$/);
+      const install = await sh(
+        s.containerId!,
+        'mkdir -p /tmp/p && cd /tmp/p && npm init -y >/dev/null && npm install --no-audit --no-fund --fetch-retries=0 is-number@7',
+      );
+      expect(install.code).not.toBe(0);
+      const refused = (await core.egressLog.report(s.id)).decisions;
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((d) => !d.allowed && d.reason === 'egress none')).toBe(true);
 
       // A new daemon: a new relay, at the address the session's /etc/hosts names.
       await core.close();
@@ -161,7 +225,7 @@ describe('a filtered session', { timeout: 300_000 }, () => {
         core.service.create({ name: 'bad-mode', repo, egress: 'some' as never }),
       ).rejects.toMatchObject({ message: expect.stringContaining('egress is one of open, allowlist, none') });
       await expect(
-        core.service.create({ name: 'unfiltered', repo, allow: ['example.org'] }),
+        core.service.create({ name: 'open', repo, egress: 'open', allow: ['example.org'] }),
       ).rejects.toMatchObject({ hint: expect.stringContaining('--egress allowlist') });
       expect(await core.service.list()).toEqual([]);
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { LABEL_HOME, LABEL_ROLE, ROLE_RELAY } from '../src/index.js';
 import { checklistDeviations } from './container-checklist.js';
 import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
 
@@ -128,6 +129,13 @@ describe('session lifecycle against the real engine', () => {
       const info = await docker.getContainer(c.Id).inspect();
       expect(checklistDeviations(info), info.Name).toEqual([]);
     }
+    // berth's egress relay, on every session's network: the same checklist, but it is no session's.
+    const [relay] = await docker.listContainers({
+      filters: { label: [`${LABEL_HOME}=${core.config.home}`, `${LABEL_ROLE}=${ROLE_RELAY}`] },
+    });
+    const relayInfo = await docker.getContainer(relay!.Id).inspect();
+    expect(checklistDeviations(relayInfo).filter((d) => !/^label dev\.berth\.session/.test(d))).toEqual([]);
+    expect(relayInfo.HostConfig.ReadonlyRootfs).toBe(true);
   });
 
   it('the checklist catches a container that deviates (control)', async () => {

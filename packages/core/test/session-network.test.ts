@@ -10,11 +10,12 @@ function network(name: string, ...opts: string[]): void {
   });
 }
 
+// The shared network of unfiltered sessions (BERTH_EGRESS=off, or made before berth filtered).
 describe('the session network', () => {
   it('one of that name that lets containers reach each other is refused, and nothing is made', async () => {
     const name = `berth-test-open-${randomBytes(3).toString('hex')}`;
     network(name); // a plain bridge: inter-container traffic on
-    const core = await testCore({ sessionNetwork: name });
+    const core = await testCore({ sessionNetwork: name, egressMode: 'off' });
     await expect(core.service.create({ name: 'apart', repo: makeRepo() })).rejects.toMatchObject({
       message: expect.stringContaining('does not keep sessions apart (driver bridge, enable_icc unset)'),
       hint: `remove it (\`docker network rm ${name}\`) so berth makes its own, or set BERTH_NETWORK to another name`,
@@ -27,7 +28,7 @@ describe('the session network', () => {
   it('one made elsewhere that keeps sessions apart is used as it is', async () => {
     const name = `berth-test-apart-${randomBytes(3).toString('hex')}`;
     network(name, '-o', 'com.docker.network.bridge.enable_icc=false');
-    const core = await testCore({ sessionNetwork: name });
+    const core = await testCore({ sessionNetwork: name, egressMode: 'off' });
     const s = await core.service.create({ name: 'apart', repo: makeRepo() });
     const info = await docker.getContainer(s.containerId!).inspect();
     expect(Object.keys(info.NetworkSettings.Networks)).toEqual([name]);

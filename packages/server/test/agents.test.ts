@@ -17,7 +17,7 @@ import {
   waitFor,
   waitForScreen,
 } from '../../core/test/agent-fixtures.js';
-import { docker, makeRepo, SESSION_IMAGE, tempDir } from '../../core/test/fixtures.js';
+import { containersOf, docker, makeRepo, SESSION_IMAGE, tempDir } from '../../core/test/fixtures.js';
 import { buildServer } from '../src/index.js';
 import { listenLocal, makeToken, makeUser } from './server-fixtures.js';
 
@@ -177,9 +177,7 @@ describe('agent sessions over the API', () => {
     });
     expect(c.statusCode).toBe(400);
     expect((await inject({ url: '/api/v1/sessions' })).json().total).toBe(0);
-    expect(
-      await docker.listContainers({ all: true, filters: { label: [`dev.berth.home=${core.config.home}`] } }),
-    ).toEqual([]);
+    expect(await containersOf(core.config.home)).toEqual([]);
   });
 
   it('credentials: set once, given read-only, and no secret in logs, responses, inspect, history or image', async () => {
@@ -267,9 +265,7 @@ describe('agent sessions over the API', () => {
     await inject({ method: 'POST', url: '/api/v1/sessions/sec/start' });
     await inject({ method: 'POST', url: '/api/v1/sessions/sec/restart' });
 
-    const container = (
-      await docker.listContainers({ all: true, filters: { label: [`dev.berth.home=${core.config.home}`] } })
-    )[0]!;
+    const container = (await containersOf(core.config.home))[0]!;
     const inspect = JSON.stringify(await docker.getContainer(container.Id).inspect());
     const imageInspect = JSON.stringify(await docker.getImage(AGENT_IMAGE).inspect());
     const history = execFileSync('docker', ['history', '--no-trunc', AGENT_IMAGE], { encoding: 'utf8' });

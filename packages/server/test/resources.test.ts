@@ -60,9 +60,18 @@ describe('session changes, health, logs download, containers and images', () => 
     const t = await testServer();
     const s = await t.core.service.create({ name: 'ct', repo: makeRepo() });
     const list = (await t.inject('/api/v1/containers')).json().containers;
-    expect(list).toEqual([
-      expect.objectContaining({ id: s.containerId, sessionName: 'ct', status: 'running' }),
-    ]);
+    // The session's, and berth's egress relay (no session's: on every filtered session's network).
+    expect(list).toHaveLength(2);
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: s.containerId, sessionName: 'ct', status: 'running' }),
+        expect.objectContaining({
+          name: expect.stringMatching(/^berth-egress-relay-/),
+          sessionId: null,
+          status: 'running',
+        }),
+      ]),
+    );
     const stats = await t.inject(`/api/v1/containers/${s.containerId!.slice(0, 12)}/stats`);
     expect(stats.json().pids).toBeGreaterThan(0);
     const stranger = await docker.createContainer({ Image: 'berth-test/busybox:1', Cmd: ['true'] });

@@ -14,8 +14,9 @@ export interface EgressDefaults {
 
 export function egressDefaultsFrom(env: NodeJS.ProcessEnv): EgressDefaults {
   const raw = (env.BERTH_EGRESS ?? '').trim().toLowerCase();
-  let egressMode: EgressDefaults['egressMode'] = 'off';
-  if (raw !== '' && raw !== 'off') {
+  let egressMode: EgressDefaults['egressMode'] = 'allowlist';
+  if (raw === 'off') egressMode = 'off';
+  else if (raw !== '') {
     try {
       egressMode = checkEgressMode(raw);
     } catch {

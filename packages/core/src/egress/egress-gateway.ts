@@ -83,6 +83,15 @@ export class EgressGateway {
 
   private async bringUp(): Promise<void> {
     const { docker, home } = this.deps;
+    const image = await docker
+      .getImage(this.deps.image)
+      .inspect()
+      .catch(() => null);
+    if (!image) {
+      throw new EngineError(`berth's egress relay runs in ${this.deps.image}, which is not built`, {
+        hint: 'build it with `berth image build` (`berth image bootstrap` first when offline), or set BERTH_EGRESS=off for unfiltered sessions',
+      });
+    }
     const labels = { [LABEL_MANAGED]: 'true', [LABEL_HOME]: home, [LABEL_ROLE]: ROLE_RELAY };
     let net = (await docker.listNetworks({ filters: { name: [this.egressNetwork] } })).find(
       (n) => n.Name === this.egressNetwork,
@@ -98,6 +107,14 @@ export class EgressGateway {
     await new Promise<void>((resolve, reject) => {
       this.listener!.once('error', reject);
       this.listener!.listen({ host: gateway, port: 0 }, () => resolve());
+    }).catch((err: NodeJS.ErrnoException) => {
+      this.listener = null;
+      throw new EngineError(
+        `berth cannot listen on ${gateway}, the gateway of its egress network (${err.code ?? err.message})`,
+        {
+          hint: 'run the daemon on the engine’s own machine, not in a container or against a remote engine, or set BERTH_EGRESS=off for unfiltered sessions',
+        },
+      );
     });
     const port = (this.listener.address() as AddressInfo).port;
     // A relay from an earlier start knows an older token and port: a new one, joined to every
@@ -120,8 +137,14 @@ export class EgressGateway {
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         ReadonlyRootfs: true,
+        Init: true,
         Memory: 256 * 1024 ** 2,
+        MemorySwap: 256 * 1024 ** 2,
+        NanoCpus: 1e9,
         PidsLimit: 64,
+        // Two sockets a connection, for every session's tools and previews.
+        Ulimits: [{ Name: 'nofile', Soft: 16_384, Hard: 16_384 }],
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
       },
     });
     await container.start();

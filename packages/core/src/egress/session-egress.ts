@@ -108,7 +108,14 @@ export async function sessionEgressFor(
     }
     return null;
   }
-  if (mode !== 'allowlist') return { mode, allow: [] };
+  if (mode !== 'allowlist') {
+    if (asked.length > 0) {
+      throw new InvalidInput(`--allow is for egress allowlist; this session's is ${mode}`, {
+        hint: 'leave out --allow, or ask for --egress allowlist',
+      });
+    }
+    return { mode, allow: [] };
+  }
   const all = [
     ...(await defaultAllowList(config, remote)),
     ...config.egressAllow.map((h) => formatAllowEntry(parseAllowEntry(h))),

@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
 import type { BerthConfig } from '../config/config.js';
-import { EngineError } from '../errors/berth-error.js';
+import { BerthError, EngineError } from '../errors/berth-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { DevServer } from '../previews/http-forward.js';
+import { toBerthError } from '../runtime/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { isTerminal, type Session } from '../session/session.js';
 import { BROKER_PORT, type EgressGateway, PROXY_PORT } from './egress-gateway.js';
@@ -62,13 +63,20 @@ export class SessionNetworks {
       await runtime.ensureSessionNetwork(config.sessionNetwork);
       return { network: config.sessionNetwork, env: {}, extraHosts: [] };
     }
-    const net = await this.gateway().createSessionNetwork(session.id);
+    const net = await this.gateway()
+      .createSessionNetwork(session.id)
+      .catch((err: unknown) => {
+        throw err instanceof BerthError ? err : toBerthError(err, "make the session's network");
+      });
     return { network: net.name, env: proxyEnv(), extraHosts: [`${RELAY_HOST}:${net.relay}`] };
   }
 
-  /** The session's own network, if it has one (after its container is gone). */
+  /**
+   * The session's own network, if it has one (after its container is gone). A failure is logged,
+   * not thrown: the session's end goes on, and the reconciler sweeps what is left.
+   */
   async release(session: Pick<Session, 'id' | 'egress'>): Promise<void> {
-    if (session.egress) await this.deps.gateway?.removeSessionNetwork(session.id);
+    if (session.egress) await this.releaseQuietly(session.id);
   }
 
   /** Where the daemon reaches `port` of the session's container; null when it has no address. */

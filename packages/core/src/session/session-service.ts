@@ -724,6 +724,7 @@ export class SessionService {
       await this.deps.workspaces.setRef(repo, `refs/heads/${s.branch}`, commit);
       await this.deps.previews?.release(s.id);
       await this.deps.runtime.remove(s.containerId);
+      await this.networks.release(s);
       await this.deps.agents?.release(s);
       await this.deps.workspaces.remove({
         repoRoot: s.repo,
@@ -799,6 +800,7 @@ export class SessionService {
   async discard(s: Session): Promise<void> {
     await this.deps.previews?.release(s.id);
     if (s.containerId) await this.deps.runtime.remove(s.containerId);
+    await this.networks.release(s);
     await this.forgetSecrets(s.id);
     await this.deps.agents?.release(s);
     await this.deps.workspaces.remove({

@@ -50,6 +50,16 @@ export async function sessionProxy(
   return { proxy, env };
 }
 
+/**
+ * The hosts a filtered session tried to reach through berth's egress proxy, allowed or not, as
+ * berth itself records them (`berth egress NAME`): its agent talks to the key broker through the
+ * relay, so a seeded agent that phones nowhere else leaves none.
+ */
+export async function egressTried(core: Core, sessionName: string): Promise<string[]> {
+  const s = await core.service.get(sessionName);
+  return (await core.egressLog.report(s.id)).decisions.map((d) => d.host);
+}
+
 /** Every agentStatus a session goes through from now on, in order (the events berth publishes). */
 export function recordStatuses(core: Core, sessionName: string): AgentState[] {
   const seen: AgentState[] = [];

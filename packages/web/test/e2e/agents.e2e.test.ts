@@ -1,7 +1,9 @@
 // End to end in a real browser with a real agent: the real Claude Code (from berth's agents
 // volume) in real sessions of berth's own image, made from the dashboard's form, against a
-// scripted Anthropic Messages API on this host (the session network's gateway, where a container
-// reaches the host), with a proxy that refuses and records any other destination. The dashboard
+// scripted Anthropic Messages API on this host (the session network's gateway). The sessions are
+// filtered, berth's default: the agent reaches only the key broker, which forwards to the
+// scripted API, and anything else it tries is in berth's egress log (what the session page's
+// Network panel reads). The dashboard
 // is watched in its own tab the whole time: what the agent does shows there live, no reload.
 // See ./harness.ts for the daemon and the browser. Screenshots go to test-artifacts/.
 import type { Locator, Page } from 'playwright-core';
@@ -13,13 +15,8 @@ import {
   scriptedAnthropic,
   userTexts,
 } from '../../../core/test/model-api/anthropic.js';
-import type { RefusingProxy } from '../../../core/test/model-api/refusing-proxy.js';
 import type { ScriptedTurn } from '../../../core/test/model-api/script.js';
-import {
-  networkGateway,
-  SESSION_IMAGE,
-  sessionProxy,
-} from '../../../core/test/real-agents/session-agents.js';
+import { networkGateway, SESSION_IMAGE } from '../../../core/test/real-agents/session-agents.js';
 import { type Harness, logIn, runCli, shot, startHarness, WAIT } from './harness.js';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-e2e-0123456789-abcdefghijKLMNOPQRST';
@@ -68,22 +65,19 @@ function sessionGateway(home: string): Promise<string> {
 
 interface AgentHarness extends Harness {
   api: ScriptedAnthropic;
-  proxy: RefusingProxy;
   /** A second tab on the dashboard, left open: the live view. */
   board: Page;
 }
 
 /**
- * A daemon whose built-in claude profile talks to the scripted API (through the proxy for
- * anything else), its key stored by `berth auth setup` as a user does it, and the dashboard open.
+ * A daemon whose built-in claude profile talks to the scripted API (through the key broker), its key stored by `berth auth setup` as a user does it, and the dashboard open.
  */
 async function startAgentHarness(): Promise<AgentHarness> {
   const gateway = await sessionGateway('/nonexistent-berth-home');
   const api = await scriptedAnthropic({ turns: TURNS, host: gateway });
   onTestFinished(() => api.close());
-  const { proxy, env: proxyEnv } = await sessionProxy(gateway);
   // Settings on the built-in profile, which stays Claude Code with berth's seeds.
-  const config = { agents: { claude: { env: { ANTHROPIC_BASE_URL: api.url, ...proxyEnv } } } };
+  const config = { agents: { claude: { env: { ANTHROPIC_BASE_URL: api.url } } } };
   const h = await startHarness({ config });
   await runCli(
     { ...h.env, ANTHROPIC_API_KEY: ANTHROPIC_KEY },
@@ -103,7 +97,18 @@ async function startAgentHarness(): Promise<AgentHarness> {
   board.on('pageerror', (err) => h.pageErrors.push(`dashboard tab: ${err.message}`));
   await logIn(board, h.base);
   await board.evaluate(RECORD_AGENT_STATES);
-  return { ...h, api, proxy, board };
+  return { ...h, api, board };
+}
+
+/** What a filtered session tried to reach besides the broker: the API the Network panel reads. */
+async function egressTried(page: Page, name: string): Promise<string[]> {
+  type Report = { egress: { mode: string } | null; decisions: Array<{ host: string }> };
+  const report: Report = await page.evaluate(
+    async (n) => (await (await fetch(`/api/v1/sessions/${n}/egress`)).json()) as Report,
+    name,
+  );
+  expect(report.egress?.mode).toBe('allowlist');
+  return report.decisions.map((d) => d.host);
 }
 
 /** The create form, as a user fills it for an agent session on berth's session image. */
@@ -150,7 +155,7 @@ function expectTheConversation(api: ScriptedAnthropic) {
 test('an agent session from the form, full autonomy: its card shows it working, then idle, with its task and change size, live', {
   timeout: 420_000,
 }, async () => {
-  const { page, board, api, proxy, pageErrors } = await startAgentHarness();
+  const { page, board, api, pageErrors } = await startAgentHarness();
   await createAgentSession(page, 'e2e-full', 'full');
 
   const card = cardOf(board, 'e2e-full');
@@ -168,14 +173,14 @@ test('an agent session from the form, full autonomy: its card shows it working, 
   expect(await board.getByRole('link', { name: 'e2e-full needs you' }).count()).toBe(0);
   await board.getByRole('button', { name: 'Needs me 0' }).waitFor();
   expectTheConversation(api);
-  expect(proxy.hosts()).toEqual([]);
+  expect(await egressTried(board, 'e2e-full')).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
 
 test('an agent session that asks: its card says it needs you, it is answered in its terminal in the browser, and the mark clears', {
   timeout: 420_000,
 }, async () => {
-  const { page, board, api, proxy, pageErrors } = await startAgentHarness();
+  const { page, board, api, pageErrors } = await startAgentHarness();
   await createAgentSession(page, 'e2e-ask', 'ask');
 
   const card = cardOf(board, 'e2e-ask');
@@ -231,6 +236,6 @@ test('an agent session that asks: its card says it needs you, it is answered in 
   expect(seen.indexOf('agent needs input')).toBeGreaterThanOrEqual(0);
   expect(seen.indexOf('agent needs input')).toBeLessThan(seen.lastIndexOf('agent idle'));
   expectTheConversation(api);
-  expect(proxy.hosts()).toEqual([]);
+  expect(await egressTried(board, 'e2e-ask')).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
