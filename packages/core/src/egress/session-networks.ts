@@ -119,7 +119,17 @@ export class SessionNetworks {
       await this.releaseQuietly(id);
       removed++;
     }
-    if (live > 0) await gateway.start();
+    // Its failure (no relay image, say) must not keep the daemon from starting: it is logged, and
+    // the next filtered create says what to do.
+    if (live > 0)
+      await gateway
+        .start()
+        .catch((err: unknown) =>
+          this.deps.logger.warn(
+            { err },
+            'the egress relay could not start: filtered sessions cannot reach out',
+          ),
+        );
     return removed;
   }
 
