@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Core, openCore } from '../src/index.js';
+import { type Core, LABEL_HOME, LABEL_ROLE, openCore } from '../src/index.js';
 import { docker, httpGet, makeRepo, SESSION_IMAGE, testConfig } from './fixtures.js';
 
 // The hostile-session suite with berth's own sessions, end to end through openCore and a real
@@ -229,7 +229,14 @@ describe('a filtered session', { timeout: 300_000 }, () => {
       ).rejects.toMatchObject({ hint: expect.stringContaining('--egress allowlist') });
       expect(await core.service.list()).toEqual([]);
 
-      const before = new Set((await docker.listNetworks()).map((n) => n.Name));
+      // This berth's session networks only: other tests make theirs on the same engine meanwhile.
+      const sessionNetworks = async () =>
+        (
+          await docker.listNetworks({
+            filters: { label: [`${LABEL_HOME}=${core.config.home}`, `${LABEL_ROLE}=session-network`] },
+          })
+        ).map((n) => n.Name);
+      expect(await sessionNetworks()).toEqual([]);
       await expect(
         core.service.create({
           name: 'dies',
@@ -239,8 +246,7 @@ describe('a filtered session', { timeout: 300_000 }, () => {
         }),
       ).rejects.toMatchObject({ message: expect.stringContaining('exited before it answered') });
       expect(await core.service.list()).toEqual([]);
-      const after = (await docker.listNetworks()).map((n) => n.Name).filter((n) => !before.has(n));
-      expect(after.filter((n) => n.startsWith('berth-s-'))).toEqual([]);
+      expect(await sessionNetworks()).toEqual([]);
     } finally {
       await core.close();
     }
