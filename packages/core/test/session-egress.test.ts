@@ -82,9 +82,13 @@ describe('egress by default', { timeout: 120_000 }, () => {
   it('is allowlist; BERTH_EGRESS=off makes sessions unfiltered, on the shared network, and refuses --allow', async () => {
     const core = await openCore(testConfig());
     try {
-      const s = await core.service.create({ name: 'plain', repo: makeRepo(), allow: ['pypi.org'] });
+      const s = await core.service.create({
+        name: 'plain',
+        repo: makeRepo(),
+        allow: ['packages.example.org'],
+      });
       expect(s.egress?.mode).toBe('allowlist');
-      expect(s.egress?.allow).toEqual(expect.arrayContaining([REGISTRY.hostname, 'pypi.org']));
+      expect(s.egress?.allow).toEqual(expect.arrayContaining([REGISTRY.hostname, 'packages.example.org']));
     } finally {
       await core.close();
     }
@@ -95,7 +99,7 @@ describe('egress by default', { timeout: 120_000 }, () => {
       const info = await docker.getContainer(s.containerId!).inspect();
       expect(Object.keys(info.NetworkSettings.Networks)).toEqual([off.config.sessionNetwork]);
       await expect(
-        off.service.create({ name: 'asks', repo: makeRepo(), allow: ['pypi.org'] }),
+        off.service.create({ name: 'asks', repo: makeRepo(), allow: ['packages.example.org'] }),
       ).rejects.toMatchObject({ hint: expect.stringContaining('BERTH_EGRESS=allowlist') });
     } finally {
       await off.close();

@@ -154,7 +154,7 @@ export function register(program: Command): void {
     )
     .option(
       '--allow <host>',
-      'a host its allow-list adds, e.g. pypi.org or *.example.org (repeatable)',
+      'a host its allow-list adds, e.g. packages.example.org or *.example.org (repeatable)',
       collectAllow,
       [],
     )

@@ -34,7 +34,7 @@ export function egressDefaultsFrom(env: NodeJS.ProcessEnv): EgressDefaults {
       parseAllowEntry(entry);
     } catch (err) {
       throw new InvalidInput(`BERTH_EGRESS_ALLOW: ${(err as Error).message}`, {
-        hint: 'list host names separated by commas, e.g. pypi.org,*.pythonhosted.org',
+        hint: 'list host names separated by commas, e.g. packages.example.org,*.example.net',
       });
     }
   }

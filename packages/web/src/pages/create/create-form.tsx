@@ -551,7 +551,7 @@ export function CreateForm({
                 className="input input-mono"
                 spellCheck={false}
                 autoCapitalize="none"
-                placeholder="pypi.org, *.example.org, example.org:8443"
+                placeholder="packages.example.org, *.example.org, example.org:8443"
                 {...a11y('allow')}
                 value={values.allow}
                 onChange={set('allow')}

@@ -315,7 +315,7 @@ describe('create form', () => {
     type('Name', 'py');
     type('Path or URL', '/home/ann/src/shop');
     fireEvent.change(network, { target: { value: 'allowlist' } });
-    type('Allow hosts', ' pypi.org,*.example.org\n example.org:8443 , ');
+    type('Allow hosts', ' packages.example.org,*.example.org\n example.org:8443 , ');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
     expect(await screen.findByRole('heading', { name: 'py' })).toBeTruthy();
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
@@ -323,7 +323,7 @@ describe('create form', () => {
       name: 'py',
       repo: '/home/ann/src/shop',
       egress: 'allowlist',
-      allow: ['pypi.org', '*.example.org', 'example.org:8443'],
+      allow: ['packages.example.org', '*.example.org', 'example.org:8443'],
     });
   });
 
@@ -337,11 +337,11 @@ describe('create form', () => {
     await screen.findByLabelText('Image');
     type('Name', 'py');
     type('Path or URL', '/home/ann/src/shop');
-    type('Allow hosts', ' , pypi.org ,');
+    type('Allow hosts', ' , packages.example.org ,');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
     expect(await screen.findByRole('heading', { name: 'py' })).toBeTruthy();
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
-    expect(create.body).toEqual({ name: 'py', repo: '/home/ann/src/shop', allow: ['pypi.org'] });
+    expect(create.body).toEqual({ name: 'py', repo: '/home/ann/src/shop', allow: ['packages.example.org'] });
   });
 
   it.each([
@@ -357,7 +357,7 @@ describe('create form', () => {
     await screen.findByLabelText('Image');
     type('Name', 'wide');
     type('Path or URL', '/home/ann/src/shop');
-    type('Allow hosts', 'pypi.org');
+    type('Allow hosts', 'packages.example.org');
     fireEvent.change(screen.getByLabelText('Network'), { target: { value: mode } });
     expect((screen.getByRole('option', { name: label }) as HTMLOptionElement).selected).toBe(true);
     expect(screen.queryByLabelText('Allow hosts')).toBeNull();
@@ -381,7 +381,7 @@ describe('create form', () => {
     await screen.findByLabelText('Image');
     type('Name', 'fix-login');
     type('Path or URL', '/home/ann/src/shop');
-    type('Allow hosts', 'pypi.org 10.0.0.1');
+    type('Allow hosts', 'packages.example.org 10.0.0.1');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
     expect(await screen.findByText(/is not a host to allow/)).toBeTruthy();
     const allow = screen.getByLabelText('Allow hosts');
@@ -396,7 +396,7 @@ describe('create form', () => {
     expect(create.body).toEqual({
       name: 'fix-login',
       repo: '/home/ann/src/shop',
-      allow: ['pypi.org', '10.0.0.1'],
+      allow: ['packages.example.org', '10.0.0.1'],
     });
   });
 });
