@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';
 import { CliError, EXIT, printJson } from '../output.js';
-import { autonomyOption, collectAllow, collectEnv, egressOptions, readSshKey } from './new.js';
+import { autonomyOption, collectEnv, egressOptions, readSshKey, withEgressOptions } from './new.js';
 
 export function readPrompt(o: { prompt?: string; promptFile?: string }): string | undefined {
   if (o.prompt !== undefined && o.promptFile !== undefined) {
@@ -28,8 +28,7 @@ export function repoArgument(repo: string): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command('dispatch')
+  withEgressOptions(program.command('dispatch'))
     .description('start an agent on a task in a new session with a made-up name, and print the name')
     .option('--prompt <text>', 'the task for the agent')
     .option('--prompt-file <file>', 'read the task from a file (- for stdin)')
@@ -46,16 +45,6 @@ export function register(program: Command): void {
     .option('--ssh-key <file>', 'private key for an ssh remote (`-` reads it from stdin); kept encrypted')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectEnv, {})
     .option('--autonomy <mode>', 'full (default: no permission prompts, the container is the sandbox) or ask')
-    .option(
-      '--egress <mode>',
-      'what the session may reach: allowlist (known hosts), open (any public host) or none; never this machine',
-    )
-    .option(
-      '--allow <host>',
-      'a host its allow-list adds, e.g. packages.example.org or *.example.org (repeatable)',
-      collectAllow,
-      [],
-    )
     .option('--json', 'print the session as JSON')
     .action(
       action(async (opts: Record<string, unknown>) => {

@@ -68,6 +68,21 @@ export function egressOptions(o: { egress?: unknown; allow?: unknown }): {
   return { egress: mode, ...(allow.length ? { allow } : {}) };
 }
 
+/** `--egress MODE` and `--allow HOST…` on a command (new and dispatch share them). */
+export function withEgressOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--egress <mode>',
+      'what the session may reach: allowlist (known hosts), open (any public host) or none; never this machine',
+    )
+    .option(
+      '--allow <host>',
+      'a host its allow-list adds, e.g. packages.example.org or *.example.org (repeatable)',
+      collectAllow,
+      [],
+    );
+}
+
 /** The key's text from a file or stdin (`-`); never echoed. */
 export async function readSshKey(source: string): Promise<string> {
   if (source === '-') {
@@ -112,8 +127,7 @@ export function previewOption(o: Record<string, unknown>): {
 }
 
 export function register(program: Command): void {
-  program
-    .command('new')
+  withEgressOptions(program.command('new'))
     .description('create a session: a branch berth/NAME, its own working copy, and a container')
     .argument('<name>', 'session name (lowercase slug)')
     .requiredOption(
@@ -147,16 +161,6 @@ export function register(program: Command): void {
     .option(
       '--autonomy <mode>',
       'with --agent: full (default: no permission prompts, the container is the sandbox) or ask',
-    )
-    .option(
-      '--egress <mode>',
-      'what the session may reach: allowlist (known hosts), open (any public host) or none; never this machine',
-    )
-    .option(
-      '--allow <host>',
-      'a host its allow-list adds, e.g. packages.example.org or *.example.org (repeatable)',
-      collectAllow,
-      [],
     )
     .option('--json', 'print the session as JSON')
     .action(

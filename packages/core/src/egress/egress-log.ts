@@ -3,16 +3,7 @@ import type { EgressLogRow, EgressLogStore } from '../store/egress-log-store.js'
 import type { EgressEvent } from './egress-proxy.js';
 
 /** One line of `berth egress`: a host and port, the outcome, how often and when. */
-export interface EgressDecisionSummary {
-  host: string;
-  port: number;
-  allowed: boolean;
-  /** The latest reason given for this outcome. */
-  reason: string;
-  count: number;
-  firstAt: string;
-  lastAt: string;
-}
+export type EgressDecisionSummary = Omit<EgressLogRow, 'sessionId'>;
 
 export interface EgressReport {
   /** The most recently seen first, at most REPORT_LIMIT. */
