@@ -1,6 +1,8 @@
 // preview_http: a small page GET from a preview (busybox httpd in a session) through berth's
 // host-port forwarder and through the berth server's preview proxy (the cookie from a ticket),
-// each against the same GET straight to the container's IP.
+// each against the same GET straight to the IP of a container of the same image serving the same
+// page with the same httpd on berth's shared network (the host cannot reach a filtered session's
+// own IP).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -25,14 +27,14 @@ export const rows = [
     name: 'preview_http_forward',
     what:
       "GET / of a preview (busybox httpd) on berth's host port 127.0.0.1:hostPort (the daemon's HTTP forwarder: berth's cookies out, loopback Host names only)" +
-      " vs the same GET straight to the container's IP:port",
+      " vs the same GET straight to a container's IP:port (the same httpd and page, raw)",
     requests: true,
   },
   {
     name: 'preview_http_proxy',
     what:
       'GET / of the same preview through the berth server, `<name>.preview.localhost:<port>` with the cookie a' +
-      " ticket gave, vs the same GET straight to the container's IP:port",
+      " ticket gave, vs the same GET straight to a container's IP:port (the same httpd and page, raw)",
     requests: true,
   },
 ];
@@ -90,6 +92,29 @@ function httpGet(agent, target, path = '/') {
   });
 }
 
+/**
+ * The raw side: the same dev server on the same page in a container of the same image, on
+ * berth's shared network, where the host reaches it at its IP. A berth session's own IP is on its
+ * filtered network, which has no host address (berth dials it through the relay). Removed at the
+ * run's cleanup, with everything labelled with the run.
+ */
+async function rawDevServer(ctx, repo) {
+  const { raw } = ctx;
+  const { user } = await ctx.repo100();
+  await raw.ensureNetwork();
+  const container = await raw.createContainer(
+    raw.containerSpec(`berth-bench-raw-${ctx.runId}-preview`, repo, user, {
+      command: PREVIEW_COMMAND,
+      memoryBytes: SMALL_SESSION_MEMORY,
+    }),
+  );
+  await container.start();
+  const info = await container.inspect();
+  const ip = info.NetworkSettings?.Networks?.[raw.network]?.IPAddress;
+  if (!ip) throw new Error(`the raw preview container has no IP address on ${raw.network}`);
+  return ip;
+}
+
 export async function run(ctx) {
   const { opts } = ctx;
   const { client, port } = await ctx.daemon();
@@ -106,11 +131,7 @@ export async function run(ctx) {
   const hostPort = session.preview?.hostPort;
   if (!hostPort)
     throw new Error(`session ${name} has no preview host port: ${JSON.stringify(session.preview)}`);
-  const info = await ctx.docker.getContainer(session.containerId).inspect();
-  const nets = info.NetworkSettings?.Networks ?? {};
-  const ip = (nets[ctx.raw.network] ?? Object.values(nets)[0])?.IPAddress;
-  if (!ip) throw new Error(`session ${name}'s container has no IP address`);
-
+  const ip = await rawDevServer(ctx, repo);
   // The ticket, followed as a browser would: a 303 on the preview's own host with its cookie.
   const ticket = await client.previewTicket(name);
   const u = new URL(ticket.url);
