@@ -20,7 +20,7 @@ describe('ErrorBoundary', () => {
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('This page hit an error');
     expect(alert.textContent).toContain('the view broke');
-    expect(screen.getByRole('button', { name: 'Reload' })).toBeTruthy();
+    screen.getByRole('button', { name: 'Reload' });
     expect(screen.getByRole('link', { name: 'Back to sessions' }).getAttribute('href')).toBe('/');
     quiet.mockRestore();
   });
@@ -37,7 +37,7 @@ describe('ErrorBoundary', () => {
         <p>fine</p>
       </ErrorBoundary>,
     );
-    expect(screen.getByText('fine')).toBeTruthy();
+    screen.getByText('fine');
     quiet.mockRestore();
   });
 });

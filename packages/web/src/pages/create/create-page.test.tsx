@@ -34,7 +34,7 @@ const type = (label: string, value: string) =>
 describe('create form', () => {
   it('shows a loading state while it reads the server’s defaults', async () => {
     renderApp('/new', { 'GET /api/v1/config': pending });
-    expect(await screen.findByText('Loading the server’s defaults…')).toBeTruthy();
+    await screen.findByText('Loading the server’s defaults…');
   });
 
   it('shows the problem when the defaults cannot be read', async () => {
@@ -79,7 +79,7 @@ describe('create form', () => {
     type('Variable 1 name', 'DEBUG');
     type('Variable 1 value', '1');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'fix-login' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'fix-login' });
     expect(location.pathname).toBe('/sessions/fix-login');
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.headers.accept).toBe('application/x-ndjson');
@@ -119,7 +119,7 @@ describe('create form', () => {
     type('Path or URL', '/tmp/nothing');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
     const repo = screen.getByLabelText('Path or URL');
-    expect(await screen.findByText(/is not a git repository/)).toBeTruthy();
+    await screen.findByText(/is not a git repository/);
     expect(repo.getAttribute('aria-invalid')).toBe('true');
     expect(document.getElementById(repo.getAttribute('aria-describedby')!)?.textContent).toBe(
       '/tmp/nothing is not a git repository: run git init there first',
@@ -151,11 +151,11 @@ describe('create form', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add variable' }));
     type('Variable 1 name', '1BAD');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(screen.getByText('a name is required')).toBeTruthy();
-    expect(screen.getByText('the path or URL of a git repository is required')).toBeTruthy();
-    expect(screen.getByText('a size such as 512m or 2g')).toBeTruthy();
-    expect(screen.getByText('a time such as 300, 10m or 1h (0: never)')).toBeTruthy();
-    expect(screen.getByText(/is not a variable name/)).toBeTruthy();
+    screen.getByText('a name is required');
+    screen.getByText('the path or URL of a git repository is required');
+    screen.getByText('a size such as 512m or 2g');
+    screen.getByText('a time such as 300, 10m or 1h (0: never)');
+    screen.getByText(/is not a variable name/);
     expect(server.calls.some((c) => c.method === 'POST')).toBe(false);
   });
 
@@ -173,8 +173,8 @@ describe('create form', () => {
     type('SSH private key', 'ssh-ed25519 AAAAC3Nza ann@laptop');
     type('Git user name', 'Ann');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(screen.getByText('that is a public key; paste the private key')).toBeTruthy();
-    expect(screen.getByText('give an email with the name')).toBeTruthy();
+    screen.getByText('that is a public key; paste the private key');
+    screen.getByText('give an email with the name');
     expect(server.calls.some((c) => c.method === 'POST')).toBe(false);
 
     const key =
@@ -182,7 +182,7 @@ describe('create form', () => {
     type('SSH private key', key);
     type('Git email', 'ann@example.test');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'fix-login' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'fix-login' });
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({
       name: 'fix-login',
@@ -211,10 +211,10 @@ describe('create form', () => {
     fireEvent.click(screen.getByLabelText('Run the project’s dev server and give it a preview link'));
     type('Its port', '99999');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(screen.getByText('a port between 1 and 65535')).toBeTruthy();
+    screen.getByText('a port between 1 and 65535');
     type('Its port', '');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'fix-login' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'fix-login' });
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({
       name: 'fix-login',
@@ -259,7 +259,7 @@ describe('create form', () => {
     expect(full.checked).toBe(false);
     type('Prompt', 'Rename the login route');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'careful' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'careful' });
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({
       name: 'careful',
@@ -288,7 +288,7 @@ describe('create form', () => {
     fireEvent.change(screen.getByLabelText('Agent'), { target: { value: '' } });
     expect(screen.queryByRole('group', { name: 'Autonomy' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'people' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'people' });
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({ name: 'people', repo: '/home/ann/src/shop' });
   });
@@ -310,14 +310,14 @@ describe('create form', () => {
       'None',
     ]);
     // The server's default is an allow-list, so hosts may be added to it without choosing.
-    expect(screen.getByLabelText('Allow hosts')).toBeTruthy();
-    expect(screen.getByText(/This machine and its network are never reachable/)).toBeTruthy();
+    screen.getByLabelText('Allow hosts');
+    screen.getByText(/This machine and its network are never reachable/);
     type('Name', 'py');
     type('Path or URL', '/home/ann/src/shop');
     fireEvent.change(network, { target: { value: 'allowlist' } });
     type('Allow hosts', ' packages.example.org,*.example.org\n example.org:8443 , ');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'py' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'py' });
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({
       name: 'py',
@@ -339,7 +339,7 @@ describe('create form', () => {
     type('Path or URL', '/home/ann/src/shop');
     type('Allow hosts', ' , packages.example.org ,');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'py' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'py' });
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({ name: 'py', repo: '/home/ann/src/shop', allow: ['packages.example.org'] });
   });
@@ -362,7 +362,7 @@ describe('create form', () => {
     expect((screen.getByRole('option', { name: label }) as HTMLOptionElement).selected).toBe(true);
     expect(screen.queryByLabelText('Allow hosts')).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByRole('heading', { name: 'wide' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'wide' });
     const create = server.calls.find((c) => c.method === 'POST' && c.url === '/api/v1/sessions')!;
     expect(create.body).toEqual({ name: 'wide', repo: '/home/ann/src/shop', egress: mode });
   });
@@ -383,7 +383,7 @@ describe('create form', () => {
     type('Path or URL', '/home/ann/src/shop');
     type('Allow hosts', 'packages.example.org 10.0.0.1');
     fireEvent.click(screen.getByRole('button', { name: 'Create session' }));
-    expect(await screen.findByText(/is not a host to allow/)).toBeTruthy();
+    await screen.findByText(/is not a host to allow/);
     const allow = screen.getByLabelText('Allow hosts');
     expect(allow.getAttribute('aria-invalid')).toBe('true');
     expect(document.getElementById(allow.getAttribute('aria-describedby')!)?.textContent).toBe(

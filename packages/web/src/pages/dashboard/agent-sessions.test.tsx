@@ -60,7 +60,7 @@ describe('agent sessions on the dashboard', () => {
     expect(badge.textContent).toBe('agent working');
     expect(badge.getAttribute('title')).toBeNull();
     expect(within(card).getByText('for 5 min').tagName).toBe('TIME');
-    expect(await within(card).findByText('+12 −3 in 2 files')).toBeTruthy();
+    await within(card).findByText('+12 −3 in 2 files');
     expect(within(card).queryByRole('link', { name: /needs you/ })).toBeNull();
   });
 
@@ -82,7 +82,7 @@ describe('agent sessions on the dashboard', () => {
     const mark = within(asking).getByRole('link', { name: 'asking needs you' });
     expect(mark.textContent).toBe('needs you');
     expect(mark.getAttribute('href')).toBe('/sessions/asking');
-    expect(within(asking).getByText('needs input')).toBeTruthy();
+    within(asking).getByText('needs input');
     expect(asking.className).toContain('session-card-needs-you');
 
     const guessed = await cardOf('guessed');
@@ -135,9 +135,9 @@ describe('agent sessions on the dashboard', () => {
       updatedAt: '2025-06-01T12:00:00.000Z',
     };
     act(() => ws.receive(statusFrame(3, idle, 'working')));
-    expect(await within(card).findByText('+40 −7 in 3 files')).toBeTruthy();
-    expect(within(card).getByText('idle')).toBeTruthy();
-    expect(within(card).getByText('just now')).toBeTruthy();
+    await within(card).findByText('+40 −7 in 3 files');
+    within(card).getByText('idle');
+    within(card).getByText('just now');
     expect(diffCalls(app.server, 'fix-login')).toBe(2);
   });
 
@@ -150,10 +150,10 @@ describe('agent sessions on the dashboard', () => {
       'GET /api/v1/sessions/older/diff': diffOf(undefined, diff),
       'GET /api/v1/sessions/broken/diff': () => problem(500, 'internal', 'git fell over'),
     });
-    expect(await within(await cardOf('older')).findByText('+2 −1 in 1 file')).toBeTruthy();
+    await within(await cardOf('older')).findByText('+2 −1 in 1 file');
     const broken = await cardOf('broken');
     await waitFor(() => expect(broken.querySelector('.diff-stat')).toBeNull());
-    expect(within(broken).getByText('working')).toBeTruthy();
+    within(broken).getByText('working');
     expect(within(broken).queryByRole('alert')).toBeNull();
   });
 
@@ -219,13 +219,13 @@ describe('agent sessions on the dashboard', () => {
     });
     const filter = await screen.findByRole('button', { name: 'Needs me 1' });
     expect(filter.getAttribute('aria-pressed')).toBe('false');
-    expect(screen.getByRole('link', { name: 'busy' })).toBeTruthy();
+    screen.getByRole('link', { name: 'busy' });
 
     fireEvent.click(filter);
     expect(filter.getAttribute('aria-pressed')).toBe('true');
     expect(screen.queryByRole('link', { name: 'busy' })).toBeNull();
     expect(screen.queryByRole('link', { name: 'plain' })).toBeNull();
-    expect(screen.getByRole('link', { name: 'asking' })).toBeTruthy();
+    screen.getByRole('link', { name: 'asking' });
 
     const ws = app.events();
     act(() => {
@@ -237,19 +237,19 @@ describe('agent sessions on the dashboard', () => {
     );
     const asksToo = { ...busy, agentStatus: 'needs-input' as const, updatedAt: '2025-06-01T12:00:00.000Z' };
     act(() => ws.receive(statusFrame(2, asksToo, 'working')));
-    expect(screen.getByRole('button', { name: 'Needs me 2' })).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'busy' })).toBeTruthy();
+    screen.getByRole('button', { name: 'Needs me 2' });
+    screen.getByRole('link', { name: 'busy' });
 
     fireEvent.click(screen.getByRole('button', { name: 'Needs me 2' }));
-    expect(screen.getByRole('link', { name: 'plain' })).toBeTruthy();
+    screen.getByRole('link', { name: 'plain' });
   });
 
   it('say so when no agent needs me, and show no agent filter without agents', async () => {
     renderApp('/', { 'GET /api/v1/sessions': list(agentSession({ name: 'busy' })) });
     fireEvent.click(await screen.findByRole('button', { name: 'Needs me 0' }));
-    expect(screen.getByText('No agent needs you')).toBeTruthy();
+    screen.getByText('No agent needs you');
     fireEvent.click(screen.getByRole('button', { name: 'Clear search and filters' }));
-    expect(screen.getByRole('link', { name: 'busy' })).toBeTruthy();
+    screen.getByRole('link', { name: 'busy' });
   });
 
   it('hide the agent filter when no session runs an agent', async () => {
@@ -268,12 +268,12 @@ describe('agent sessions on the dashboard', () => {
     await screen.findByRole('link', { name: 'asking' });
     fireEvent.click(screen.getByRole('button', { name: 'Table' }));
     const table = screen.getByRole('table');
-    expect(within(table).getByRole('columnheader', { name: 'Agent' })).toBeTruthy();
+    within(table).getByRole('columnheader', { name: 'Agent' });
     const row = within(table).getByRole('link', { name: 'asking' }).closest('tr')!;
-    expect(within(row).getByText('needs input')).toBeTruthy();
-    expect(within(row).getByRole('link', { name: 'asking needs you' })).toBeTruthy();
-    expect(within(row).getByText('Fix the login redirect')).toBeTruthy();
+    within(row).getByText('needs input');
+    within(row).getByRole('link', { name: 'asking needs you' });
+    within(row).getByText('Fix the login redirect');
     const plain = within(table).getByRole('link', { name: 'plain' }).closest('tr')!;
-    expect(within(plain).getByText('—')).toBeTruthy();
+    within(plain).getByText('—');
   });
 });

@@ -32,13 +32,13 @@ describe('dashboard', () => {
     expect(alert.textContent).toContain('Start Docker, then try again');
     server.route('GET /api/v1/sessions', list(makeSession()));
     fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
-    expect(await screen.findByRole('link', { name: 'fix-login' })).toBeTruthy();
+    await screen.findByRole('link', { name: 'fix-login' });
   });
 
   it('says how to start when there are no sessions', async () => {
     renderApp('/', { 'GET /api/v1/sessions': list() });
-    expect(await screen.findByText('No sessions yet')).toBeTruthy();
-    expect(screen.getByText('berth new NAME --repo /path/to/repo')).toBeTruthy();
+    await screen.findByText('No sessions yet');
+    screen.getByText('berth new NAME --repo /path/to/repo');
     expect(screen.getAllByRole('link', { name: 'New session' }).length).toBeGreaterThan(0);
   });
 
@@ -51,12 +51,12 @@ describe('dashboard', () => {
     });
     const card = (await screen.findByRole('link', { name: 'fix-login' })).closest('li')!;
     expect(within(card).getByText('running').className).toBe('status status-running');
-    expect(within(card).getByText('you')).toBeTruthy();
+    within(card).getByText('you');
     expect(within(card).getByText('shop').title).toBe('/home/ann/src/shop');
-    expect(within(card).getByText('berth/fix-login')).toBeTruthy();
+    within(card).getByText('berth/fix-login');
     const docs = screen.getByRole('link', { name: 'docs' }).closest('li')!;
-    expect(within(docs).getByText('host owner')).toBeTruthy();
-    expect(within(docs).getByRole('button', { name: 'Resume docs' })).toBeTruthy();
+    within(docs).getByText('host owner');
+    within(docs).getByRole('button', { name: 'Resume docs' });
   });
 
   it('searches by name or repository, filters by status, and switches to a table', async () => {
@@ -69,9 +69,9 @@ describe('dashboard', () => {
     await screen.findByRole('link', { name: 'fix-login' });
     fireEvent.change(screen.getByRole('searchbox'), { target: { value: 'wiki' } });
     expect(screen.queryByRole('link', { name: 'fix-login' })).toBeNull();
-    expect(screen.getByRole('link', { name: 'docs' })).toBeTruthy();
+    screen.getByRole('link', { name: 'docs' });
     fireEvent.change(screen.getByRole('combobox', { name: 'Status' }), { target: { value: 'running' } });
-    expect(screen.getByText('No sessions match')).toBeTruthy();
+    screen.getByText('No sessions match');
     fireEvent.click(screen.getByRole('button', { name: 'Clear search and filters' }));
     fireEvent.click(screen.getByRole('button', { name: 'Table' }));
     const table = screen.getByRole('table');
@@ -104,9 +104,9 @@ describe('dashboard', () => {
         reason: null,
       });
     });
-    expect(screen.getByRole('link', { name: 'new-one' })).toBeTruthy();
+    screen.getByRole('link', { name: 'new-one' });
     const card = screen.getByRole('link', { name: 'fix-login' }).closest('li')!;
-    expect(within(card).getByText('paused')).toBeTruthy();
+    within(card).getByText('paused');
     act(() => ws.receive({ type: 'session.deleted', seq: 4, id: 'id-new-one', name: 'new-one' }));
     expect(screen.queryByRole('link', { name: 'new-one' })).toBeNull();
   });
@@ -120,7 +120,7 @@ describe('dashboard', () => {
       'DELETE /api/v1/sessions/fix-login': () => new Response(null, { status: 204 }),
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Pause fix-login' }));
-    expect(await screen.findByRole('button', { name: 'Resume fix-login' })).toBeTruthy();
+    await screen.findByRole('button', { name: 'Resume fix-login' });
     const pause = server.calls.find((c) => c.url.endsWith('/pause'))!;
     expect(pause.headers['x-berth-csrf']).toBe('csrf-for-tests');
 

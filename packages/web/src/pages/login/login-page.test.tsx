@@ -15,12 +15,12 @@ const signIn = (user = 'ann', password = 'correct horse') => {
 describe('login', () => {
   it('shows a loading state while it asks the server who is signed in', async () => {
     renderApp('/', { 'GET /api/v1/auth/me': pending });
-    expect(await screen.findByText('Connecting to berth…')).toBeTruthy();
+    await screen.findByText('Connecting to berth…');
   });
 
   it('sends a signed-out visitor to the login form, remembering where they were going', async () => {
     renderApp('/sessions/fix-login', {}, { signedIn: false });
-    expect(await screen.findByRole('heading', { name: 'Sign in to berth' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'Sign in to berth' });
     expect(location.pathname + location.search).toBe('/login?next=%2Fsessions%2Ffix-login');
   });
 
@@ -43,7 +43,7 @@ describe('login', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Too many failed logins in the last minute');
     expect(alert.textContent).toContain('Wait a minute, then try again');
-    expect(screen.getByRole('button', { name: 'Sign in' })).toBeTruthy();
+    screen.getByRole('button', { name: 'Sign in' });
   });
 
   it('says it is working while the login is checked', async () => {
@@ -65,13 +65,13 @@ describe('login', () => {
     );
     await screen.findByRole('heading', { name: 'Sign in to berth' });
     signIn();
-    expect(await screen.findByRole('heading', { name: 'New session' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'New session' });
     expect(location.pathname).toBe('/new');
     expect(server.calls.find((c) => c.url.endsWith('/auth/login'))?.body).toEqual({
       username: 'ann',
       password: 'correct horse',
     });
-    expect(screen.getByText('ann')).toBeTruthy();
+    screen.getByText('ann');
   });
 
   it('never follows a next address to another site', async () => {
@@ -94,7 +94,7 @@ describe('login', () => {
       'POST /api/v1/auth/logout': () => new Response(null, { status: 204 }),
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Sign out' }));
-    expect(await screen.findByRole('heading', { name: 'Sign in to berth' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'Sign in to berth' });
     expect(server.calls.find((c) => c.url.endsWith('/auth/logout'))?.headers['x-berth-csrf']).toBe(
       'csrf-for-tests',
     );
@@ -104,7 +104,7 @@ describe('login', () => {
     renderApp('/', {
       'GET /api/v1/sessions': () => problem(401, 'unauthorized', 'your login has ended', 'log in again'),
     });
-    expect(await screen.findByText('Your login has ended. Sign in again to go on.')).toBeTruthy();
+    await screen.findByText('Your login has ended. Sign in again to go on.');
   });
 
   it('shows the server as unreachable, not as signed out, when it does not answer', async () => {

@@ -30,7 +30,7 @@ const open = async (diff: Parameters<typeof renderApp>[1][string]) => {
 describe('diff panel', () => {
   it('shows a loading state while the diff is read', async () => {
     const { panel } = await open(pending);
-    expect(within(panel).getByText('Reading the branch’s changes…')).toBeTruthy();
+    within(panel).getByText('Reading the branch’s changes…');
   });
 
   it('shows the problem when the diff cannot be read', async () => {
@@ -40,7 +40,7 @@ describe('diff panel', () => {
 
   it('says when the branch has no changes', async () => {
     const { panel } = await open(() => json({ base: 'aaa', head: 'bbb', diff: '' }));
-    expect(await within(panel).findByText('No changes yet.')).toBeTruthy();
+    await within(panel).findByText('No changes yet.');
   });
 
   it('colours added and removed lines, counts the files, and refreshes on request', async () => {
@@ -48,7 +48,7 @@ describe('diff panel', () => {
     expect((await within(panel).findByText('+check(user, password)')).className).toContain('diff-add');
     expect(within(panel).getByText('-check(user)').className).toContain('diff-del');
     expect(within(panel).getByText('@@ -1,2 +1,2 @@').className).toContain('diff-hunk');
-    expect(within(panel).getByText(/1 file changed/)).toBeTruthy();
+    within(panel).getByText(/1 file changed/);
     fireEvent.click(within(panel).getByRole('button', { name: 'Refresh' }));
     expect(app.server.calls.filter((c) => c.url.endsWith('/diff'))).toHaveLength(2);
   });

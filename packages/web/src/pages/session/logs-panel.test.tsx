@@ -30,7 +30,7 @@ const subscribeId = (ws: FakeWebSocket) =>
 describe('logs panel', () => {
   it('shows a loading state until the server follows the logs', async () => {
     const { ws, panel } = await openLogs();
-    expect(within(panel).getByText('Following the logs…')).toBeTruthy();
+    within(panel).getByText('Following the logs…');
     expect(ws.sentJson()).toContainEqual({
       type: 'subscribe.logs',
       session: 'fix-login',
@@ -44,7 +44,7 @@ describe('logs panel', () => {
     act(() =>
       ws.receive({ type: 'ack', seq: 2, request: 'subscribe.logs', session: ref, id: subscribeId(ws) }),
     );
-    expect(within(panel).getByText('No output yet.')).toBeTruthy();
+    within(panel).getByText('No output yet.');
   });
 
   it('shows the problem when the logs cannot be followed', async () => {
@@ -109,7 +109,7 @@ describe('logs panel', () => {
   it('starts over on a new connection, which sends the tail again', async () => {
     const { ws, panel } = await openLogs();
     act(() => ws.receive({ type: 'logs.stream', seq: 2, session: ref, stream: 'stdout', lines: ['one'] }));
-    expect(within(panel).getByText('one')).toBeTruthy();
+    within(panel).getByText('one');
     act(() => ws.close(1006));
     // The stream retries after its backoff (5 ms in tests).
     const next = await waitFor(() => {
@@ -121,7 +121,7 @@ describe('logs panel', () => {
       next.open();
       next.receive({ type: 'hello', seq: 1, version: 'test' });
     });
-    expect(within(panel).getByText('Following the logs…')).toBeTruthy();
+    within(panel).getByText('Following the logs…');
     expect(next.sentJson()).toContainEqual(
       expect.objectContaining({ type: 'subscribe.logs', session: 'fix-login' }),
     );

@@ -59,10 +59,10 @@ describe('network panel', () => {
     });
     const p = await panel();
     const table = await within(p).findByRole('table');
-    expect(within(p).getByText('Only the hosts on its allow-list')).toBeTruthy();
-    expect(within(p).getByText('registry.example.org')).toBeTruthy();
-    expect(within(p).getByText('*.pkg.example')).toBeTruthy();
-    expect(within(p).getByText('3 hosts asked for, 2 refused')).toBeTruthy();
+    within(p).getByText('Only the hosts on its allow-list');
+    within(p).getByText('registry.example.org');
+    within(p).getByText('*.pkg.example');
+    within(p).getByText('3 hosts asked for, 2 refused');
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map((r) => within(r).getAllByRole('cell')[0]!.textContent)).toEqual([
       'evil.example.net:443',
@@ -83,7 +83,7 @@ describe('network panel', () => {
       'GET /api/v1/sessions/net/egress': pending,
     });
     const p = await panel();
-    expect(within(p).getByText('Reading the network log…')).toBeTruthy();
+    within(p).getByText('Reading the network log…');
     expect(within(p).queryByRole('button', { name: 'Refresh' })).toBeNull();
     cleanup();
 
@@ -93,14 +93,14 @@ describe('network panel', () => {
       'GET /api/v1/sessions/net/egress': () => json({ egress: open.egress, decisions }),
     });
     const q = await panel();
-    expect(await within(q).findByText('No connections yet.')).toBeTruthy();
-    expect(within(q).getByText('Any public host')).toBeTruthy();
+    await within(q).findByText('No connections yet.');
+    within(q).getByText('Any public host');
     // An open session has no allow-list to show.
     expect(within(q).queryByText('Allow-list')).toBeNull();
     decisions = [decision('example.org', 443, true, 'a public host', 1, 1)];
     fireEvent.click(within(q).getByRole('button', { name: 'Refresh' }));
-    expect(await within(q).findByText('example.org:443')).toBeTruthy();
-    expect(within(q).getByText('1 host asked for, 0 refused')).toBeTruthy();
+    await within(q).findByText('example.org:443');
+    within(q).getByText('1 host asked for, 0 refused');
     expect(server.calls.filter((c) => c.url.endsWith('/egress'))).toHaveLength(2);
   });
 
@@ -117,7 +117,7 @@ describe('network panel', () => {
     const alert = await within(p).findByRole('alert');
     expect(alert.textContent).toContain('Could not read the network log');
     fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
-    expect(await within(p).findByText('No connections yet.')).toBeTruthy();
+    await within(p).findByText('No connections yet.');
     expect(within(p).queryByRole('alert')).toBeNull();
   });
 });

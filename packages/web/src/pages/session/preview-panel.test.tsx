@@ -33,8 +33,8 @@ describe('preview panel', () => {
         }),
     });
     const panel = await panelOf();
-    expect(within(panel).getByText('vite')).toBeTruthy();
-    expect(within(panel).getByText('answering')).toBeTruthy();
+    within(panel).getByText('vite');
+    within(panel).getByText('answering');
     expect(within(panel).getByRole('link', { name: '127.0.0.1:5004' }).getAttribute('href')).toBe(
       'http://127.0.0.1:5004/',
     );
@@ -68,10 +68,10 @@ describe('preview panel', () => {
       'POST /api/v1/sessions/shop/preview': () => json({ ...session, preview: PREVIEW }),
     });
     const panel = await panelOf();
-    expect(within(panel).getByText(/No dev server runs in this session/)).toBeTruthy();
+    within(panel).getByText(/No dev server runs in this session/);
     fireEvent.click(within(panel).getByRole('button', { name: 'Start a preview' }));
-    expect(await within(panel).findByText('vite')).toBeTruthy();
-    expect(within(panel).getByRole('button', { name: 'Restart dev server' })).toBeTruthy();
+    await within(panel).findByText('vite');
+    within(panel).getByRole('button', { name: 'Restart dev server' });
   });
 
   it('offers nothing to open while the session is paused', async () => {
@@ -80,7 +80,7 @@ describe('preview panel', () => {
         json(makeSession({ name: 'shop', status: 'paused', preview: PREVIEW })),
     });
     const panel = await panelOf();
-    expect(within(panel).getByText('not served while paused')).toBeTruthy();
+    within(panel).getByText('not served while paused');
     expect(within(panel).queryByRole('button')).toBeNull();
   });
 });

@@ -11,15 +11,15 @@ const stopped = makeSession({ name: 'fix-login', status: 'stopped', env: { DEBUG
 describe('session page', () => {
   it('shows a loading state while the session loads', async () => {
     renderApp('/sessions/fix-login', { 'GET /api/v1/sessions/fix-login': pending });
-    expect(await screen.findByText('Loading fix-login…')).toBeTruthy();
+    await screen.findByText('Loading fix-login…');
   });
 
   it('says so when there is no such session', async () => {
     renderApp('/sessions/nope', {
       'GET /api/v1/sessions/nope': () => problem(404, 'not_found', "no session named 'nope'"),
     });
-    expect(await screen.findByText('There is no session named nope.')).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Back to the sessions' })).toBeTruthy();
+    await screen.findByText('There is no session named nope.');
+    screen.getByRole('link', { name: 'Back to the sessions' });
   });
 
   it('shows any other failure with a way to try again', async () => {
@@ -29,18 +29,18 @@ describe('session page', () => {
     });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Could not load fix-login');
-    expect(within(alert).getByRole('button', { name: 'Try again' })).toBeTruthy();
+    within(alert).getByRole('button', { name: 'Try again' });
   });
 
   it('shows what the session is, with the actions its status allows, and env names but not values', async () => {
     renderApp('/sessions/fix-login', { 'GET /api/v1/sessions/fix-login': () => json(stopped) });
-    expect(await screen.findByRole('heading', { name: 'fix-login', level: 1 })).toBeTruthy();
-    expect(screen.getByText('/home/ann/src/shop')).toBeTruthy();
-    expect(screen.getByText('DEBUG, TOKEN')).toBeTruthy();
+    await screen.findByRole('heading', { name: 'fix-login', level: 1 });
+    screen.getByText('/home/ann/src/shop');
+    screen.getByText('DEBUG, TOKEN');
     expect(screen.queryByText(/secret/)).toBeNull();
-    expect(screen.getByRole('button', { name: 'Start fix-login' })).toBeTruthy();
+    screen.getByRole('button', { name: 'Start fix-login' });
     expect(screen.queryByRole('button', { name: 'Pause fix-login' })).toBeNull();
-    expect(screen.getByText('Live CPU and memory show while the session runs.')).toBeTruthy();
+    screen.getByText('Live CPU and memory show while the session runs.');
   });
 
   it('follows status changes and deletion live', async () => {
@@ -59,9 +59,9 @@ describe('session page', () => {
         session: { ...stopped, status: 'paused', updatedAt: '2025-06-01T11:00:00.000Z' },
       }),
     );
-    expect(screen.getByRole('button', { name: 'Resume fix-login' })).toBeTruthy();
+    screen.getByRole('button', { name: 'Resume fix-login' });
     act(() => ws.receive({ type: 'session.deleted', seq: 3, id: stopped.id, name: stopped.name }));
-    expect(screen.getByText(/This session was deleted/)).toBeTruthy();
+    screen.getByText(/This session was deleted/);
   });
 
   it('moves between its views with the keyboard', async () => {
@@ -72,7 +72,7 @@ describe('session page', () => {
     expect(terminal.getAttribute('aria-selected')).toBe('true');
     expect(document.activeElement).toBe(terminal);
     expect(location.hash).toBe('#terminal');
-    expect(screen.getByText('A shell opens while the session runs.')).toBeTruthy();
-    expect(screen.getByText('Start the session to open it.')).toBeTruthy();
+    screen.getByText('A shell opens while the session runs.');
+    screen.getByText('Start the session to open it.');
   });
 });

@@ -24,14 +24,14 @@ describe('stats panel', () => {
       'GET /api/v1/sessions/fix-login': () => json(running),
       'GET /api/v1/sessions/fix-login/stats': pending,
     });
-    expect(within(await panel()).getByText('Reading CPU and memory…')).toBeTruthy();
+    within(await panel()).getByText('Reading CPU and memory…');
   });
 
   it('is empty, and asks nothing of the server, while the session does not run', async () => {
     const { server } = renderApp('/sessions/fix-login', {
       'GET /api/v1/sessions/fix-login': () => json({ ...running, status: 'paused' }),
     });
-    expect(within(await panel()).getByText('Live CPU and memory show while the session runs.')).toBeTruthy();
+    within(await panel()).getByText('Live CPU and memory show while the session runs.');
     expect(server.calls.some((c) => c.url.endsWith('/stats'))).toBe(false);
   });
 
@@ -52,12 +52,12 @@ describe('stats panel', () => {
       'GET /api/v1/sessions/fix-login/stats': () => json(sample(10 * ++n, 256 * 1024 ** 2)),
     });
     const p = await panel();
-    expect(await within(p).findByText('10.0%')).toBeTruthy();
-    expect(within(p).getByText('256 MiB')).toBeTruthy();
-    expect(within(p).getByText('of 2 GiB')).toBeTruthy();
-    expect(within(p).getByRole('img', { name: /CPU use over the last 1 samples/ })).toBeTruthy();
+    await within(p).findByText('10.0%');
+    within(p).getByText('256 MiB');
+    within(p).getByText('of 2 GiB');
+    within(p).getByRole('img', { name: /CPU use over the last 1 samples/ });
     // The next sample comes two seconds later.
-    await waitFor(() => expect(within(p).getByText('20.0%')).toBeTruthy(), { timeout: 3000 });
-    expect(within(p).getByRole('img', { name: /CPU use over the last 2 samples/ })).toBeTruthy();
+    await waitFor(() => within(p).getByText('20.0%'), { timeout: 3000 });
+    within(p).getByRole('img', { name: /CPU use over the last 2 samples/ });
   });
 });

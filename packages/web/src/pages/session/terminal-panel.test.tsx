@@ -31,17 +31,17 @@ const open = async (status: 'running' | 'paused') => {
 describe('terminal panel', () => {
   it('is empty while the session does not run', async () => {
     const panel = await open('paused');
-    expect(within(panel).getByText('A shell opens while the session runs.')).toBeTruthy();
-    expect(within(panel).getByText('Resume the session to open it.')).toBeTruthy();
+    within(panel).getByText('A shell opens while the session runs.');
+    within(panel).getByText('Resume the session to open it.');
   });
 
   it('opens a shell on request, loading the terminal, then says when it is connected', async () => {
     const panel = await open('running');
     fireEvent.click(within(panel).getByRole('button', { name: 'Open a shell' }));
-    expect(within(panel).getByText('Connecting…')).toBeTruthy();
+    within(panel).getByText('Connecting…');
     expect((await within(panel).findByTestId('xterm')).textContent).toBe('shell terminal for fix-login');
     act(() => shell.events?.onOpen());
-    expect(within(panel).getByText('Connected')).toBeTruthy();
+    within(panel).getByText('Connected');
   });
 
   it('shows the server’s problem when no terminal could be opened, and tries again', async () => {
@@ -76,9 +76,9 @@ describe('terminal panel', () => {
       shell.events?.onExit(0);
       shell.events?.onClose(1000);
     });
-    expect(within(panel).getByText('The shell exited (code 0).')).toBeTruthy();
-    expect(within(panel).getByTestId('xterm')).toBeTruthy();
-    expect(within(panel).getByRole('button', { name: 'Open a new shell' })).toBeTruthy();
+    within(panel).getByText('The shell exited (code 0).');
+    within(panel).getByTestId('xterm');
+    within(panel).getByRole('button', { name: 'Open a new shell' });
   });
 
   it('says when the connection drops', async () => {
@@ -89,7 +89,7 @@ describe('terminal panel', () => {
       shell.events?.onOpen();
       shell.events?.onClose(1006);
     });
-    expect(within(panel).getByText('The connection closed.')).toBeTruthy();
+    within(panel).getByText('The connection closed.');
   });
 
   it('gives an agent session the agent’s own terminal beside the shell, and attaching leaves it running', async () => {
@@ -99,16 +99,16 @@ describe('terminal panel', () => {
     });
     const panel = (await screen.findByRole('heading', { name: 'Agent' })).closest('section')!;
     expect(screen.getByRole('tab', { name: 'Agent' }).getAttribute('aria-selected')).toBe('true');
-    expect(within(panel).getByText(/runs in this terminal: what you type reaches it/)).toBeTruthy();
+    within(panel).getByText(/runs in this terminal: what you type reaches it/);
     fireEvent.click(within(panel).getByRole('button', { name: 'Attach to the agent' }));
     expect((await within(panel).findByTestId('xterm')).textContent).toBe('agent terminal for fix-login');
     act(() => {
       shell.events?.onOpen();
       shell.events?.onClose(1006);
     });
-    expect(within(panel).getByRole('button', { name: 'Attach again' })).toBeTruthy();
+    within(panel).getByRole('button', { name: 'Attach again' });
     // The manual shell is its own view.
-    expect(screen.getByRole('tab', { name: 'Terminal' })).toBeTruthy();
+    screen.getByRole('tab', { name: 'Terminal' });
   });
 
   it('offers no agent view for a session without an agent', async () => {
