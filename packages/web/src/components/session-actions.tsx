@@ -1,4 +1,4 @@
-import { verbsFor } from '@berth/api/session-verbs';
+import { verbEffect, verbsFor } from '@berth/api/session-verbs';
 import { useState } from 'react';
 import { useApi } from '../api/api-context';
 import type { Session, SessionAction, SessionStatus } from '../api/types';
@@ -24,7 +24,10 @@ const LABELS: Record<Action, string> = {
   delete: 'Delete…',
 };
 
-const LIVE = new Set<SessionStatus>(['creating', 'running', 'paused', 'stopped']);
+/** Whether deleting discards live work (container, working copy): the table's `force` for remove. */
+export function deleteDiscardsWork(status: SessionStatus): boolean {
+  return verbEffect('remove', status) === 'force';
+}
 
 /** A session's actions, each asking first where it cannot be undone. */
 export function SessionActions({
@@ -61,7 +64,7 @@ export function SessionActions({
     run('finish', async () => onChanged(await api.finish(name, message, opts)));
   const remove = () =>
     run('delete', async () => {
-      await api.remove(name, LIVE.has(session.status));
+      await api.remove(name, deleteDiscardsWork(session.status));
       onRemoved(session.id);
     });
 
@@ -118,7 +121,7 @@ export function SessionActions({
           onConfirm={() => void remove()}
           onCancel={() => setAsking(null)}
         >
-          {LIVE.has(session.status)
+          {deleteDiscardsWork(session.status)
             ? `It is ${session.status}: deleting it removes its container, working copy and branch, and any work not finished is lost.`
             : session.status === 'finished'
               ? `Its record is removed from berth; the branch ${session.branch} stays in the repository.`
