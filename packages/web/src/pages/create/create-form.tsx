@@ -1,65 +1,24 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useApi } from '../../api/api-context';
 import { ApiError } from '../../api/api-error';
-import type { AgentList, CreateSessionRequest, ServerConfig, Session, Team } from '../../api/types';
+import type { AgentList, ServerConfig, Session, Team } from '../../api/types';
 import { ProblemMessage } from '../../components/problem-message';
 import { RichText } from '../../components/rich-text';
-import { formatBytes, parseBytes } from '../../format/bytes';
-import { idleTimeoutOf } from '../../format/duration';
+import { formatBytes } from '../../format/bytes';
 import { CreateProgress } from './create-progress';
-import { EnvEditor, type EnvRow, envFromRows } from './env-editor';
+import {
+  type Autonomy,
+  type CreateErrors,
+  type CreateValues,
+  type Egress,
+  EMPTY_VALUES,
+  type EnvRow,
+  isRemoteRepo,
+  takesAllow,
+  toRequest,
+} from './create-request';
+import { EnvEditor } from './env-editor';
 import { type CreateField, fieldOfProblem } from './problem-field';
-
-interface Values {
-  name: string;
-  description: string;
-  repo: string;
-  branch: string;
-  image: string;
-  cpus: string;
-  memory: string;
-  team: string;
-  sshKey: string;
-  gitName: string;
-  gitEmail: string;
-  idleTimeout: string;
-  idleAction: string;
-  agent: string;
-  prompt: string;
-  autonomy: Autonomy;
-  preview: boolean;
-  previewCommand: string;
-  previewPort: string;
-  egress: '' | Egress;
-  allow: string;
-}
-
-const EMPTY: Values = {
-  name: '',
-  description: '',
-  repo: '',
-  branch: '',
-  image: '',
-  cpus: '',
-  memory: '',
-  team: '',
-  sshKey: '',
-  gitName: '',
-  gitEmail: '',
-  idleTimeout: '',
-  idleAction: '',
-  agent: '',
-  prompt: '',
-  autonomy: 'full',
-  preview: false,
-  previewCommand: '',
-  previewPort: '',
-  egress: '',
-  allow: '',
-};
-
-type Autonomy = NonNullable<CreateSessionRequest['autonomy']>;
-type Egress = NonNullable<CreateSessionRequest['egress']>;
 
 /** What a session may reach outside itself; '' leaves it to the server (an allow-list unless configured). */
 const EGRESSES: ['' | Egress, string][] = [
@@ -69,101 +28,11 @@ const EGRESSES: ['' | Egress, string][] = [
   ['none', 'None'],
 ];
 
-/** Whether hosts may be added: only to an allow-list, the server's default one included. */
-const takesAllow = (egress: Values['egress']) => egress === '' || egress === 'allowlist';
-
-/** The hosts typed, separated by commas or whitespace. */
-function allowOf(text: string): string[] {
-  return text.split(/[\s,]+/).filter((h) => h !== '');
-}
-
 /** How freely an agent acts, with what each choice means for the person at its terminal. */
 const AUTONOMIES: [Autonomy, string, string][] = [
   ['full', 'Full', 'no permission prompts: the container is the sandbox'],
   ['ask', 'Ask', 'the agent asks before it writes or runs anything; you answer in its terminal'],
 ];
-
-/** A repository given as a URL rather than a path on the server's machine. */
-export function isRemoteRepo(repo: string): boolean {
-  return /^(?:https|ssh|file):\/\//i.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
-}
-
-const PRIVATE_KEY_RE =
-  /^-----BEGIN (?:OPENSSH |RSA |EC |)PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END (?:OPENSSH |RSA |EC |)PRIVATE KEY-----\s*$/;
-
-type Errors = Partial<Record<CreateField, string>>;
-
-/** The request the values make, or the fields that are wrong before asking the server. */
-function toRequest(v: Values, env: EnvRow[]): { request: CreateSessionRequest } | { errors: Errors } {
-  const errors: Errors = {};
-  if (!v.name.trim()) errors.name = 'a name is required';
-  if (!v.repo.trim()) errors.repo = 'the path or URL of a git repository is required';
-  const sshKey = v.sshKey.trim();
-  if (sshKey) {
-    if (/^(?:ssh-|ecdsa-)/.test(sshKey)) errors.sshKey = 'that is a public key; paste the private key';
-    else if (!PRIVATE_KEY_RE.test(sshKey))
-      errors.sshKey = 'paste a whole private key, from -----BEGIN … PRIVATE KEY----- to its END line';
-    else if (!isRemoteRepo(v.repo.trim()))
-      errors.sshKey = 'an SSH key is only for a repository given as a URL';
-  }
-  const gitName = v.gitName.trim();
-  const gitEmail = v.gitEmail.trim();
-  if (gitName && !gitEmail) errors.gitEmail = 'give an email with the name';
-  if (gitEmail && !gitName) errors.gitName = 'give a name with the email';
-  if (gitEmail && !/^[^\s@<>]+@[^\s@<>]+$/.test(gitEmail))
-    errors.gitEmail = 'an address like name@example.com';
-  const cpus = v.cpus.trim() ? Number(v.cpus) : undefined;
-  if (cpus !== undefined && !(cpus > 0 && cpus <= 256)) errors.cpus = 'a number of CPUs between 0.01 and 256';
-  const memoryBytes = v.memory.trim() ? parseBytes(v.memory) : undefined;
-  if (memoryBytes === null) errors.memory = 'a size such as 512m or 2g';
-  const idle = v.idleTimeout.trim() ? idleTimeoutOf(v.idleTimeout) : undefined;
-  if (idle && 'error' in idle) errors.idleTimeout = idle.error;
-  const idleTimeoutSeconds = idle && 'seconds' in idle ? idle.seconds : undefined;
-  if (v.prompt.trim() && !v.agent) errors.prompt = 'a prompt is for an agent: choose one above';
-  const previewPort = v.preview && v.previewPort.trim() ? Number(v.previewPort) : undefined;
-  if (
-    previewPort !== undefined &&
-    !(Number.isInteger(previewPort) && previewPort >= 1 && previewPort <= 65535)
-  ) {
-    errors.previewPort = 'a port between 1 and 65535';
-  }
-  const allow = takesAllow(v.egress) ? allowOf(v.allow) : [];
-  const parsedEnv = envFromRows(env);
-  if ('error' in parsedEnv) errors.env = parsedEnv.error;
-  if (Object.keys(errors).length > 0 || 'error' in parsedEnv) return { errors };
-  const request: CreateSessionRequest = {
-    name: v.name.trim(),
-    repo: v.repo.trim(),
-    ...(v.branch.trim() ? { branch: v.branch.trim() } : {}),
-    ...(v.image.trim() ? { image: v.image.trim() } : {}),
-    ...(cpus !== undefined ? { cpus } : {}),
-    ...(memoryBytes != null ? { memoryBytes } : {}),
-    ...(Object.keys(parsedEnv.env).length > 0 ? { env: parsedEnv.env } : {}),
-    ...(v.description.trim() ? { description: v.description.trim() } : {}),
-    ...(v.team ? { team: v.team } : {}),
-    ...(sshKey ? { sshKey: `${sshKey}\n` } : {}),
-    ...(gitName && gitEmail ? { gitUser: { name: gitName, email: gitEmail } } : {}),
-    ...(v.agent ? { agent: v.agent } : {}),
-    ...(v.agent && v.prompt.trim() ? { prompt: v.prompt.trim() } : {}),
-    ...(v.agent ? { autonomy: v.autonomy } : {}),
-    ...(v.preview
-      ? {
-          preview:
-            v.previewCommand.trim() || previewPort !== undefined
-              ? {
-                  ...(v.previewCommand.trim() ? { command: ['sh', '-c', v.previewCommand.trim()] } : {}),
-                  ...(previewPort !== undefined ? { port: previewPort } : {}),
-                }
-              : true,
-        }
-      : {}),
-    ...(idleTimeoutSeconds != null ? { idleTimeoutSeconds } : {}),
-    ...(v.idleAction === 'pause' || v.idleAction === 'stop' ? { idleAction: v.idleAction } : {}),
-    ...(v.egress ? { egress: v.egress } : {}),
-    ...(allow.length > 0 ? { allow } : {}),
-  };
-  return { request };
-}
 
 /** The fields of a new session; while it starts, the steps; then `onCreated`. */
 export function CreateForm({
@@ -178,14 +47,14 @@ export function CreateForm({
   onCreated: (s: Session) => void;
 }) {
   const api = useApi();
-  const [values, setValues] = useState<Values>(EMPTY);
+  const [values, setValues] = useState<CreateValues>(EMPTY_VALUES);
   const [env, setEnv] = useState<EnvRow[]>([]);
-  const [errors, setErrors] = useState<Errors>({});
+  const [errors, setErrors] = useState<CreateErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
   const [steps, setSteps] = useState<string[] | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const set = (field: keyof Values) => (e: { target: { value: string } }) =>
+  const set = (field: keyof CreateValues) => (e: { target: { value: string } }) =>
     setValues((v) => ({ ...v, [field]: e.target.value }));
 
   const submit = async (e: FormEvent) => {
@@ -533,7 +402,7 @@ export function CreateForm({
               className="input"
               {...a11y('egress')}
               value={values.egress}
-              onChange={(e) => setValues((v) => ({ ...v, egress: e.target.value as Values['egress'] }))}
+              onChange={(e) => setValues((v) => ({ ...v, egress: e.target.value as CreateValues['egress'] }))}
             >
               {EGRESSES.map(([value, label]) => (
                 <option key={value} value={value}>

@@ -1,8 +1,4 @@
-export interface EnvRow {
-  id: number;
-  key: string;
-  value: string;
-}
+import type { EnvRow } from './create-request';
 
 /** Environment variables as rows of name and value; empty rows are ignored. */
 export function EnvEditor({
@@ -58,21 +54,4 @@ export function EnvEditor({
       </button>
     </div>
   );
-}
-
-/** The rows as the API's `env`, or a message saying what is wrong with them. */
-export function envFromRows(rows: EnvRow[]): { env: Record<string, string> } | { error: string } {
-  const env: Record<string, string> = {};
-  for (const r of rows) {
-    const key = r.key.trim();
-    if (!key && !r.value) continue;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      return {
-        error: `“${key || '(empty)'}” is not a variable name: letters, digits and _, not starting with a digit`,
-      };
-    }
-    if (key in env) return { error: `${key} is set twice` };
-    env[key] = r.value;
-  }
-  return { env };
 }
