@@ -6,7 +6,7 @@ import type { AgentTool } from './agents/agent-tools.js';
 import { AgentToolsVolume } from './agents/agent-tools-volume.js';
 import { BrokerResolution } from './agents/broker-resolution.js';
 import { KeyBroker } from './agents/key-broker.js';
-import { systemClock } from './clock/clock.js';
+import { type Clock, systemClock } from './clock/clock.js';
 import { type BerthConfig, canonicalConfig } from './config/config.js';
 import { EgressGateway } from './egress/egress-gateway.js';
 import { EgressLog } from './egress/egress-log.js';
@@ -25,6 +25,7 @@ import { Secrets } from './secrets/secrets.js';
 import { IdleWatcher } from './session/idle-watcher.js';
 import { Reconciler } from './session/reconciler.js';
 import { isTerminal } from './session/session.js';
+import { SessionLedger } from './session/session-ledger.js';
 import { SessionService } from './session/session-service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -35,6 +36,8 @@ import { WorkCollector } from './workspace/work-collector.js';
 export interface Core {
   config: BerthConfig;
   service: SessionService;
+  /** Every session's record, its lock and its activity: what changes a session goes through it. */
+  ledger: SessionLedger;
   reconciler: Reconciler;
   /** Pauses or stops sessions idle for their timeout; runs from startWatching until close. */
   idle: IdleWatcher;
@@ -64,6 +67,8 @@ export interface OpenCoreOptions {
   credentialsRoot?: string;
   /** The agents berth installs for sessions (default: the pinned AGENT_TOOLS). */
   agentTools?: readonly AgentTool[];
+  /** What time it is (default: the system's); tests give a clock they move themselves. */
+  clock?: Clock;
 }
 
 /** Wires the real adapters together: the one place that knows every concrete class. */
@@ -75,9 +80,10 @@ export async function openCore(
   // From here on every path is the real one (security review F3): comparisons of a path a caller
   // gives with berth's own directories are only sound between real paths.
   const config = await canonicalConfig(given);
+  const clock = opts.clock ?? systemClock;
   const store = await openStore(config, logger);
-  const secrets = new Secrets(await SecretBox.open(config.home), store, systemClock);
-  const ports = new StorePortAllocator(store, config.portRange, systemClock);
+  const secrets = new Secrets(await SecretBox.open(config.home), store, clock);
+  const ports = new StorePortAllocator(store, config.portRange, clock);
   const egressLog = new EgressLog({ store: store.egressLog, logger });
   const runtime = new DockerRuntime({ home: config.home, onCall: opts.observeEngine });
   const events = new InProcessEventBus();
@@ -109,7 +115,8 @@ export async function openCore(
   });
   const networks = new SessionNetworks({ config, runtime, logger, gateway });
   const unwatchNetworks = networks.watch(events);
-  const previews = new PreviewManager({ config, store, runtime, ports, events, logger, networks });
+  const ledger = new SessionLedger({ store, events, clock });
+  const previews = new PreviewManager({ config, store, runtime, ports, events, logger, networks, ledger });
   const credentials = new AgentCredentials({
     secrets,
     root: opts.credentialsRoot ?? (await claimCredentialsRoot(config.home, logger)),
@@ -122,7 +129,7 @@ export async function openCore(
     root: join(config.home, 'agent-status'),
     store,
     events,
-    clock: systemClock,
+    clock,
     logger,
   });
   await agentStatus.start();
@@ -150,12 +157,11 @@ export async function openCore(
   const collector = new WorkCollector({ runtime, config, logger });
   const service = new SessionService({
     config,
+    ledger,
     store,
     runtime,
     workspaces,
     collector,
-    events,
-    clock: systemClock,
     logger,
     secrets,
     remotes,
@@ -163,10 +169,6 @@ export async function openCore(
     agents,
     networks,
   });
-  previews.onActivity = (id) => {
-    void service.noteActivity(id).catch(() => undefined);
-  };
-  previews.withSessionLock = (id, work) => service.withSessionLock(id, work);
   const unwatchPreviews = previews.watch();
   // Logins the agents refreshed while running are kept as they go, not only when a session ends.
   const harvesting = setInterval(() => {
@@ -177,7 +179,8 @@ export async function openCore(
   }, 60_000);
   harvesting.unref();
   const reconciler = new Reconciler({
-    service,
+    ledger,
+    work: service.work,
     store,
     runtime,
     logger,
@@ -186,7 +189,7 @@ export async function openCore(
     collector,
     networks,
   });
-  const idle = new IdleWatcher({ service, store, runtime, clock: systemClock, logger, config });
+  const idle = new IdleWatcher({ service, ledger, store, runtime, clock, logger, config });
   const stop = new AbortController();
   let watching: Promise<void> | null = null;
   // Engine events being applied right now: close() lets them finish before the store goes.
@@ -198,6 +201,7 @@ export async function openCore(
   return {
     config,
     service,
+    ledger,
     reconciler,
     idle,
     runtime,

@@ -85,7 +85,7 @@ describe('idle shutdown against the real engine', () => {
     const s = await core.service.get('busy');
     expect(s.status).toBe('running');
     expect(s.statusReason).toBeNull();
-    expect(Date.now() - core.service.lastActivity(s)).toBeLessThan(2000);
+    expect(Date.now() - core.ledger.lastActivity(s)).toBeLessThan(2000);
 
     // Once the loop ends the container is quiet and the session idles.
     await core.service.exec('busy', ['touch', '.stop']);

@@ -353,7 +353,7 @@ describe('the key broker reads a session and its key once, and sees a change at 
     // still on the host: the status event alone makes the very next request refused.
     const failing = await placeholderOf('kb-fail');
     expect((await turn(failing)).status).toBe(200);
-    await core.service.transition(await core.service.get('kb-fail'), 'failed', 'gone', 'fail');
+    await core.ledger.transition(await core.service.get('kb-fail'), 'failed', 'gone', 'fail');
     expect((await turn(failing)).status).toBe(401);
     expect(api.requests.length).toBe(last + 1);
   });

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { LABEL_SESSION_ID, sessionLabels } from '../runtime/labels.js';
 import type { ContainerRuntime, InteractiveExec, Mount } from '../runtime/runtime.js';
 import { isTerminal, type Session } from '../session/session.js';
+import { requireContainer } from '../session/state-machine.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import {
   CREDENTIALS_MOUNT,
@@ -582,8 +583,9 @@ export class AgentSessions {
         hint: `open a shell instead: \`berth shell ${s.name}\``,
       });
     }
+    const { containerId } = requireContainer(s);
     const id = randomBytes(8).toString('hex');
-    const term = await this.deps.runtime.execInteractive(s.containerId!, {
+    const term = await this.deps.runtime.execInteractive(containerId, {
       cmd: ['sh', LAUNCHER, 'attach', id],
       user: s.user,
       workingDir: '/workspace',
@@ -593,7 +595,7 @@ export class AgentSessions {
     });
     const detach = () =>
       this.deps.runtime
-        .exec(s.containerId!, { cmd: ['sh', LAUNCHER, 'detach', id], user: s.user, env: { TMUX_TMPDIR } })
+        .exec(containerId, { cmd: ['sh', LAUNCHER, 'detach', id], user: s.user, env: { TMUX_TMPDIR } })
         .catch((err) => this.deps.logger.debug({ err, session: s.id }, 'detach after attach failed'));
     term.stream.once('close', () => void detach());
     return term;

@@ -6,7 +6,8 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { isTerminal, type PreviewState, type Session } from '../session/session.js';
+import { isTerminal, type LiveSession, type PreviewState } from '../session/session.js';
+import type { SessionLedger } from '../session/session-ledger.js';
 import type { SessionStore } from '../store/store.js';
 import { stripControl } from '../workspace/host-git.js';
 import { type ForwardTarget, PortForwarder } from './port-forwarder.js';
@@ -54,6 +55,12 @@ export interface PreviewManagerDeps {
   logger: Logger;
   /** Where each session's dev server is reached (directly, or through berth's relay). */
   networks: Pick<SessionNetworks, 'target'>;
+  /**
+   * Hears of every connection to a preview (activity for the idle timeout), and runs work under the
+   * session's own lock, so a health check or a release seen on the event bus never writes over a
+   * transition happening at the same time.
+   */
+  ledger: Pick<SessionLedger, 'noteActivity' | 'withLock'>;
 }
 
 type Progress = (step: string) => void;
@@ -93,24 +100,19 @@ export class PreviewManager {
   private readonly forwarder: PortForwarder;
   private healthTimer: NodeJS.Timeout | null = null;
   private checking = false;
-  /** Told of every connection to a preview (activity for the idle timeout). */
-  onActivity: (sessionId: string) => void = () => {};
-  /**
-   * Runs work under the session's own lock (the service's), so a health check or a release seen on
-   * the event bus never writes over a transition happening at the same time.
-   */
-  withSessionLock: <T>(sessionId: string, work: () => Promise<T>) => Promise<T> = (_id, work) => work();
 
   constructor(private readonly deps: PreviewManagerDeps) {
-    this.forwarder = new PortForwarder((id) => this.onActivity(id));
+    this.forwarder = new PortForwarder((id) => {
+      void deps.ledger.noteActivity(id).catch(() => undefined);
+    });
   }
 
-  private async run(s: Session, cmd: string[], env: Record<string, string> = {}) {
-    return this.deps.runtime.exec(s.containerId!, { cmd, user: s.user, workingDir: '/workspace', env });
+  private async run(s: LiveSession, cmd: string[], env: Record<string, string> = {}) {
+    return this.deps.runtime.exec(s.containerId, { cmd, user: s.user, workingDir: '/workspace', env });
   }
 
   /** Detects the project inside the container (the host never reads the untrusted workspace). */
-  private async detect(s: Session): Promise<ProjectFacts> {
+  private async detect(s: LiveSession): Promise<ProjectFacts> {
     const res = await this.run(s, ['sh', '-c', DETECT_SCRIPT]);
     if (res.exitCode !== 0) {
       throw new PreviewError(`could not look at the project of session '${s.name}' (exit ${res.exitCode})`, {
@@ -125,11 +127,10 @@ export class PreviewManager {
    * re-runs what the session has (start, restart). On failure it gives back the lease and listener.
    */
   async launch(
-    s: Session,
+    s: LiveSession,
     request: PreviewRequest | null,
     progress: Progress = () => {},
   ): Promise<PreviewState> {
-    if (!s.containerId) throw new PreviewError(`session '${s.name}' has no container to run a preview in`);
     progress('detecting the project');
     const facts = await this.detect(s);
     let plan: PreviewPlan = planPreview(facts, request ?? {}, s.name);
@@ -199,7 +200,7 @@ export class PreviewManager {
     }
   }
 
-  private async waitReady(s: Session, target: ForwardTarget): Promise<void> {
+  private async waitReady(s: LiveSession, target: ForwardTarget): Promise<void> {
     const seconds = this.deps.config.previewReadySeconds;
     const deadline = Date.now() + seconds * 1000;
     let nextAliveCheck = Date.now() + 1_000;
@@ -224,7 +225,7 @@ export class PreviewManager {
     );
   }
 
-  private async logTail(s: Session): Promise<string> {
+  private async logTail(s: LiveSession): Promise<string> {
     const res = await this.run(s, ['tail', '-n', '5', PREVIEW_LOG]).catch(() => null);
     const text = res ? tail(res.stdout.toString('utf8')) : '';
     return text || `(nothing in ${PREVIEW_LOG})`;
@@ -287,7 +288,7 @@ export class PreviewManager {
         const target = this.forwarder.target(id);
         if (!target) continue;
         const ready = await answersHttp(target);
-        await this.withSessionLock(id, async () => {
+        await this.deps.ledger.withLock(id, async () => {
           const s = await this.deps.store.get(id);
           // Only a preview still forwarded and running is recorded: a stop meanwhile wins.
           if (!s?.preview || s.status !== 'running' || this.forwarder.target(id) === null) return;
@@ -316,13 +317,15 @@ export class PreviewManager {
       const s = e.session;
       const gone = s.status === 'stopped' || isTerminal(s.status);
       if (!gone || !s.preview || s.preview.hostPort === null) return;
-      void this.withSessionLock(s.id, async () => {
-        const now = await this.deps.store.get(s.id);
-        if (!now?.preview || now.preview.hostPort === null) return;
-        if (now.status !== 'stopped' && !isTerminal(now.status)) return; // started again meanwhile
-        await this.release(s.id);
-        await this.record(s.id, PreviewManager.suspended(now.preview)!);
-      }).catch((err) => this.deps.logger.warn({ err, session: s.id }, 'could not release a preview port'));
+      void this.deps.ledger
+        .withLock(s.id, async () => {
+          const now = await this.deps.store.get(s.id);
+          if (!now?.preview || now.preview.hostPort === null) return;
+          if (now.status !== 'stopped' && !isTerminal(now.status)) return; // started again meanwhile
+          await this.release(s.id);
+          await this.record(s.id, PreviewManager.suspended(now.preview)!);
+        })
+        .catch((err) => this.deps.logger.warn({ err, session: s.id }, 'could not release a preview port'));
     });
   }
 

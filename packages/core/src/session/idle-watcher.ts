@@ -5,11 +5,13 @@ import type { Logger } from '../logger.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { SessionStore } from '../store/store.js';
 import { idleReason } from './profiles.js';
-import type { Session } from './session.js';
+import { hasContainer, type LiveSession, type Session } from './session.js';
+import type { SessionLedger } from './session-ledger.js';
 import type { SessionService } from './session-service.js';
 
 export interface IdleWatcherDeps {
-  service: SessionService;
+  service: Pick<SessionService, 'pause' | 'stop'>;
+  ledger: Pick<SessionLedger, 'isInFlight' | 'lastActivity' | 'noteActivity'>;
   store: Pick<SessionStore, 'list' | 'get'> & { audit: AuditLog };
   runtime: Pick<ContainerRuntime, 'stats'>;
   clock: Clock;
@@ -22,7 +24,7 @@ const RETRY_AFTER_MS = 60_000;
 
 /**
  * Pauses or stops running sessions that have been idle for their timeout. Activity is what
- * SessionService.noteActivity heard (API calls, exec, terminal input, preview traffic), and CPU
+ * SessionLedger.noteActivity heard (API calls, exec, terminal input, preview traffic), and CPU
  * use: a session past half its timeout has its container's CPU counter sampled each sweep, and
  * use above `config.idle.cpuPercent` of one CPU since the previous sample counts as activity.
  */
@@ -65,21 +67,21 @@ export class IdleWatcher {
 
   /** One look at every running session; acts on those idle for their timeout. */
   async sweep(): Promise<void> {
-    const { service, store, clock } = this.deps;
+    const { ledger, store, clock } = this.deps;
     const running = await store.list({ statuses: ['running'] });
     const live = new Set(running.map((s) => s.id));
     for (const id of this.cpu.keys()) if (!live.has(id)) this.cpu.delete(id);
     for (const s of running) {
       if (this.stopped) return;
       const timeoutMs = s.idle.timeoutSeconds * 1000;
-      if (timeoutMs <= 0 || !s.containerId || service.isInFlight(s.id)) continue;
+      if (timeoutMs <= 0 || !hasContainer(s) || ledger.isInFlight(s.id)) continue;
       const now = clock.now().getTime();
       if (now - (this.failedAt.get(s.id) ?? 0) < RETRY_AFTER_MS) continue;
-      const idleFor = now - service.lastActivity(s);
+      const idleFor = now - ledger.lastActivity(s);
       if (idleFor < timeoutMs / 2) continue;
       const busy = await this.cpuBusy(s, now);
       if (busy === true) {
-        await service.noteActivity(s.id);
+        await ledger.noteActivity(s.id);
         continue;
       }
       // Without an earlier CPU sample there is no telling: decide on the next sweep.
@@ -89,10 +91,10 @@ export class IdleWatcher {
   }
 
   /** Whether the container used CPU since the last sample; null when this is the first sample. */
-  private async cpuBusy(s: Session, now: number): Promise<boolean | null> {
+  private async cpuBusy(s: LiveSession, now: number): Promise<boolean | null> {
     let nanos: number;
     try {
-      nanos = (await this.deps.runtime.stats(s.containerId!, { quick: true })).cpuUsageNanos;
+      nanos = (await this.deps.runtime.stats(s.containerId, { quick: true })).cpuUsageNanos;
     } catch (err) {
       // No stats (the container is going away): its CPU cannot keep the session alive.
       this.deps.logger.debug({ err, session: s.id }, 'idle watcher could not read stats');
@@ -109,7 +111,7 @@ export class IdleWatcher {
   }
 
   private async shutDown(s: Session): Promise<void> {
-    const { service, store, clock, logger } = this.deps;
+    const { service, ledger, store, clock, logger } = this.deps;
     const reason = idleReason(s.idle);
     const action = s.idle.action;
     // Checked again under the session's lock: activity, a new policy or a user's action meanwhile wins.
@@ -120,7 +122,7 @@ export class IdleWatcher {
         cur.status === 'running' &&
         cur.idle.timeoutSeconds === s.idle.timeoutSeconds &&
         cur.idle.action === action &&
-        clock.now().getTime() - service.lastActivity(cur) >= cur.idle.timeoutSeconds * 1000;
+        clock.now().getTime() - ledger.lastActivity(cur) >= cur.idle.timeoutSeconds * 1000;
       return acting;
     };
     try {

@@ -7,7 +7,8 @@ import type { ContainerRuntime, ContainerState, RuntimeEvent } from '../runtime/
 import type { SessionStore } from '../store/store.js';
 import type { WorkCollector } from '../workspace/work-collector.js';
 import { isTerminal, type Session } from './session.js';
-import type { SessionService } from './session-service.js';
+import type { SessionLedger } from './session-ledger.js';
+import type { SessionWork } from './session-work.js';
 
 /**
  * Makes the store and the engine agree: at daemon start, after the events stream reconnects, and
@@ -16,11 +17,13 @@ import type { SessionService } from './session-service.js';
 export class Reconciler {
   constructor(
     private readonly deps: {
-      service: SessionService;
+      ledger: Pick<SessionLedger, 'isInFlight' | 'withLock' | 'transition'>;
+      /** Takes down what an interrupted create made. */
+      work: Pick<SessionWork, 'discard'>;
       store: SessionStore;
       runtime: ContainerRuntime;
       logger: Logger;
-      /** Where `container.health` goes; status changes are published by the service itself. */
+      /** Where `container.health` goes; status changes are published by the ledger itself. */
       events?: EventBus;
       /** Sweeps state volumes and host credentials no live session owns. */
       agents?: AgentSessions;
@@ -32,7 +35,7 @@ export class Reconciler {
   ) {}
 
   async reconcileAll(): Promise<{ removedContainers: number; updatedSessions: number }> {
-    const { store, runtime, service, logger } = this.deps;
+    const { store, runtime, ledger, work, logger } = this.deps;
     let removedContainers = 0;
     let updatedSessions = 0;
     const sessions = await store.list();
@@ -40,10 +43,10 @@ export class Reconciler {
 
     // Creates the last daemon did not finish: undo them.
     for (const s of sessions) {
-      if (s.status !== 'creating' || service.isInFlight(s.id)) continue;
-      await service.withSessionLock(s.id, async () => {
-        await service.discard(s);
-        await service.transition(s, 'failed', 'interrupted: the daemon stopped while creating it', 'fail', {
+      if (s.status !== 'creating' || ledger.isInFlight(s.id)) continue;
+      await ledger.withLock(s.id, async () => {
+        await work.discard(s);
+        await ledger.transition(s, 'failed', 'interrupted: the daemon stopped while creating it', 'fail', {
           containerId: null,
           workspacePath: null,
         });
@@ -64,7 +67,7 @@ export class Reconciler {
       }
       const owner = byId.get(c.labels[LABEL_SESSION_ID] ?? '');
       const live = owner && !isTerminal(owner.status) && owner.status !== 'creating';
-      const ownedByCreate = owner?.status === 'creating' && service.isInFlight(owner.id);
+      const ownedByCreate = owner?.status === 'creating' && ledger.isInFlight(owner.id);
       if (ownedByCreate) continue;
       if (!live || (owner.containerId !== null && owner.containerId !== c.id)) {
         logger.info({ container: c.id, name: c.name }, 'removing a container no session owns');
@@ -76,7 +79,7 @@ export class Reconciler {
     const current = new Map((await store.list()).map((s) => [s.id, s]));
     const owned = (id: string) => {
       const s = current.get(id);
-      return !!s && (!isTerminal(s.status) || service.isInFlight(id));
+      return !!s && (!isTerminal(s.status) || ledger.isInFlight(id));
     };
     await this.deps.agents?.sweep(owned);
     await this.deps.networks?.sweep(owned);
@@ -99,10 +102,10 @@ export class Reconciler {
       if (e.kind !== 'destroy') await this.deps.runtime.remove(e.containerId);
       return;
     }
-    await this.deps.service.withSessionLock(id, async () => {
+    await this.deps.ledger.withLock(id, async () => {
       const s = await this.deps.store.get(id);
       const ours = s && s.containerId === e.containerId && !isTerminal(s.status);
-      if (!ours && e.kind !== 'destroy' && !(s?.status === 'creating' && this.deps.service.isInFlight(id))) {
+      if (!ours && e.kind !== 'destroy' && !(s?.status === 'creating' && this.deps.ledger.isInFlight(id))) {
         // A container that surfaced after its session ended: the engine finished a create or
         // start that a killed daemon had asked for. Nothing may own it, so it goes.
         this.deps.logger.info(
@@ -123,11 +126,11 @@ export class Reconciler {
 
   /** Returns true when the session's status had to change to match its container. */
   private async applyContainerState(s: Session, c: ContainerState | null): Promise<boolean> {
-    const { service } = this.deps;
+    const { ledger } = this.deps;
     const containerId = c?.id ?? s.containerId ?? '';
     if (!c || c.status === 'removing' || c.status === 'dead') {
       const reason = 'its container vanished (removed outside berth)';
-      const updated = await service.transition(s, 'failed', reason, 'fail', { containerId: null });
+      const updated = await ledger.transition(s, 'failed', reason, 'fail', { containerId: null });
       this.reportHealth(updated, containerId, 'vanished', reason);
       return true;
     }
@@ -141,20 +144,20 @@ export class Reconciler {
       const reason = `its container exited${code === null ? '' : ` (code ${code})`}${
         oomKilled ? ' after running out of memory' : ''
       }`;
-      const updated = await service.transition(s, 'stopped', reason, 'stop');
+      const updated = await ledger.transition(s, 'stopped', reason, 'stop');
       this.reportHealth(updated, containerId, 'exited', reason, { exitCode: code, oomKilled });
       return true;
     }
     if (c.status === 'paused' && s.status !== 'paused') {
       if (s.status === 'stopped') return false;
       const reason = 'paused outside berth';
-      const updated = await service.transition(s, 'paused', reason, 'pause');
+      const updated = await ledger.transition(s, 'paused', reason, 'pause');
       this.reportHealth(updated, containerId, 'paused', reason);
       return true;
     }
     if (c.status === 'running' && s.status !== 'running') {
       const reason = 'running again outside berth';
-      const updated = await service.transition(s, 'running', reason, 'start');
+      const updated = await ledger.transition(s, 'running', reason, 'start');
       this.reportHealth(updated, containerId, 'running', reason);
       return true;
     }

@@ -1,6 +1,6 @@
 import { InvalidInput } from '../errors/berth-error.js';
+import type { CreateSessionInput } from './create-session.js';
 import type { SessionLimits } from './session.js';
-import type { CreateSessionInput } from './session-service.js';
 
 /** The checks of what a create or an update is given: each refuses with what to pass instead. */
 

@@ -110,6 +110,13 @@ export interface Session {
   updatedAt: string;
 }
 
+/** A session that has its container: what the verbs past their state check work on. */
+export type LiveSession = Session & { containerId: string };
+
+export function hasContainer(s: Session): s is LiveSession {
+  return s.containerId !== null;
+}
+
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** The shape of a session id: a name like it would make `get(id)` find the wrong session. */
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,12 @@
 import { type SessionVerb, type VerbEffect, verbEffect } from '@berth/api/session-verbs';
 import { IllegalTransition } from '../errors/berth-error.js';
-import type { SessionName, SessionStatus } from './session.js';
+import {
+  hasContainer,
+  type LiveSession,
+  type Session,
+  type SessionName,
+  type SessionStatus,
+} from './session.js';
 
 const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
   creating: ['running', 'failed', 'cancelled'],
@@ -52,4 +58,13 @@ export function assertRunning(name: SessionName, status: SessionStatus, verb: st
   if (status === 'running') return;
   const hint = WAY_OUT[status]?.(name);
   throw new IllegalTransition(`cannot ${verb} in session '${name}': it is ${status}`, hint ? { hint } : {});
+}
+
+/**
+ * The session with its container, for a verb whose status check passed: a status past `creating`
+ * and before the end always has one, so this throws only on a record that contradicts itself.
+ */
+export function requireContainer(s: Session, what = `(it is ${s.status})`): LiveSession {
+  if (hasContainer(s)) return s;
+  throw new IllegalTransition(`session '${s.name}' has no container ${what}`);
 }

@@ -170,7 +170,7 @@ export class PreviewProxy {
         message: `session '${name}' runs no preview: start one with \`berth preview ${name} --restart\``,
       };
     }
-    void this.core.service.noteActivity(session.id).catch(() => undefined);
+    void this.core.ledger.noteActivity(session.id).catch(() => undefined);
     return { session, target };
   }
 

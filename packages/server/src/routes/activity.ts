@@ -15,7 +15,7 @@ declare module 'fastify' {
 export async function noteActivity(core: Core, ref: string, log: FastifyBaseLogger): Promise<void> {
   try {
     const s = await core.service.get(ref);
-    await core.service.noteActivity(s.id);
+    await core.ledger.noteActivity(s.id);
   } catch (err) {
     log.debug({ err }, 'activity not recorded');
   }

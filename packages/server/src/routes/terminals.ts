@@ -73,7 +73,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
           () => opts.open(name, { ...(cols ? { cols } : {}), ...(rows ? { rows } : {}) }),
           () => {
             void sessionId
-              .then((id) => (id ? core.service.noteActivity(id) : undefined))
+              .then((id) => (id ? core.ledger.noteActivity(id) : undefined))
               .catch(() => undefined);
           },
         );
