@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { AGENT_TOOLS, agentsVolumeName } from '@berth/core';
+import { AGENT_TOOLS, agentsVolumeName, LABEL_MANAGED } from '@berth/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { docker, makeRepo } from '../../core/test/fixtures.js';
 import { berthCli } from './cli-fixtures.js';
@@ -23,7 +23,7 @@ describe('berth image agents / status', () => {
     const old = `berth-agents-${randomBytes(6).toString('hex')}`;
     await docker.createVolume({
       Name: old,
-      Labels: { 'dev.berth.managed': 'true', 'dev.berth.role': 'agents' },
+      Labels: { [LABEL_MANAGED]: 'true', 'dev.berth.role': 'agents' },
     });
     onTestFinished(() =>
       docker

@@ -7,7 +7,14 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { AGENT_TOOLS, type AgentTool, agentsVolumeName } from '../src/agents/agent-tools.js';
 import { AgentToolsVolume } from '../src/agents/agent-tools-volume.js';
-import { DEFAULT_IMAGE, DockerRuntime, openCore, silentLogger } from '../src/index.js';
+import {
+  DEFAULT_IMAGE,
+  DockerRuntime,
+  LABEL_HOME,
+  LABEL_MANAGED,
+  openCore,
+  silentLogger,
+} from '../src/index.js';
 import { AGENT_IMAGE, agentCore, volumesOf } from './agent-fixtures.js';
 import {
   BUSYBOX_IMAGE,
@@ -120,8 +127,8 @@ describe("berth's agents volume", () => {
     });
     // The volume is berth's, shared by every BERTH_HOME: no session or home owns it.
     const v = await docker.getVolume(volume).inspect();
-    expect(v.Labels).toMatchObject({ 'dev.berth.managed': 'true', 'dev.berth.role': 'agents' });
-    expect(v.Labels['dev.berth.home']).toBeUndefined();
+    expect(v.Labels).toMatchObject({ [LABEL_MANAGED]: 'true', 'dev.berth.role': 'agents' });
+    expect(v.Labels[LABEL_HOME]).toBeUndefined();
   });
 
   it('the native claude and codex run on an image without Node; gemini, a Node script, is refused there', async () => {

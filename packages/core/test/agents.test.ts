@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LABEL_HOME, stateVolumeName } from '../src/index.js';
+import { LABEL_HOME, LABEL_MANAGED, stateVolumeName } from '../src/index.js';
 import {
   AGENT_IMAGE,
   agentCore,
@@ -243,7 +243,7 @@ describe('agent sessions', () => {
     await docker.createVolume({
       Name: orphan,
       Labels: {
-        'dev.berth.managed': 'true',
+        [LABEL_MANAGED]: 'true',
         [LABEL_HOME]: core.config.home,
         'dev.berth.session.id': '00000000-0000-4000-8000-000000000000',
       },

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { LABEL_HOME, LABEL_MANAGED } from '../src/runtime/labels.js';
 
 type Inspect = Awaited<ReturnType<Docker.Container['inspect']>>;
 
@@ -47,7 +48,7 @@ export function checklistDeviations(info: Inspect, opts: { workspaceTarget?: str
     }
   }
   const labels = info.Config.Labels ?? {};
-  for (const l of ['dev.berth.managed', 'dev.berth.session.id', 'dev.berth.session.name', 'dev.berth.home']) {
+  for (const l of [LABEL_MANAGED, 'dev.berth.session.id', 'dev.berth.session.name', LABEL_HOME]) {
     if (!labels[l]) out.push(`label ${l} missing`);
   }
   return out;

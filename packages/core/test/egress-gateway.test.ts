@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressGateway, PROXY_PORT, type SessionNetwork } from '../src/egress/egress-gateway.js';
 import { type EgressPolicy, parseAllowEntry } from '../src/egress/egress-policy.js';
 import { type EgressEvent, EgressProxy } from '../src/egress/egress-proxy.js';
-import { LABEL_HOME, silentLogger } from '../src/index.js';
+import { LABEL_HOME, LABEL_MANAGED, silentLogger } from '../src/index.js';
 import { docker, removeContainersOf, SESSION_IMAGE } from './fixtures.js';
 
 // The hostile-session network suite, with real containers: a session on its own network, with
@@ -63,7 +63,7 @@ async function sandbox(id: string, policy: EgressPolicy, cmd = ['sleep', 'infini
       `NODE_EXTRA_CA_CERTS=${HOST_CA}`,
       'HOME=/tmp',
     ],
-    Labels: { [LABEL_HOME]: home, 'dev.berth.managed': 'true' },
+    Labels: { [LABEL_HOME]: home, [LABEL_MANAGED]: 'true' },
     HostConfig: { NetworkMode: net.name, Binds: [`${HOST_CA}:${HOST_CA}:ro`] },
   });
   await c.start();

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { EngineError, EngineUnavailable, InvalidInput, NotFound } from '../errors/berth-error.js';
 import { BoundedOutput, EXEC_OUTPUT_LIMIT, endProcessTree } from './exec-output.js';
-import { LABEL_MANAGED } from './labels.js';
+import { LABEL_MANAGED, managedFilter } from './labels.js';
 import type {
   ContainerRuntime,
   ContainerSpec,
@@ -341,7 +341,7 @@ export class DockerRuntime implements ContainerRuntime {
     const list = await this.engine('container.list', 'list containers', () =>
       this.docker.listContainers({
         all: true,
-        filters: { label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`] },
+        filters: managedFilter(this.home),
       }),
     );
     return list.map((c) => ({
@@ -539,7 +539,7 @@ export class DockerRuntime implements ContainerRuntime {
   async listManagedVolumes(): Promise<VolumeInfo[]> {
     const res = await this.engine('volume.list', 'list volumes', () =>
       this.docker.listVolumes({
-        filters: { label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`] },
+        filters: managedFilter(this.home),
       }),
     );
     return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
@@ -579,7 +579,7 @@ export class DockerRuntime implements ContainerRuntime {
           since,
           filters: {
             type: ['container'],
-            label: [`${LABEL_MANAGED}=true`, `dev.berth.home=${this.home}`],
+            ...managedFilter(this.home),
             event: ['create', 'die', 'destroy', 'start', 'pause', 'unpause'],
           },
         })) as unknown as Readable;
