@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DockerRuntime } from '@berth/core';
 import { keepRound, median, ROUND_BATCH, ROUNDS, ROUNDS_QUICK, WARMUP_ROUNDS } from '../harness.mjs';
 import { SESSION_IMAGE, sessionImageExists } from '../scripted-api.mjs';
 import { run as runCommand } from '../util.mjs';
@@ -60,8 +61,10 @@ export async function run(ctx) {
   const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child: () => quiet };
   const policy = { mode: 'allowlist', allow: [parseAllowEntry(registry.hostname)] };
   const proxy = new EgressProxy({ logger: quiet, record: () => {} });
+  // The engine side of the gateway as the daemon's is: its relay host on the same engine client.
+  const relayHost = new DockerRuntime({ home: egressHome, docker }).relayHost();
   const gateway = new EgressGateway({
-    docker,
+    host: relayHost,
     home: egressHome,
     logger: quiet,
     image: SESSION_IMAGE,

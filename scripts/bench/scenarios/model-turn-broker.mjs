@@ -1,8 +1,11 @@
 // model_turn_broker: streamed Messages API turns run inside an agent session through berth's key
 // broker (the session's placeholder key in, the real key put in upstream), against the same turns
-// from the same session straight to the scripted API.
+// from a container of the same image on berth's shared network straight to the scripted API (a
+// filtered session, berth's default, reaches nothing but its relay).
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SECRETS_MOUNT } from '@berth/core';
-import { keepRound, ROUND_BATCH, ROUNDS, ROUNDS_QUICK, WARMUP_ROUNDS } from '../harness.mjs';
+import { keepRound, median, ROUND_BATCH, ROUNDS, ROUNDS_QUICK, WARMUP_ROUNDS } from '../harness.mjs';
 import {
   DISPATCH_KEY,
   pointClaudeAt,
@@ -10,39 +13,36 @@ import {
   scriptedClaudeApi,
   sessionImageExists,
 } from '../scripted-api.mjs';
+import { run as runCommand } from '../util.mjs';
 
 export const rows = [
   {
     name: 'model_turn_broker',
     what:
       "one streamed Messages API turn from inside an agent session through berth's key broker (placeholder in," +
-      ' real key put in upstream) vs the same request from the same session straight to the scripted API',
+      ' real key put in upstream) vs the same request from a container of the same image straight to the scripted API',
     requests: true,
   },
 ];
 
-/** Run inside the session (its image has Node): ROUNDS rounds of BATCH turns a side, in turn. */
+/** Run in the session and in the raw container (both images have Node): BATCH turns at BASE with KEY. */
 const TURN_SCRIPT = `
-const [broker, placeholder, direct, key, rounds, batch] = process.argv.slice(1);
+const [base, key, batch] = process.argv.slice(1);
 const body = JSON.stringify({ model: 'claude-bench', max_tokens: 16, stream: true,
   messages: [{ role: 'user', content: 'bench' }] });
-async function turn(base, k) {
+async function turn() {
   const t0 = performance.now();
   const r = await fetch(base + '/v1/messages', { method: 'POST', body,
-    headers: { 'content-type': 'application/json', 'x-api-key': k, 'anthropic-version': '2023-06-01' } });
+    headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' } });
   const text = await r.text();
   if (r.status !== 200 || !text.includes('message_stop')) throw new Error(base + ' answered ' + r.status + ': ' + text.slice(0, 200));
   return performance.now() - t0;
 }
-const out = [];
-for (let i = 0; i < Number(rounds); i++) {
-  const round = { broker: [], raw: [] };
-  const order = i % 2 === 0 ? ['broker', 'raw'] : ['raw', 'broker'];
-  for (const side of order) for (let n = 0; n < Number(batch); n++)
-    round[side].push(side === 'broker' ? await turn(broker, placeholder) : await turn(direct, key));
-  out.push(round);
-}
-console.log(JSON.stringify(out));
+(async () => {
+  const out = [];
+  for (let n = 0; n < Number(batch); n++) out.push(await turn());
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e.message); process.exit(1); });
 `;
 
 export async function run(ctx) {
@@ -56,6 +56,7 @@ export async function run(ctx) {
   const { repo } = await ctx.repo100();
   const api = await scriptedClaudeApi(ctx, await ctx.raw.networkGateway());
   const name = 'bench-broker';
+  let direct = null;
   try {
     await pointClaudeAt(ctx, client, api);
     // An agent session of the real profile, idle at its prompt: its key file and base URL are the broker's.
@@ -65,28 +66,62 @@ export async function run(ctx) {
     const broker = await read(['printenv', 'ANTHROPIC_BASE_URL']);
     if (!placeholder.startsWith('berth-key-') || !broker.startsWith('http'))
       throw new Error(`session ${name} has no brokered key (${placeholder.slice(0, 12)}…, ${broker})`);
-    const rounds = (opts.quick ? ROUNDS_QUICK : ROUNDS) + WARMUP_ROUNDS;
-    ctx.log(
-      `${op}: ${rounds - WARMUP_ROUNDS} rounds of ${ROUND_BATCH} turns a side, from inside the session`,
+    // The raw side: the same image on berth's shared network, where the scripted API is reached
+    // straight (a filtered session's one way out is its relay, so the session itself cannot).
+    const { user } = await ctx.repo100();
+    const bindDir = join(ctx.tmpRoot, 'binds', 'raw-turns');
+    await mkdir(bindDir, { recursive: true });
+    direct = await ctx.raw.createContainer(
+      ctx.raw.containerSpec(`berth-bench-raw-${ctx.runId}-turns`, bindDir, user, {
+        image: SESSION_IMAGE,
+        env: { HOME: '/tmp' },
+      }),
     );
-    const r = await client.exec(name, [
-      'node',
-      '-e',
-      TURN_SCRIPT,
-      broker,
-      placeholder,
-      api.url,
-      DISPATCH_KEY,
-      String(rounds),
-      String(ROUND_BATCH),
-    ]);
-    if (r.exitCode !== 0)
-      throw new Error(`${op}: the turns failed: ${r.stderr.toString('utf8').slice(0, 400)}`);
-    const got = JSON.parse(r.stdout.toString('utf8'));
-    for (const round of got.slice(WARMUP_ROUNDS)) keepRound(ctx, op, round.broker, round.raw);
-    ctx.loadStats[op] = { rounds: rounds - WARMUP_ROUNDS, requests_per_round: ROUND_BATCH };
+    await direct.start();
+    const batch = {
+      berth: async () => {
+        const r = await client.exec(name, [
+          'node',
+          '-e',
+          TURN_SCRIPT,
+          broker,
+          placeholder,
+          String(ROUND_BATCH),
+        ]);
+        if (r.exitCode !== 0)
+          throw new Error(`${op}: the turns failed: ${r.stderr.toString('utf8').slice(0, 400)}`);
+        return JSON.parse(r.stdout.toString('utf8'));
+      },
+      raw: async () =>
+        JSON.parse(
+          await runCommand('docker', [
+            'exec',
+            direct.id,
+            'node',
+            '-e',
+            TURN_SCRIPT,
+            api.url,
+            DISPATCH_KEY,
+            String(ROUND_BATCH),
+          ]),
+        ),
+    };
+    const rounds = opts.quick ? ROUNDS_QUICK : ROUNDS;
+    ctx.log(`${op}: ${rounds} rounds of ${ROUND_BATCH} turns a side, through the broker and straight`);
+    for (let i = 0; i < WARMUP_ROUNDS + rounds; i++) {
+      ctx.checkInterrupted();
+      const got = {};
+      for (const side of i % 2 === 0 ? ['berth', 'raw'] : ['raw', 'berth']) got[side] = await batch[side]();
+      if (i < WARMUP_ROUNDS) continue;
+      keepRound(ctx, op, got.berth, got.raw);
+      ctx.log(
+        `${op} ${i - WARMUP_ROUNDS + 1}/${rounds}: median ms broker ${median(got.berth).toFixed(1)}, straight ${median(got.raw).toFixed(1)}`,
+      );
+    }
+    ctx.loadStats[op] = { rounds, requests_per_round: ROUND_BATCH };
   } finally {
     await client.remove(name, true).catch(() => undefined);
+    await direct?.remove({ force: true }).catch(() => undefined);
     await api.close();
   }
 }
