@@ -101,7 +101,7 @@ export {
   parseProjectFacts,
   planPreview,
 } from './previews/project-detection.js';
-export { DockerRuntime } from './runtime/docker-runtime.js';
+export { DockerRuntime, dockerCreateOptions } from './runtime/docker-runtime.js';
 export {
   GVISOR_PIDS_HEADROOM,
   type GvisorCapability,

@@ -87,6 +87,42 @@ function assertSessionsApart(net: Docker.NetworkInspectInfo): void {
   );
 }
 
+/**
+ * The exact options the driver hands the engine to create a session's container: pure, so that
+ * what berth asks for can be read (and repeated, by the benchmark's raw side) without an engine.
+ */
+export function dockerCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  return {
+    name: spec.name,
+    Image: spec.image,
+    ...(spec.command ? { Cmd: spec.command } : {}),
+    User: spec.user,
+    Env: envList(spec.env),
+    WorkingDir: spec.workingDir,
+    Labels: spec.labels,
+    Tty: false,
+    OpenStdin: false,
+    HostConfig: {
+      // A named volume and a host path share the Binds syntax: `name:/target` or `/path:/target`.
+      Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      Init: true,
+      PidsLimit: spec.pids,
+      Memory: spec.memoryBytes,
+      MemorySwap: spec.memoryBytes,
+      NanoCpus: Math.round(spec.cpus * 1e9),
+      Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
+      NetworkMode: spec.network,
+      ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}),
+      ...(spec.runtime ? { Runtime: spec.runtime } : {}),
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    },
+  };
+}
+
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
   private readonly home: string;
@@ -215,35 +251,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async create(spec: ContainerSpec): Promise<string> {
     const container = await this.engine('container.create', `create container ${spec.name}`, () =>
-      this.docker.createContainer({
-        name: spec.name,
-        Image: spec.image,
-        ...(spec.command ? { Cmd: spec.command } : {}),
-        User: spec.user,
-        Env: envList(spec.env),
-        WorkingDir: spec.workingDir,
-        Labels: spec.labels,
-        Tty: false,
-        OpenStdin: false,
-        HostConfig: {
-          // A named volume and a host path share the Binds syntax: `name:/target` or `/path:/target`.
-          Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges'],
-          Privileged: false,
-          Init: true,
-          PidsLimit: spec.pids,
-          Memory: spec.memoryBytes,
-          MemorySwap: spec.memoryBytes,
-          NanoCpus: Math.round(spec.cpus * 1e9),
-          Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
-          NetworkMode: spec.network,
-          ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}),
-          ...(spec.runtime ? { Runtime: spec.runtime } : {}),
-          RestartPolicy: { Name: 'no' },
-          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-        },
-      }),
+      this.docker.createContainer(dockerCreateOptions(spec)),
     );
     return container.id;
   }
