@@ -1,6 +1,6 @@
 // The raw side: the same container work berth does, through dockerode, with berth's own
 // definitions (its defaults, its engine create options) so the two sides cannot drift apart.
-import { LABEL_MANAGED } from '@berth/core';
+import { dockerCreateOptions, LABEL_MANAGED } from '@berth/core';
 
 /** The session image of every engine row, berth's and raw. */
 export const IMAGE = 'berth-test/busybox:1';
@@ -138,9 +138,9 @@ export class RawEngine {
     };
   }
 
-  /** createContainer with the engine options berth's driver would send for `spec`. */
+  /** createContainer with the engine options berth's driver sends for `spec`, HostConfig and all. */
   createContainer(spec) {
-    return this.docker.createContainer(createOptions(spec));
+    return this.docker.createContainer(dockerCreateOptions(spec));
   }
 
   async execTrue(container, user) {
@@ -169,34 +169,4 @@ export class RawEngine {
     const info = await exec.inspect();
     if (info.ExitCode !== 0) throw new Error(`raw exec of ${cmd.join(' ')} exited ${info.ExitCode}`);
   }
-}
-
-/** A copy of the driver's create options (docker-runtime.ts create) until core exports them. */
-function createOptions(spec) {
-  return {
-    name: spec.name,
-    Image: spec.image,
-    ...(spec.command ? { Cmd: spec.command } : {}),
-    User: spec.user,
-    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    WorkingDir: spec.workingDir,
-    Labels: spec.labels,
-    Tty: false,
-    OpenStdin: false,
-    HostConfig: {
-      Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      Privileged: false,
-      Init: true,
-      PidsLimit: spec.pids,
-      Memory: spec.memoryBytes,
-      MemorySwap: spec.memoryBytes,
-      NanoCpus: Math.round(spec.cpus * 1e9),
-      Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 8192 }],
-      NetworkMode: spec.network,
-      RestartPolicy: { Name: 'no' },
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-    },
-  };
 }
