@@ -19,7 +19,7 @@ import { type Logger, silentLogger } from './logger.js';
 import { StorePortAllocator } from './ports/store-port-allocator.js';
 import { PreviewManager } from './previews/preview-manager.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
-import type { EngineCallObserver } from './runtime/runtime.js';
+import type { ContainerRuntime, EngineCallObserver } from './runtime/runtime.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { Secrets } from './secrets/secrets.js';
 import { IdleWatcher } from './session/idle-watcher.js';
@@ -41,7 +41,7 @@ export interface Core {
   reconciler: Reconciler;
   /** Pauses or stops sessions idle for their timeout; runs from startWatching until close. */
   idle: IdleWatcher;
-  runtime: DockerRuntime;
+  runtime: ContainerRuntime;
   events: InProcessEventBus;
   /** SQLite under BERTH_HOME, or PostgreSQL when config.databaseUrl is set. */
   store: Store;
@@ -102,7 +102,7 @@ export async function openCore(
   // Filtered sessions' way out (the egress proxy, through berth's relay) and their networks.
   const egressProxy = new EgressProxy({ logger, record: (e) => egressLog.record(e) });
   const gateway = new EgressGateway({
-    docker: runtime.docker,
+    host: runtime.relayHost(),
     home: config.home,
     logger,
     image: DEFAULT_SESSION_IMAGE,

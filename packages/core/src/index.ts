@@ -101,7 +101,10 @@ export {
   parseProjectFacts,
   planPreview,
 } from './previews/project-detection.js';
+export { DockerImages } from './runtime/docker-images.js';
+export { DockerRelayHost } from './runtime/docker-relay-host.js';
 export { DockerRuntime, dockerCreateOptions } from './runtime/docker-runtime.js';
+export type { ImageEngine, ImageProgress, ImageStatus } from './runtime/images.js';
 export {
   GVISOR_PIDS_HEADROOM,
   type GvisorCapability,
@@ -119,6 +122,7 @@ export {
   ROLE_COLLECTOR,
   ROLE_RELAY,
 } from './runtime/labels.js';
+export type { HostNetwork, HostNetworkSpec, RelayHost, RelaySpec } from './runtime/relay-host.js';
 export type {
   ContainerRuntime,
   ContainerSpec,

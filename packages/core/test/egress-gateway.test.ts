@@ -9,6 +9,7 @@ import { EgressGateway, PROXY_PORT, type SessionNetwork } from '../src/egress/eg
 import { type EgressPolicy, parseAllowEntry } from '../src/egress/egress-policy.js';
 import { type EgressEvent, EgressProxy } from '../src/egress/egress-proxy.js';
 import { LABEL_HOME, LABEL_MANAGED, silentLogger } from '../src/index.js';
+import { DockerRelayHost } from '../src/runtime/docker-relay-host.js';
 import { docker, removeContainersOf, SESSION_IMAGE } from './fixtures.js';
 
 // The hostile-session network suite, with real containers: a session on its own network, with
@@ -26,7 +27,7 @@ const events: EgressEvent[] = [];
 const policies = new Map<string, EgressPolicy>();
 const proxy = new EgressProxy({ logger: silentLogger, record: (e) => events.push(e) });
 const gateway = new EgressGateway({
-  docker,
+  host: new DockerRelayHost(docker),
   home,
   logger: silentLogger,
   image: SESSION_IMAGE,

@@ -13,12 +13,13 @@ import {
   BOOTSTRAP_BASE_IMAGE,
   bootstrapBaseImage,
   buildSessionImage,
-  imageExists,
   sessionImageStatus,
 } from '../src/images/session-image.js';
 import { SESSION_NODE_VERSION } from '../src/images/session-node.js';
+import { DockerImages } from '../src/runtime/docker-images.js';
 
 const docker = new Docker();
+const images = new DockerImages(docker);
 
 function testTag(): string {
   return `berth-test/session:${randomBytes(4).toString('hex')}`;
@@ -59,16 +60,16 @@ describe('session image', () => {
     removeImageAfterTest(tag);
     const lines: string[] = [];
 
-    await bootstrapBaseImage({ docker, ifMissing: true, onProgress: (l) => lines.push(l) });
-    expect(await imageExists(docker, BOOTSTRAP_BASE_IMAGE)).toBe(true);
+    await bootstrapBaseImage({ images, ifMissing: true, onProgress: (l) => lines.push(l) });
+    expect(await images.exists(BOOTSTRAP_BASE_IMAGE)).toBe(true);
 
-    const built = await buildSessionImage({ docker, tag, onProgress: (l) => lines.push(l) });
+    const built = await buildSessionImage({ images, tag, onProgress: (l) => lines.push(l) });
     expect(built.tag).toBe(tag);
     expect(built.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.length > 0 && !l.endsWith('\n'))).toBe(true);
 
-    const status = await sessionImageStatus(docker, tag);
+    const status = await sessionImageStatus(images, tag);
     expect(status).toMatchObject({ tag, present: true, id: built.id });
     expect(status.sizeBytes).toBeGreaterThan(0);
 
@@ -99,14 +100,14 @@ describe('session image', () => {
     removeImageAfterTest(tag);
     const base = `berth-test/no-such-base:${randomBytes(4).toString('hex')}`;
 
-    const err = await buildSessionImage({ docker, tag, base }).then(
+    const err = await buildSessionImage({ images, tag, base }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ImageError);
     expect((err as ImageError).code).toBe('image_error');
     expect((err as ImageError).message).toContain(base);
-    expect(await imageExists(docker, tag)).toBe(false);
+    expect(await images.exists(tag)).toBe(false);
   });
 
   it('hands proxy settings to the build steps, never into the image', { timeout: 120_000 }, async () => {
@@ -121,7 +122,7 @@ describe('session image', () => {
     );
     const proxy = 'http://proxy-user:proxy-secret@127.0.0.1:3128';
     await buildSessionImage({
-      docker,
+      images,
       tag,
       base: 'berth-test/busybox:1',
       dockerfileDir: dir,
@@ -138,7 +139,7 @@ describe('session image', () => {
 
   it('reports a missing tag and refuses an invalid one', async () => {
     const tag = testTag();
-    expect(await sessionImageStatus(docker, tag)).toEqual({ tag, present: false });
-    await expect(buildSessionImage({ docker, tag: 'Not A Tag' })).rejects.toBeInstanceOf(InvalidInput);
+    expect(await sessionImageStatus(images, tag)).toEqual({ tag, present: false });
+    await expect(buildSessionImage({ images, tag: 'Not A Tag' })).rejects.toBeInstanceOf(InvalidInput);
   });
 });

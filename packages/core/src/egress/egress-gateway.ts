@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import type Docker from 'dockerode';
 import { EngineError } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
 import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID, ROLE_RELAY } from '../runtime/labels.js';
+import type { HostNetworkSpec, RelayHost } from '../runtime/relay-host.js';
 import type { EgressPolicy } from './egress-policy.js';
 import type { EgressProxy } from './egress-proxy.js';
 import { RELAY_SCRIPT } from './relay-script.js';
@@ -30,7 +30,8 @@ const SUBNETS = 4096;
 const HEADER_MAX = 256;
 
 export interface EgressGatewayDeps {
-  docker: Docker;
+  /** The engine's networks and the relay container (runtime/docker-relay-host.ts for Docker). */
+  host: RelayHost;
   home: string;
   logger: Logger;
   /** An image with Node for the relay (berth's session image). */
@@ -82,26 +83,21 @@ export class EgressGateway {
   }
 
   private async bringUp(): Promise<void> {
-    const { docker, home } = this.deps;
-    const image = await docker
-      .getImage(this.deps.image)
-      .inspect()
-      .catch(() => null);
+    const { host, home } = this.deps;
+    const image = await host.imageExists(this.deps.image).catch(() => false);
     if (!image) {
       throw new EngineError(`berth's egress relay runs in ${this.deps.image}, which is not built`, {
         hint: 'build it with `berth image build` (`berth image bootstrap` first when offline), or set BERTH_EGRESS=off for unfiltered sessions',
       });
     }
     const labels = { [LABEL_MANAGED]: 'true', [LABEL_HOME]: home, [LABEL_ROLE]: ROLE_RELAY };
-    let net = (await docker.listNetworks({ filters: { name: [this.egressNetwork] } })).find(
-      (n) => n.Name === this.egressNetwork,
-    );
+    let net = await host.findNetwork(this.egressNetwork);
     if (!net) {
       // A /28 of berth's own range, not one of the engine's few address pools.
-      await this.createInFreeSubnet({ Name: this.egressNetwork, Labels: labels });
-      net = await docker.getNetwork(this.egressNetwork).inspect();
+      await this.createInFreeSubnet({ name: this.egressNetwork, labels });
+      net = await host.inspectNetwork(this.egressNetwork);
     }
-    const gateway = (net!.IPAM?.Config ?? []).map((c) => c.Gateway).find(Boolean);
+    const gateway = net.gateways[0];
     if (!gateway) throw new EngineError(`network ${this.egressNetwork} has no gateway`);
     this.listener = createServer((socket) => this.onRelayConnection(socket));
     await new Promise<void>((resolve, reject) => {
@@ -119,44 +115,20 @@ export class EgressGateway {
     const port = (this.listener.address() as AddressInfo).port;
     // A relay from an earlier start knows an older token and port: a new one, joined to every
     // session network that is still there.
-    await docker
-      .getContainer(this.relayName)
-      .remove({ force: true })
-      .catch(() => {});
-    const container = await docker.createContainer({
+    await host.removeContainer(this.relayName).catch(() => {});
+    this.relayId = await host.startRelay({
       name: this.relayName,
-      Image: this.deps.image,
-      Entrypoint: ['node', '-e', RELAY_SCRIPT],
-      Cmd: [],
-      User: '65534:65534',
-      Env: [`BERTH_EGRESS_DAEMON=${gateway}:${port}`, `BERTH_EGRESS_TOKEN=${this.token}`],
-      Labels: labels,
-      HostConfig: {
-        NetworkMode: this.egressNetwork,
-        RestartPolicy: { Name: 'unless-stopped' },
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        ReadonlyRootfs: true,
-        Init: true,
-        Memory: 256 * 1024 ** 2,
-        MemorySwap: 256 * 1024 ** 2,
-        NanoCpus: 1e9,
-        PidsLimit: 64,
-        // Two sockets a connection, for every session's tools and previews.
-        Ulimits: [{ Name: 'nofile', Soft: 16_384, Hard: 16_384 }],
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
-      },
+      image: this.deps.image,
+      entrypoint: ['node', '-e', RELAY_SCRIPT],
+      env: { BERTH_EGRESS_DAEMON: `${gateway}:${port}`, BERTH_EGRESS_TOKEN: this.token },
+      labels,
+      network: this.egressNetwork,
     });
-    await container.start();
-    this.relayId = container.id;
-    const info = await container.inspect();
-    this.egressRelayAddress = info.NetworkSettings.Networks[this.egressNetwork]?.IPAddress ?? null;
-    for (const n of await docker.listNetworks({
-      filters: { label: [`${LABEL_HOME}=${home}`, `${LABEL_ROLE}=${ROLE_SESSION_NETWORK}`] },
-    })) {
-      const sessionId = n.Labels?.[LABEL_SESSION_ID];
-      const subnet = (n.IPAM?.Config ?? []).map((c) => c.Subnet).find(Boolean);
-      if (sessionId && subnet) await this.join(n.Name, sessionId, subnet);
+    this.egressRelayAddress = (await host.addresses(this.relayId))[this.egressNetwork] ?? null;
+    for (const n of await host.listNetworks({ [LABEL_HOME]: home, [LABEL_ROLE]: ROLE_SESSION_NETWORK })) {
+      const sessionId = n.labels[LABEL_SESSION_ID];
+      const subnet = n.subnets[0];
+      if (sessionId && subnet) await this.join(n.name, sessionId, subnet);
     }
     await this.waitListening();
   }
@@ -187,14 +159,10 @@ export class EgressGateway {
     const { home } = this.deps;
     const name = `berth-s-${sessionId}`;
     const subnet = await this.createInFreeSubnet({
-      Name: name,
-      Internal: true,
-      Options: {
-        // No address of this machine's on the bridge: nothing of the host answers there.
-        'com.docker.network.bridge.inhibit_ipv4': 'true',
-        'com.docker.network.bridge.enable_icc': 'true',
-      },
-      Labels: {
+      name,
+      // Internal, and no address of this machine's on the bridge: nothing of the host answers there.
+      sealed: true,
+      labels: {
         [LABEL_MANAGED]: 'true',
         [LABEL_HOME]: home,
         [LABEL_ROLE]: ROLE_SESSION_NETWORK,
@@ -206,29 +174,16 @@ export class EgressGateway {
   }
 
   /** A bridge network on a /28 of 10.213.0.0/16 that no network of the engine's overlaps; its subnet. */
-  private async createInFreeSubnet(spec: Omit<Docker.NetworkCreateOptions, 'IPAM'>): Promise<string> {
-    const { docker } = this.deps;
+  private async createInFreeSubnet(spec: Omit<HostNetworkSpec, 'subnet' | 'gateway'>): Promise<string> {
+    const { host } = this.deps;
     const taken = new Set<string>();
-    for (const n of await docker.listNetworks()) {
-      for (const c of n.IPAM?.Config ?? []) if (c.Subnet) taken.add(c.Subnet);
-    }
+    for (const n of await host.listNetworks()) for (const subnet of n.subnets) taken.add(subnet);
     const start = Math.floor(Math.random() * SUBNETS);
     for (let i = 0; i < SUBNETS; i++) {
       const subnet = subnetAt((start + i) % SUBNETS);
       if (taken.has(subnet)) continue;
-      try {
-        await docker.createNetwork({
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          ...spec,
-          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: addressIn(subnet, 1) }] },
-        });
-        return subnet;
-      } catch (err) {
-        // Another berth (or create) took that subnet just now: the next one.
-        if (/overlap/i.test(String((err as Error).message))) continue;
-        throw err;
-      }
+      // Refused as overlapping: another berth (or create) took that subnet just now, so the next one.
+      if (await host.createNetwork({ ...spec, subnet, gateway: addressIn(subnet, 1) })) return subnet;
     }
     throw new EngineError('no free subnet for a berth network is left in 10.213.0.0/16', {
       hint: 'remove networks berth no longer needs (`docker network ls --filter label=dev.berth.managed=true`)',
@@ -240,16 +195,11 @@ export class EgressGateway {
    * /etc/hosts names it there, and a relay made at the next start must be found there again.
    */
   private async join(network: string, sessionId: string, subnet: string): Promise<string> {
-    const { docker } = this.deps;
-    const info = await docker.getContainer(this.relayId!).inspect();
-    let address = info.NetworkSettings.Networks[network]?.IPAddress;
+    const { host } = this.deps;
+    let address = (await host.addresses(this.relayId!))[network];
     if (!address) {
-      await docker.getNetwork(network).connect({
-        Container: this.relayId!,
-        EndpointConfig: { IPAMConfig: { IPv4Address: addressIn(subnet, 2) } },
-      });
-      address = (await docker.getContainer(this.relayId!).inspect()).NetworkSettings.Networks[network]
-        ?.IPAddress;
+      await host.connect(network, this.relayId!, addressIn(subnet, 2));
+      address = (await host.addresses(this.relayId!))[network];
     }
     if (!address) throw new EngineError(`the egress relay got no address on ${network}`);
     this.byRelayAddress.set(address, sessionId);
@@ -258,29 +208,21 @@ export class EgressGateway {
 
   /** The sessions whose networks (of this BERTH_HOME) the engine has. */
   async sessionNetworkIds(): Promise<string[]> {
-    const nets = await this.deps.docker.listNetworks({
-      filters: { label: [`${LABEL_HOME}=${this.deps.home}`, `${LABEL_ROLE}=${ROLE_SESSION_NETWORK}`] },
+    const nets = await this.deps.host.listNetworks({
+      [LABEL_HOME]: this.deps.home,
+      [LABEL_ROLE]: ROLE_SESSION_NETWORK,
     });
-    return nets.map((n) => n.Labels?.[LABEL_SESSION_ID]).filter((id): id is string => Boolean(id));
+    return nets.map((n) => n.labels[LABEL_SESSION_ID]).filter((id): id is string => Boolean(id));
   }
 
   /** The session's network goes (after its container). */
   async removeSessionNetwork(sessionId: string): Promise<void> {
-    const { docker } = this.deps;
+    const { host } = this.deps;
     const name = `berth-s-${sessionId}`;
     for (const [address, id] of this.byRelayAddress)
       if (id === sessionId) this.byRelayAddress.delete(address);
-    if (this.relayId)
-      await docker
-        .getNetwork(name)
-        .disconnect({ Container: this.relayId, Force: true })
-        .catch(() => {});
-    await docker
-      .getNetwork(name)
-      .remove()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
+    if (this.relayId) await host.disconnect(name, this.relayId).catch(() => {});
+    await host.removeNetwork(name);
   }
 
   /** A connection to `address:port` on a session's network, through the relay (a preview). */
@@ -338,18 +280,11 @@ export class EgressGateway {
     this.listener?.close();
     this.listener = null;
     const started = this.ready !== null;
-    if (this.relayId)
-      await this.deps.docker
-        .getContainer(this.relayId)
-        .remove({ force: true })
-        .catch(() => {});
+    if (this.relayId) await this.deps.host.removeContainer(this.relayId).catch(() => {});
     this.relayId = null;
     this.ready = null;
     if (started && (await this.sessionNetworkIds().catch(() => ['?'])).length === 0)
-      await this.deps.docker
-        .getNetwork(this.egressNetwork)
-        .remove()
-        .catch(() => {});
+      await this.deps.host.removeNetwork(this.egressNetwork).catch(() => {});
   }
 }
 

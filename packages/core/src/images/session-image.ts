@@ -7,20 +7,12 @@
  * fetched on the host into the build context (session-node.ts).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type Docker from 'dockerode';
-import { pack } from 'tar-fs';
-import {
-  BerthError,
-  EngineError,
-  EngineUnavailable,
-  ImageError,
-  InvalidInput,
-} from '../errors/berth-error.js';
+import { ImageError, InvalidInput } from '../errors/berth-error.js';
+import type { ImageEngine, ImageProgress, ImageStatus } from '../runtime/images.js';
 import { LABEL_MANAGED } from '../runtime/labels.js';
 import { addNodeTarballs, isNodeTarballName } from './session-node.js';
 
@@ -33,8 +25,7 @@ const DEFAULT_SUITE = 'bookworm';
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const BOOTSTRAP_PACKAGES = ['git', 'ca-certificates', 'bash', 'curl', 'tmux', 'procps', 'busybox'];
 
-/** Receives human-readable progress lines (no trailing newline, never empty). */
-export type ImageProgress = (line: string) => void;
+export type { ImageProgress };
 
 /**
  * docker/session at the repo root. This file sits 4 levels below the root both as source
@@ -47,43 +38,26 @@ function defaultDockerfileDir(): string {
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
-  requireNonEmpty(ref, 'image reference');
-  try {
-    await docker.getImage(ref).inspect();
-    return true;
-  } catch (err) {
-    if (statusCode(err) === 404) return false;
-    throw engineFailure(err, `inspecting image ${ref}`);
-  }
-}
-
 export async function sessionImageStatus(
-  docker: Docker,
+  images: ImageEngine,
   tag = DEFAULT_SESSION_IMAGE,
-): Promise<{ tag: string; present: boolean; id?: string; created?: string; sizeBytes?: number }> {
+): Promise<ImageStatus> {
   requireNonEmpty(tag, 'image tag');
-  try {
-    const info = await docker.getImage(tag).inspect();
-    return { tag, present: true, id: info.Id, created: info.Created, sizeBytes: info.Size };
-  } catch (err) {
-    if (statusCode(err) === 404) return { tag, present: false };
-    throw engineFailure(err, `inspecting image ${tag}`);
-  }
+  return images.status(tag);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Bootstrap: a Debian rootfs made by mmdebstrap, imported as an image
 
 export async function bootstrapBaseImage(opts: {
-  docker: Docker;
+  images: ImageEngine;
   tag?: string;
   suite?: string;
   mirror?: string;
   onProgress?: ImageProgress;
   ifMissing?: boolean;
 }): Promise<{ tag: string; created: boolean }> {
-  const { docker } = opts;
+  const { images } = opts;
   const tag = opts.tag ?? BOOTSTRAP_BASE_IMAGE;
   const suite = opts.suite ?? DEFAULT_SUITE;
   const mirror = opts.mirror ?? DEFAULT_MIRROR;
@@ -95,7 +69,7 @@ export async function bootstrapBaseImage(opts: {
   }
   requireMirror(mirror);
 
-  if (opts.ifMissing && (await imageExists(docker, tag))) {
+  if (opts.ifMissing && (await images.exists(tag))) {
     progress(`${tag} already exists; not bootstrapping`);
     return { tag, created: false };
   }
@@ -114,19 +88,12 @@ export async function bootstrapBaseImage(opts: {
     progress(`bootstrapping Debian ${suite} from ${mirror} with mmdebstrap`);
     await runMmdebstrap(args, progress);
 
-    const { repo, tag: imageTag } = splitTag(tag);
     progress(`importing the root filesystem as ${tag}`);
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await docker.importImage(createReadStream(tarPath), {
-        repo,
-        tag: imageTag,
-        changes: ['CMD ["bash"]', `LABEL ${LABEL_MANAGED}=true`],
-      });
-    } catch (err) {
-      throw engineFailure(err, `importing ${tag}`, ImageError);
-    }
-    const failure = await followStream(docker, stream, progress);
+    const failure = await images.importRootfs(
+      tarPath,
+      { tag, changes: ['CMD ["bash"]', `LABEL ${LABEL_MANAGED}=true`] },
+      progress,
+    );
     if (failure !== undefined) throw new ImageError(`importing ${tag} failed: ${failure}`);
     progress(`imported ${tag}`);
     return { tag, created: true };
@@ -189,7 +156,7 @@ function proxyBuildArgs(proxy: Record<string, string> | undefined): Record<strin
 }
 
 export async function buildSessionImage(opts: {
-  docker: Docker;
+  images: ImageEngine;
   tag?: string;
   base?: string;
   dockerfileDir?: string;
@@ -202,7 +169,7 @@ export async function buildSessionImage(opts: {
    */
   proxy?: Record<string, string>;
 }): Promise<{ tag: string; id: string }> {
-  const { docker } = opts;
+  const { images } = opts;
   const tag = opts.tag ?? DEFAULT_SESSION_IMAGE;
   const progress = safeProgress(opts.onProgress);
   requireImageTag(tag);
@@ -214,16 +181,10 @@ export async function buildSessionImage(opts: {
   const certs = await readCertificates(opts.caCertificates ?? []);
 
   const base =
-    opts.base ??
-    ((await imageExists(docker, BOOTSTRAP_BASE_IMAGE)) ? BOOTSTRAP_BASE_IMAGE : REGISTRY_BASE_IMAGE);
+    opts.base ?? ((await images.exists(BOOTSTRAP_BASE_IMAGE)) ? BOOTSTRAP_BASE_IMAGE : REGISTRY_BASE_IMAGE);
   progress(`building ${tag} from ${base}`);
 
-  const engineArch = await docker.version().then(
-    (v) => String(v.Arch ?? ''),
-    (err: unknown) => {
-      throw engineFailure(err, 'asking the engine its architecture');
-    },
-  );
+  const engineArch = await images.architecture();
 
   // Node and extra certificates go into a copy of the context so that the repo's directory stays
   // clean; tarballs of other versions lying in it stay out.
@@ -237,23 +198,13 @@ export async function buildSessionImage(opts: {
     await addNodeTarballs({ contextDir, engineArch, localDir: dockerfileDir, progress });
     await Promise.all(certs.map((pem, i) => writeFile(join(contextDir, `berth-ca-${i}.crt`), pem)));
 
-    let stream: NodeJS.ReadableStream;
-    try {
-      // tar-fs packs with a streamx stream: it pipes like a Node stream, which is all docker-modem does.
-      const context = pack(contextDir) as unknown as NodeJS.ReadableStream;
-      stream = await docker.buildImage(context, {
-        t: tag,
-        buildargs: { ...proxyBuildArgs(opts.proxy), BASE: base },
-        labels: { [LABEL_MANAGED]: 'true' },
-        rm: true,
-        forcerm: true,
-      });
-    } catch (err) {
-      throw engineFailure(err, `building ${tag}`, ImageError);
-    }
-    const failure = await followStream(docker, stream, progress);
+    const failure = await images.build(
+      contextDir,
+      { tag, buildArgs: { ...proxyBuildArgs(opts.proxy), BASE: base }, labels: { [LABEL_MANAGED]: 'true' } },
+      progress,
+    );
     if (failure !== undefined) {
-      const baseMissing = !(await imageExists(docker, base).catch(() => true));
+      const baseMissing = !(await images.exists(base).catch(() => true));
       throw new ImageError(`building ${tag} from base ${base} failed: ${failure}`, {
         hint: baseMissing
           ? `the base image ${base} is not present locally and could not be pulled; bootstrap one ` +
@@ -265,7 +216,7 @@ export async function buildSessionImage(opts: {
     await rm(contextDir, { recursive: true, force: true });
   }
 
-  const status = await sessionImageStatus(docker, tag);
+  const status = await sessionImageStatus(images, tag);
   if (!status.present || status.id === undefined) {
     throw new ImageError(`the build reported success but ${tag} is not in the engine`);
   }
@@ -291,64 +242,7 @@ async function readCertificates(paths: string[]): Promise<string[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Engine streams
-
-interface StreamEvent {
-  stream?: string;
-  status?: string;
-  id?: string;
-  progress?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-}
-
-/**
- * Follows a build/import stream to its end, forwarding its lines. Resolves with the engine's error
- * message when the stream reported one (the HTTP status is 200 even then), else undefined.
- */
-function followStream(
-  docker: Docker,
-  stream: NodeJS.ReadableStream,
-  progress: (line: string) => void,
-): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    let failure: string | undefined;
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null) => {
-        if (err) reject(engineFailure(err, 'reading the engine stream', ImageError));
-        else resolve(failure);
-      },
-      (event: StreamEvent) => {
-        if (event.error !== undefined || event.errorDetail !== undefined) {
-          failure ??= (event.errorDetail?.message ?? event.error ?? 'unknown error').trim();
-          progress(`error: ${failure}`);
-          return;
-        }
-        if (typeof event.stream === 'string') {
-          // The classic builder wraps a RUN step's stderr in colour codes.
-          for (const line of stripAnsi(event.stream).split(/\r?\n|\r/)) {
-            const trimmed = line.trimEnd();
-            if (trimmed !== '') progress(trimmed);
-          }
-        } else if (typeof event.status === 'string') {
-          const line = [event.id, event.status, event.progress].filter(Boolean).join(' ').trim();
-          if (line !== '') progress(line);
-        }
-      },
-    );
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** Splits "repo:tag" (the registry host may carry a port: "host:5000/repo:tag"). */
-function splitTag(ref: string): { repo: string; tag: string } {
-  const colon = ref.lastIndexOf(':');
-  if (colon > ref.lastIndexOf('/')) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-  return { repo: ref, tag: 'latest' };
-}
 
 const NAME_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const TAG_RE = new RegExp(
@@ -419,35 +313,4 @@ function lineSplitter(onLine: (line: string) => void): { push: (chunk: Buffer) =
       buf = '';
     },
   };
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escapes is the point
-const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
-
-function stripAnsi(text: string): string {
-  return text.replace(ANSI_RE, '');
-}
-
-function statusCode(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** Turns a dockerode failure into a BerthError: unreachable engine, or an engine-side error. */
-function engineFailure(
-  err: unknown,
-  doing: string,
-  Kind: typeof EngineError | typeof ImageError = EngineError,
-): BerthError {
-  if (err instanceof BerthError) return err;
-  const e = err as NodeJS.ErrnoException | null;
-  if (statusCode(err) === undefined && e?.syscall === 'connect') {
-    return new EngineUnavailable(`cannot reach the Docker Engine (${e.code ?? e.message})`, {
-      hint: 'start dockerd, or point DOCKER_HOST at a running engine',
-      cause: err,
-    });
-  }
-  const json = (err as { json?: { message?: unknown } } | null)?.json;
-  const message = typeof json?.message === 'string' ? json.message : (e?.message ?? String(err));
-  return new Kind(`${doing} failed: ${message}`, { cause: err });
 }

@@ -1,8 +1,13 @@
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { EngineError, EngineUnavailable, InvalidInput, NotFound } from '../errors/berth-error.js';
+import { InvalidInput } from '../errors/berth-error.js';
+import { DockerImages } from './docker-images.js';
+import { DockerRelayHost } from './docker-relay-host.js';
+import { engineMessage, engineStatus, toBerthError } from './engine-errors.js';
 import { BoundedOutput, EXEC_OUTPUT_LIMIT, endProcessTree } from './exec-output.js';
+import type { ImageEngine } from './images.js';
 import { LABEL_MANAGED, managedFilter } from './labels.js';
+import type { RelayHost } from './relay-host.js';
 import type {
   ContainerRuntime,
   ContainerSpec,
@@ -18,34 +23,6 @@ import type {
   RuntimeEvent,
   VolumeInfo,
 } from './runtime.js';
-
-const ENGINE_HINT =
-  'start the Docker Engine (`sudo systemctl start docker`, or `npm run setup` on Debian) and check `docker info`';
-
-interface EngineFailure {
-  statusCode?: number;
-  code?: string;
-  json?: { message?: string };
-  message?: string;
-}
-
-/** Turns a dockerode failure into berth's error hierarchy, keeping the original as `cause`. */
-export function toBerthError(err: unknown, what: string): Error {
-  const e = (err ?? {}) as EngineFailure;
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') {
-    const hint =
-      e.code === 'EACCES'
-        ? 'add your user to the docker group (`sudo usermod -aG docker $USER`)'
-        : ENGINE_HINT;
-    return new EngineUnavailable(`cannot reach the Docker Engine (${e.code}) while trying to ${what}`, {
-      hint,
-      cause: err,
-    });
-  }
-  const detail = e.json?.message ?? e.message ?? String(err);
-  if (e.statusCode === 404) return new NotFound(`${what}: ${detail}`, { cause: err });
-  return new EngineError(`the Docker Engine failed to ${what}: ${detail}`, { cause: err });
-}
 
 function envList(env: Record<string, string> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -123,8 +100,13 @@ export function dockerCreateOptions(spec: ContainerSpec): Docker.ContainerCreate
   };
 }
 
+/** Kept for callers of the driver's mapper; it lives in engine-errors.ts. */
+export { toBerthError };
+
 export class DockerRuntime implements ContainerRuntime {
-  readonly docker: Docker;
+  /** The image side of the port, on the same engine client. */
+  readonly images: ImageEngine;
+  private readonly docker: Docker;
   private readonly home: string;
   private readonly lastCpu = new Map<string, { total: number; system: number }>();
   private readonly onCall: EngineCallObserver | undefined;
@@ -132,6 +114,7 @@ export class DockerRuntime implements ContainerRuntime {
   /** `onCall` hears of every engine call (metrics); it is never allowed to fail one. */
   constructor(opts: { home: string; docker?: Docker; onCall?: EngineCallObserver }) {
     this.docker = opts.docker ?? new Docker();
+    this.images = new DockerImages(this.docker);
     this.home = opts.home;
     this.onCall = opts.onCall;
   }
@@ -180,16 +163,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async imageExists(ref: string): Promise<boolean> {
-    return this.timed('image.inspect', async () => {
-      try {
-        await this.docker.getImage(ref).inspect();
-        return true;
-      } catch (err) {
-        const e = toBerthError(err, `inspect image ${ref}`);
-        if (e instanceof NotFound) return false;
-        throw e;
-      }
-    });
+    return this.timed('image.inspect', () => this.images.exists(ref));
+  }
+
+  /** What berth's egress gateway needs of this engine (its networks and relay), on the same client. */
+  relayHost(): RelayHost {
+    return new DockerRelayHost(this.docker);
   }
 
   async ensureSessionNetwork(name: string): Promise<void> {
@@ -261,7 +240,7 @@ export class DockerRuntime implements ContainerRuntime {
       try {
         await this.docker.getContainer(id).start();
       } catch (err) {
-        if ((err as EngineFailure).statusCode !== 304) throw err; // already started
+        if (engineStatus(err) !== 304) throw err; // already started
       }
     });
   }
@@ -271,7 +250,7 @@ export class DockerRuntime implements ContainerRuntime {
       try {
         await this.docker.getContainer(id).stop({ t: timeoutSeconds });
       } catch (err) {
-        if ((err as EngineFailure).statusCode !== 304) throw err; // already stopped
+        if (engineStatus(err) !== 304) throw err; // already stopped
       }
     });
   }
@@ -308,10 +287,10 @@ export class DockerRuntime implements ContainerRuntime {
       try {
         await this.docker.getContainer(id).remove({ force: true, v: true });
       } catch (err) {
-        const status = (err as EngineFailure).statusCode;
+        const status = engineStatus(err);
         if (status === 404) return;
         // 409: removal already in progress; the engine finishes it.
-        if (status === 409 && /already in progress/.test((err as EngineFailure).json?.message ?? '')) return;
+        if (status === 409 && /already in progress/.test(engineMessage(err))) return;
         throw toBerthError(err, 'remove the container');
       }
     });
@@ -333,7 +312,7 @@ export class DockerRuntime implements ContainerRuntime {
         labels: info.Config.Labels ?? {},
       };
     } catch (err) {
-      if ((err as EngineFailure).statusCode === 404) return null;
+      if (engineStatus(err) === 404) return null;
       throw toBerthError(err, 'inspect the container');
     }
   }
@@ -538,7 +517,7 @@ export class DockerRuntime implements ContainerRuntime {
       try {
         await this.docker.getVolume(name).remove();
       } catch (err) {
-        if ((err as EngineFailure).statusCode === 404) return;
+        if (engineStatus(err) === 404) return;
         throw toBerthError(err, `remove volume ${name}`);
       }
     });
@@ -553,13 +532,22 @@ export class DockerRuntime implements ContainerRuntime {
     return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 
+  async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
+    const res = await this.engine('volume.list', 'list volumes', () =>
+      this.docker.listVolumes({
+        filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      }),
+    );
+    return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
   async inspectVolume(name: string): Promise<VolumeInfo | null> {
     return this.timed('volume.inspect', async () => {
       try {
         const v = await this.docker.getVolume(name).inspect();
         return { name: v.Name, labels: v.Labels ?? {} };
       } catch (err) {
-        if ((err as EngineFailure).statusCode === 404) return null;
+        if (engineStatus(err) === 404) return null;
         throw toBerthError(err, `inspect volume ${name}`);
       }
     });

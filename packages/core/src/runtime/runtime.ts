@@ -146,6 +146,8 @@ export interface ContainerRuntime {
   removeVolume(name: string): Promise<void>;
   /** Every volume carrying berth's managed label for this BERTH_HOME. */
   listManagedVolumes(): Promise<VolumeInfo[]>;
+  /** Every volume carrying all these labels, of any BERTH_HOME (berth's agents volumes have none). */
+  listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]>;
   /** One volume by name, whoever made it; null when there is none. */
   inspectVolume(name: string): Promise<VolumeInfo | null>;
   /** Unpacks a tar into the container's filesystem at `path` (works before the first start). */
