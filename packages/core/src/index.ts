@@ -101,9 +101,10 @@ export {
   parseProjectFacts,
   planPreview,
 } from './previews/project-detection.js';
+export { dockerCreateOptions } from './runtime/docker-create-options.js';
 export { DockerImages } from './runtime/docker-images.js';
 export { DockerRelayHost } from './runtime/docker-relay-host.js';
-export { DockerRuntime, dockerCreateOptions } from './runtime/docker-runtime.js';
+export { DockerRuntime } from './runtime/docker-runtime.js';
 export type { ImageEngine, ImageProgress, ImageStatus } from './runtime/images.js';
 export {
   GVISOR_PIDS_HEADROOM,
@@ -133,6 +134,7 @@ export type {
   ExecResult,
   InteractiveExec,
   LogChunk,
+  RuntimeCapabilities,
 } from './runtime/runtime.js';
 export { SESSION_CA_PATH, sessionTrust } from './runtime/session-trust.js';
 export { SecretBox } from './secrets/secret-box.js';

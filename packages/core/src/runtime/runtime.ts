@@ -113,7 +113,21 @@ export interface EngineInfo {
 /** Told of every engine call a runtime makes: a short stable operation name, its duration, success. */
 export type EngineCallObserver = (op: string, seconds: number, ok: boolean) => void;
 
+/**
+ * What a driver can do, declared by it, so a caller can tell before it asks (a driver whose pause
+ * would only stop processes, or that cannot resize a live container, says so here).
+ */
+export interface RuntimeCapabilities {
+  /** `freeze`: pause freezes every process in place (cgroup freezer), memory kept; `none`: no pause. */
+  readonly pause: 'freeze' | 'none';
+  /** Whether `update` changes CPU and memory limits of a running container. */
+  readonly liveResize: boolean;
+  /** The figures `stats` really measures; the others it reports as 0. */
+  readonly stats: readonly (keyof ContainerStats)[];
+}
+
 export interface ContainerRuntime {
+  readonly capabilities: RuntimeCapabilities;
   ping(): Promise<void>;
   info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
