@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { SessionStatus as SessionStatusSchema } from '@berth/api/schemas';
 import { SESSION_STATUSES, type SessionStatusName } from '@berth/api/session-verbs';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, configure, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiProvider } from '../api/api-context';
 import type { ApiClient } from '../api/client';
@@ -9,6 +9,8 @@ import type { Session, SessionStatus } from '../api/types';
 import { makeSession } from '../test/sessions';
 import { actionsFor, deleteDiscardsWork, SessionActions } from './session-actions';
 
+// The suite shares its cores with engine tests: give async waits the same room the app tests get.
+configure({ asyncUtilTimeout: 5_000 });
 afterEach(cleanup);
 
 // Every status the API can send has a row in the verb table, and the table no status the API lacks:
@@ -84,7 +86,7 @@ describe('session actions', () => {
       );
       expect(client.remove).not.toHaveBeenCalled();
       fireEvent.click(within(dialog).getByRole('button', { name: 'Delete session' }));
-      await vi.waitFor(() => expect(onRemoved).toHaveBeenCalledWith(session.id));
+      await waitFor(() => expect(onRemoved).toHaveBeenCalledWith(session.id));
       expect(client.remove).toHaveBeenCalledWith(session.name, BUTTONS[status].deleteDiscardsWork);
     });
 
@@ -95,7 +97,7 @@ describe('session actions', () => {
         const { client, onChanged } = renderActions(session);
         const label = action.charAt(0).toUpperCase() + action.slice(1);
         fireEvent.click(screen.getByRole('button', { name: `${label} ${session.name}` }));
-        await vi.waitFor(() => expect(onChanged).toHaveBeenCalledTimes(1));
+        await waitFor(() => expect(onChanged).toHaveBeenCalledTimes(1));
         expect(client.act).toHaveBeenCalledWith(session.name, action);
         cleanup();
       }
