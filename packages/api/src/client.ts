@@ -1,17 +1,10 @@
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { Static } from 'typebox';
-import WebSocket from 'ws';
 import type { WaitForAgentResponse } from './agent-prompts.js';
 import type { WaitableState } from './agent-status.js';
 import type { AgentList, PutCredentialsRequest } from './agents.js';
-import type { Token, User } from './auth.js';
-import type { PatchSessionRequest } from './resources.js';
-import type { Team } from './teams.js';
-
-type TeamInfo = Static<typeof Team>;
-
 import { ApiError } from './api-error.js';
+import type { Me, Token, User } from './auth.js';
+import type { PatchSessionRequest } from './resources.js';
 import type {
   Capabilities,
   CreateProgressLine,
@@ -24,81 +17,60 @@ import type {
   PreviewOptions,
   PreviewTicket,
   Problem,
+  ServerConfig,
   Session,
   Stats,
 } from './schemas.js';
+import type { Team } from './teams.js';
+import type { Transport, TransportResponse } from './transport.js';
 import { API_PREFIX } from './version.js';
 
-/** One request handed to a `dispatch` endpoint: the server answering in the same process. */
-export interface DispatchRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: Buffer;
-}
-
-/** The answer of a `dispatch` endpoint: status, headers and the body as a stream. */
-export interface DispatchResponse {
-  status: number;
-  headers: IncomingHttpHeaders | OutgoingHttpHeaders;
-  body: Readable;
-}
-
-export type Dispatch = (req: DispatchRequest) => Promise<DispatchResponse>;
-
-/**
- * Where the daemon answers: its unix socket, a URL (with a token), or `dispatch`, a function that
- * hands each request to a server in the same process (the daemon's own MCP endpoint uses it, so
- * its tools pass through the same routes, auth and audit as any client).
- */
-export type Endpoint = { socketPath: string } | { url: string; token?: string } | { dispatch: Dispatch };
+type TeamInfo = Static<typeof Team>;
 
 export type SessionAction = 'pause' | 'resume' | 'stop' | 'start' | 'restart' | 'cancel';
 
-type RawResponse = DispatchResponse;
+/** A terminal's size in characters, as `shell` and `attach` open it. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
 
 const enc = encodeURIComponent;
 
-/** Typed client for berth's REST API, over the daemon's unix socket or TCP. */
-export class BerthClient {
-  constructor(private readonly endpoint: Endpoint) {}
+/** The events WebSocket: JSON text frames, each a `ServerFrame`; send `ClientMessage`s. */
+export const eventsPath = `${API_PREFIX}/events`;
+
+/** A shell in a session: binary frames are terminal bytes, text frames are control. */
+export function shellPath(name: string, size: TerminalSize): string {
+  return `${API_PREFIX}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`;
+}
+
+/** The agent's own terminal (its tmux session): the same frames as a shell; closing detaches. */
+export function attachPath(name: string, size: TerminalSize): string {
+  return `${API_PREFIX}/sessions/${enc(name)}/attach?cols=${size.cols}&rows=${size.rows}`;
+}
+
+/**
+ * Typed client for berth's REST API over any `Transport`: the methods, paths and answers live
+ * here, how bytes travel lives in the transport. `@berth/api/node` makes one from an Endpoint;
+ * the dashboard makes one over fetch. Sockets and streams are the transport's own types.
+ */
+export class BerthClient<
+  Socket = unknown,
+  Body extends AsyncIterable<Uint8Array> = AsyncIterable<Uint8Array>,
+> {
+  constructor(protected readonly transport: Transport<Socket, Body>) {}
 
   private open(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<RawResponse> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  ): Promise<TransportResponse<Body>> {
     const h: Record<string, string> = { ...headers };
-    if (payload) {
-      h['content-type'] = 'application/json';
-      h['content-length'] = String(payload.length);
-    }
-    if ('dispatch' in this.endpoint) {
-      return this.endpoint.dispatch({ method, path, headers: h, ...(payload ? { body: payload } : {}) });
-    }
-    let target: { socketPath?: string; host?: string; port?: number | string };
-    if ('socketPath' in this.endpoint) {
-      target = { socketPath: this.endpoint.socketPath };
-    } else {
-      const u = new URL(this.endpoint.url);
-      target = { host: u.hostname, port: u.port || 80 };
-      if (this.endpoint.token) h.authorization = `Bearer ${this.endpoint.token}`;
-    }
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ ...target, method, path, headers: { host: 'localhost', ...h } }, (res) =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-
-  private async readAll(res: RawResponse): Promise<string> {
-    const parts: Buffer[] = [];
-    for await (const c of res.body) parts.push(c as Buffer);
-    return Buffer.concat(parts).toString('utf8');
+    if (body === undefined) return this.transport.request({ method, path, headers: h });
+    h['content-type'] = 'application/json';
+    return this.transport.request({ method, path, headers: h, body: JSON.stringify(body) });
   }
 
   private async json<T>(
@@ -108,9 +80,24 @@ export class BerthClient {
     headers?: Record<string, string>,
   ): Promise<T> {
     const res = await this.open(method, path, body, headers);
-    const text = await this.readAll(res);
+    const text = await readText(res.body);
     if (res.status >= 400) throw ApiError.fromText(res.status, text);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Base64 to bytes and back, for exec; Node's transport client swaps in Buffer's faster ones. */
+  protected fromBase64(text: string): Uint8Array {
+    const s = atob(text);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+
+  protected toBase64(bytes: Uint8Array): string {
+    let s = '';
+    // In slices: spreading megabytes into one call would pass the engine's argument limit.
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
   }
 
   /**
@@ -122,8 +109,9 @@ export class BerthClient {
     password: string,
   ): Promise<{ cookie: string; csrfToken: string; user: User }> {
     const res = await this.open('POST', `${API_PREFIX}/auth/login`, { username, password });
-    const text = await this.readAll(res);
+    const text = await readText(res.body);
     if (res.status >= 400) throw ApiError.fromText(res.status, text);
+    // A browser never shows Set-Cookie to scripts: the cookie is then empty, and the browser keeps it.
     const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0] ?? '';
     const body = JSON.parse(text) as { csrfToken: string; user: User };
     return { cookie, csrfToken: body.csrfToken, user: body.user };
@@ -175,7 +163,7 @@ export class BerthClient {
     return this.json('DELETE', `${API_PREFIX}/teams/${enc(team)}/members/${enc(username)}`);
   }
 
-  me(): Promise<{ kind: 'local' | 'user'; user: User | null; via: string }> {
+  me(): Promise<Static<typeof Me>> {
     return this.json('GET', `${API_PREFIX}/auth/me`);
   }
 
@@ -187,37 +175,43 @@ export class BerthClient {
     return this.json('GET', `${API_PREFIX}/daemon`);
   }
 
-  async listSessions(): Promise<Session[]> {
-    return (await this.json<{ sessions: Session[] }>('GET', `${API_PREFIX}/sessions`)).sessions;
+  /** Sessions this caller may see: the server's first page (100) unless `limit` says more. */
+  async listSessions(opts: { limit?: number } = {}): Promise<Session[]> {
+    const q = opts.limit === undefined ? '' : `?limit=${opts.limit}`;
+    return (await this.json<{ sessions: Session[] }>('GET', `${API_PREFIX}/sessions${q}`)).sessions;
   }
 
   getSession(name: string): Promise<Session> {
     return this.json('GET', `${API_PREFIX}/sessions/${enc(name)}`);
   }
 
-  /** Creates a session, reporting each step to `onProgress` as the server makes it. */
+  /**
+   * Creates a session, reporting each step to `onProgress` as the server makes it (an ndjson
+   * stream). A server that answers plain JSON instead is taken at its word: the session.
+   */
   async createSession(req: CreateSessionRequest, onProgress?: (step: string) => void): Promise<Session> {
     const res = await this.open('POST', `${API_PREFIX}/sessions`, req, { accept: 'application/x-ndjson' });
-    if (res.status >= 400) throw ApiError.fromText(res.status, await this.readAll(res));
-    let buf = '';
-    for await (const chunk of res.body) {
-      buf += (chunk as Buffer).toString('utf8');
-      let nl = buf.indexOf('\n');
-      while (nl >= 0) {
-        const line = JSON.parse(buf.slice(0, nl)) as CreateProgressLine;
-        buf = buf.slice(nl + 1);
-        nl = buf.indexOf('\n');
-        if ('progress' in line) onProgress?.(line.progress);
-        else if ('session' in line) return line.session;
-        else throw new ApiError(line.problem as Problem, (line.problem as Problem).status);
-      }
+    if (res.status >= 400) throw ApiError.fromText(res.status, await readText(res.body));
+    const type = String(res.headers['content-type'] ?? '');
+    if (type.includes('json') && !type.includes('ndjson'))
+      return JSON.parse(await readText(res.body)) as Session;
+    for await (const value of ndjsonLines(res.body)) {
+      const line = value as CreateProgressLine;
+      if ('progress' in line) onProgress?.(line.progress);
+      else if ('session' in line) return line.session;
+      else throw new ApiError(line.problem as Problem, (line.problem as Problem).status);
     }
-    throw new Error('the daemon ended the create stream without an answer');
+    throw new Error('the server ended the create stream without an answer');
   }
 
   /** Rename, describe, change limits or the idle policy (`PATCH /api/v1/sessions/:name`). */
   updateSession(name: string, change: Static<typeof PatchSessionRequest>): Promise<Session> {
     return this.json('PATCH', `${API_PREFIX}/sessions/${enc(name)}`, change);
+  }
+
+  /** What a new session may be given here: images, limits, defaults (`GET /api/v1/config`). */
+  config(): Promise<ServerConfig> {
+    return this.json('GET', `${API_PREFIX}/config`);
   }
 
   getCapabilities(): Promise<Capabilities> {
@@ -249,26 +243,27 @@ export class BerthClient {
   async exec(
     name: string,
     cmd: string[],
-    stdin?: Buffer,
-  ): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; truncated: boolean }> {
+    stdin?: Uint8Array,
+  ): Promise<{ exitCode: number; stdout: Uint8Array; stderr: Uint8Array; truncated: boolean }> {
     const r = await this.json<ExecResponse>('POST', `${API_PREFIX}/sessions/${enc(name)}/exec`, {
       cmd,
-      ...(stdin ? { stdin: stdin.toString('base64') } : {}),
+      ...(stdin ? { stdin: this.toBase64(stdin) } : {}),
     });
     return {
       exitCode: r.exitCode,
-      stdout: Buffer.from(r.stdout, 'base64'),
-      stderr: Buffer.from(r.stderr, 'base64'),
+      stdout: this.fromBase64(r.stdout),
+      stderr: this.fromBase64(r.stderr),
       truncated: r.truncated === true,
     };
   }
 
-  async logs(name: string, opts: { tail?: number; follow?: boolean }): Promise<Readable> {
+  /** The container's output as it comes (with `follow`, until the session stops or the caller lets go). */
+  async logs(name: string, opts: { tail?: number; follow?: boolean }): Promise<Body> {
     const q = new URLSearchParams();
     if (opts.tail !== undefined) q.set('tail', String(opts.tail));
     if (opts.follow) q.set('follow', 'true');
     const res = await this.open('GET', `${API_PREFIX}/sessions/${enc(name)}/logs?${q}`);
-    if (res.status >= 400) throw ApiError.fromText(res.status, await this.readAll(res));
+    if (res.status >= 400) throw ApiError.fromText(res.status, await readText(res.body));
     return res.body;
   }
 
@@ -286,13 +281,13 @@ export class BerthClient {
   }
 
   /** Opens an interactive terminal: binary frames are terminal bytes, text frames are control. */
-  shell(name: string, size: { cols: number; rows: number }): WebSocket {
-    return this.websocket(`${API_PREFIX}/sessions/${enc(name)}/shell?cols=${size.cols}&rows=${size.rows}`);
+  shell(name: string, size: TerminalSize): Socket {
+    return this.transport.socket(shellPath(name, size));
   }
 
   /** The agent's own terminal (its tmux session): like `shell`; closing it leaves the agent running. */
-  attach(name: string, size: { cols: number; rows: number }): WebSocket {
-    return this.websocket(`${API_PREFIX}/sessions/${enc(name)}/attach?cols=${size.cols}&rows=${size.rows}`);
+  attach(name: string, size: TerminalSize): Socket {
+    return this.transport.socket(attachPath(name, size));
   }
 
   /** Types `text` into the session's agent as its next prompt (one paste, then Enter); the session after. */
@@ -349,22 +344,37 @@ export class BerthClient {
    * Opens the real-time events WebSocket (`GET /api/v1/events`): JSON text frames, each a
    * `ServerFrame`; send `ClientMessage`s (JSON) to subscribe to sessions and their logs.
    */
-  events(): WebSocket {
-    return this.websocket(`${API_PREFIX}/events`);
-  }
-
-  private websocket(path: string): WebSocket {
-    if ('dispatch' in this.endpoint)
-      throw new Error('WebSockets need a socket or URL endpoint, not dispatch');
-    if ('socketPath' in this.endpoint) return new WebSocket(`ws+unix://${this.endpoint.socketPath}:${path}`);
-    const u = new URL(path, this.endpoint.url.replace(/^http/, 'ws'));
-    const headers: Record<string, string> = this.endpoint.token
-      ? { authorization: `Bearer ${this.endpoint.token}` }
-      : {};
-    return new WebSocket(u, { headers });
+  events(): Socket {
+    return this.transport.socket(eventsPath);
   }
 }
 
 function cookieHeaders(auth: { cookie: string; csrfToken: string }): Record<string, string> {
   return { cookie: auth.cookie, 'x-berth-csrf': auth.csrfToken };
+}
+
+/** A whole body as text; chunks may cut a character in two, so one decoder reads them all. */
+async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
+/** Each parsed line of an `application/x-ndjson` body as it arrives, however the chunks cut it. */
+async function* ndjsonLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<unknown> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl = buffered.indexOf('\n');
+    while (nl >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line) yield JSON.parse(line);
+      nl = buffered.indexOf('\n');
+    }
+  }
+  buffered += decoder.decode();
+  if (buffered.trim()) yield JSON.parse(buffered);
 }

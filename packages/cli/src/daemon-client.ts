@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { type BerthConfig, loadConfig } from '@berth/core/config';
 import { readLogins } from './credentials-file.js';
 import { CliError, EXIT } from './output.js';

@@ -1,4 +1,4 @@
-import { WAIT_EXIT } from '@berth/api/agent-status';
+import { WAIT_EXIT } from '@berth/api';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from '../../core/test/fixtures.js';
 import { agentCli } from './agent-cli.js';

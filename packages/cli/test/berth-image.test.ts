@@ -6,7 +6,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { BERTH_VERSION, BerthClient } from '@berth/api';
+import { BERTH_VERSION } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { LABEL_HOME } from '@berth/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BUSYBOX_IMAGE, docker, makeRepo, removeContainersOf, tempDir } from '../../core/test/fixtures.js';

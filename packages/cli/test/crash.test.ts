@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { containersOf, docker, git, makeRepo } from '../../core/test/fixtures.js';

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { describe, expect, it } from 'vitest';
 import { containersOf, git, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
 import { berthCli } from './cli-fixtures.js';

@@ -1,12 +1,13 @@
-import { ApiError, BerthClient } from '@berth/api';
 import {
+  ApiError,
   SESSION_STATUSES,
   SESSION_VERBS,
   type SessionStatusName,
   type SessionVerb,
   VERB_TARGET,
   verbEffect,
-} from '@berth/api/session-verbs';
+} from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { describe, expect, it } from 'vitest';
 import { docker, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
 import { type Berth, berthCli } from './cli-fixtures.js';

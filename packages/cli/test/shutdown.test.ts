@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from '../../core/test/fixtures.js';
 import { berthCli } from './cli-fixtures.js';

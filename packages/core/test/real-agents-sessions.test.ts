@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { WaitableState } from '@berth/api/agent-status';
+import type { WaitableState } from '@berth/api';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { agentCore, capture, tarOf, volumesOf, waitFor } from './agent-fixtures.js';
 import { BUSYBOX_IMAGE, containersOf, docker, makeRepo } from './fixtures.js';

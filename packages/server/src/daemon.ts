@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { BERTH_VERSION, BerthClient, type DaemonInfo } from '@berth/api';
+import { BERTH_VERSION, type DaemonInfo } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import {
   type AccountStore,
   type BerthConfig,

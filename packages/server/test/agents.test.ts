@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import type { Core } from '@berth/core';
 import type { InjectOptions } from 'fastify';
 import pino from 'pino';

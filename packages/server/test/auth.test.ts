@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { makeRepo } from '../../core/test/fixtures.js';

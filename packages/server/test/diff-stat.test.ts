@@ -1,4 +1,4 @@
-import { diffStat } from '@berth/api/diff-stat';
+import { diffStat } from '@berth/api';
 import { describe, expect, it, vi } from 'vitest';
 import { makeRepo } from '../../core/test/fixtures.js';
 import { testServer } from './server-fixtures.js';

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { BerthClient, type Endpoint, ServerFrame } from '@berth/api';
+import { ServerFrame } from '@berth/api';
+import { BerthClient, type Endpoint } from '@berth/api/node';
 import { Compile } from 'typebox/compile';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeRepo } from '../../core/test/fixtures.js';

@@ -1,13 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import {
-  BerthClient,
-  type ClientMessage,
-  type Endpoint,
-  ServerFrame,
-  type ServerFrameOf,
-  type ServerFrameType,
-} from '@berth/api';
+import { type ClientMessage, ServerFrame, type ServerFrameOf, type ServerFrameType } from '@berth/api';
+import { BerthClient, type Endpoint } from '@berth/api/node';
 import type { Core, Session } from '@berth/core';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';

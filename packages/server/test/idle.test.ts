@@ -1,4 +1,4 @@
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { type Core, openCore } from '@berth/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { containersOf, makeRepo, testConfig } from '../../core/test/fixtures.js';

@@ -1,4 +1,4 @@
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import type { Core } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { containersOf, makeRepo } from '../../core/test/fixtures.js';

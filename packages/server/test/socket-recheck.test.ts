@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type WebSocket from 'ws';
 import { makeRepo, testCore } from '../../core/test/fixtures.js';

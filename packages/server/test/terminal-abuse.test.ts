@@ -1,4 +1,4 @@
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { makeRepo } from '../../core/test/fixtures.js';

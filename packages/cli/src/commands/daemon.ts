@@ -1,4 +1,5 @@
-import { BERTH_VERSION, BerthClient } from '@berth/api';
+import { BERTH_VERSION } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { readDaemonProcess, stillRunning } from '@berth/server/pid-file';
 import type { Command } from 'commander';
 import { action } from '../action.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { config } from '../daemon-client.js';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { saveLogin } from '../credentials-file.js';

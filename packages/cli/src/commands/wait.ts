@@ -1,6 +1,15 @@
-import { ApiError, type BerthClient, MAX_WAIT_SECONDS, type Session } from '@berth/api';
-import { WAIT_EXIT, WAITABLE_STATES, type WaitableState } from '@berth/api/agent-status';
-import { DurationError, formatDuration, parseDuration } from '@berth/api/duration';
+import {
+  ApiError,
+  DurationError,
+  formatDuration,
+  MAX_WAIT_SECONDS,
+  parseDuration,
+  type Session,
+  WAIT_EXIT,
+  WAITABLE_STATES,
+  type WaitableState,
+} from '@berth/api';
+import type { BerthClient } from '@berth/api/node';
 import type { Command } from 'commander';
 import { action, sessionJson } from '../action.js';
 import { connect } from '../daemon-client.js';

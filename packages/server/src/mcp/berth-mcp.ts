@@ -1,4 +1,5 @@
-import { BERTH_VERSION, type BerthClient } from '@berth/api';
+import { BERTH_VERSION } from '@berth/api';
+import type { BerthClient } from '@berth/api/node';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { registerFileTools } from './file-tools.js';

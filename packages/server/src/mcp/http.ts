@@ -1,4 +1,4 @@
-import { BerthClient } from '@berth/api';
+import { BerthClient } from '@berth/api/node';
 import { Forbidden, InvalidInput } from '@berth/core';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';

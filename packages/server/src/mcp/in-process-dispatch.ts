@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Dispatch } from '@berth/api';
+import type { Dispatch } from '@berth/api/node';
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import inject from 'light-my-request';
 import { isLocal, LOCAL_SOCKET } from '../auth/auth.js';

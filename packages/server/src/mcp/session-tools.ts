@@ -1,5 +1,4 @@
-import { ApiError, MAX_WAIT_SECONDS, type PreviewTicket, type Session } from '@berth/api';
-import { WAITABLE_STATES } from '@berth/api/agent-status';
+import { ApiError, MAX_WAIT_SECONDS, type PreviewTicket, type Session, WAITABLE_STATES } from '@berth/api';
 import { InvalidInput } from '@berth/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';

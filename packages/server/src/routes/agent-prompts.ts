@@ -4,10 +4,11 @@ import {
   SendPromptRequest,
   Session,
   SessionRef,
+  WAITABLE_STATES,
+  type WaitableState,
   WaitForAgentRequest,
   WaitForAgentResponse,
 } from '@berth/api';
-import { WAITABLE_STATES, type WaitableState } from '@berth/api/agent-status';
 import { type Core, IllegalTransition } from '@berth/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { SessionAccess } from '../auth/session-access.js';

@@ -4,6 +4,7 @@ import {
   CreateProgressLine,
   CreateSessionRequest,
   Diff,
+  diffStat,
   EgressReport,
   ExecRequest,
   ExecResponse,
@@ -17,7 +18,6 @@ import {
   SessionRef,
   Stats,
 } from '@berth/api';
-import { diffStat } from '@berth/api/diff-stat';
 import {
   assertMemberImage,
   assertMemberRepo,

@@ -1,4 +1,4 @@
-import { ApiError } from '@berth/api/api-error';
+import { ApiError } from '@berth/api';
 
 export { ApiError };
 

@@ -1,8 +1,9 @@
-// Types only: the schemas stay on the server side of the wire, so nothing of Node is bundled.
+// Types only: the schemas' values stay on the server side of the wire.
 
-import type { AgentList } from '@berth/api/agents';
-import type { Me, User as UserSchema } from '@berth/api/auth';
 import type {
+  AgentSchemas,
+  API_PREFIX,
+  AuthSchemas,
   CreateProgressLine,
   CreateSessionRequest,
   Diff,
@@ -13,14 +14,13 @@ import type {
   Session,
   SessionStatus as SessionStatusSchema,
   Stats,
-} from '@berth/api/schemas';
-import type { Team as TeamSchema } from '@berth/api/teams';
-import type { API_PREFIX } from '@berth/api/version';
+  TeamSchemas,
+} from '@berth/api';
 import type { Static } from 'typebox';
 
-export type { ClientMessage, ServerFrame, ServerFrameOf } from '@berth/api/events';
+export type { ClientMessage, ServerFrame, ServerFrameOf } from '@berth/api';
+export type AgentList = AgentSchemas.AgentList;
 export type {
-  AgentList,
   CreateProgressLine,
   CreateSessionRequest,
   Diff,
@@ -33,12 +33,12 @@ export type {
 };
 
 export type SessionStatus = Static<typeof SessionStatusSchema>;
-export type User = Static<typeof UserSchema>;
-export type Principal = Static<typeof Me>;
-export type Team = Static<typeof TeamSchema>;
+export type User = Static<typeof AuthSchemas.User>;
+export type Principal = Static<typeof AuthSchemas.Me>;
+export type Team = Static<typeof TeamSchemas.Team>;
 
 /** The actions that take no body: `POST /api/v1/sessions/:name/<action>`. */
-export type SessionAction = 'pause' | 'resume' | 'stop' | 'start' | 'restart' | 'cancel';
+export type { SessionAction } from '@berth/api';
 
 /** The compiler checks this copy against the api package's constant. */
 export const API: typeof API_PREFIX = '/api/v1';

@@ -1,4 +1,4 @@
-import { type DiffStat, diffStat } from '@berth/api/diff-stat';
+import { type DiffStat, diffStat } from '@berth/api';
 import { useEffect, useState } from 'react';
 import { useApi } from './api-context';
 import type { ApiClient } from './client';

@@ -22,11 +22,11 @@ export function useDirectory(principal: Principal): Directory {
   useEffect(() => {
     let current = true;
     if (isAdmin)
-      api.users().then(
+      api.listUsers().then(
         (u) => current && setUsers(u),
         () => undefined,
       );
-    api.teams().then(
+    api.listTeams().then(
       (t) => current && setTeams(t),
       () => undefined,
     );

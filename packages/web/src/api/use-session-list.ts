@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { useApi } from './api-context';
-import type { EarlyCall } from './client';
+import { type EarlyCall, SESSION_PAGE } from './client';
 import { useConnectionGeneration, useServerFrames } from './events-context';
 import { applyFrame, upsertSession } from './session-list';
 import type { ServerFrame, Session } from './types';
@@ -63,7 +63,7 @@ export function useSessionList() {
     early.current = undefined;
     if (call && shownEarly.current) return;
     dispatch({ type: 'loading' });
-    (call?.promise ?? api.listSessions()).then(
+    (call?.promise ?? api.listSessions({ limit: SESSION_PAGE })).then(
       (sessions) => dispatch({ type: 'loaded', sessions }),
       (error: unknown) => dispatch({ type: 'failed', error }),
     );

@@ -65,7 +65,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(
     async (username: string, password: string) => {
-      const user = await api.login(username, password);
+      const { user } = await api.login(username, password);
       setState({ status: 'signed-in', principal: { kind: 'user', user, via: 'cookie' } });
     },
     [api],

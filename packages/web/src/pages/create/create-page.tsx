@@ -17,8 +17,8 @@ export function CreatePage() {
     () =>
       Promise.all([
         api.config(),
-        api.teams().catch(() => []),
-        api.agents().then(
+        api.listTeams().catch(() => []),
+        api.listAgents().then(
           (a) => a.agents,
           () => [],
         ),
