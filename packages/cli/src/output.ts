@@ -1,4 +1,5 @@
 import { ApiError } from '@berth/api';
+import type { ErrorCode } from '@berth/core';
 
 /** Exit codes scripts can rely on (README: "Exit codes"). */
 export const EXIT = {
@@ -13,7 +14,8 @@ export const EXIT = {
   auth: 8,
 } as const;
 
-const EXIT_BY_CODE: Record<string, number> = {
+// Every code berth has, so a new one cannot quietly exit 1: docs/errors.md's "CLI exit" column.
+const EXIT_BY_CODE: Record<ErrorCode, number> = {
   invalid_input: EXIT.usage,
   not_found: EXIT.notFound,
   conflict: EXIT.conflict,
@@ -24,7 +26,16 @@ const EXIT_BY_CODE: Record<string, number> = {
   unauthorized: EXIT.auth,
   forbidden: EXIT.auth,
   rate_limited: EXIT.limit,
+  git_error: EXIT.failure,
+  image_error: EXIT.failure,
+  preview_error: EXIT.failure,
+  upgrade_required: EXIT.failure,
+  internal: EXIT.failure,
 };
+
+/** A code from the wire: a newer server may send one this CLI does not know (and `constructor` is no code). */
+const exitOf = (code: string): number =>
+  Object.hasOwn(EXIT_BY_CODE, code) ? EXIT_BY_CODE[code as ErrorCode] : EXIT.failure;
 
 const useColor = () => !process.env.NO_COLOR && process.stdout.isTTY === true;
 const paint = (code: number) => (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -123,7 +134,7 @@ export function reportError(err: unknown, json: boolean): number {
     message = err.message;
     hint = err.hint;
     problemCode = err.code;
-    code = EXIT_BY_CODE[err.code] ?? EXIT.failure;
+    code = exitOf(err.code);
   } else if (err instanceof CliError) {
     message = err.message;
     hint = err.hint;
@@ -133,7 +144,7 @@ export function reportError(err: unknown, json: boolean): number {
     message = e.message;
     hint = e.hint;
     problemCode = e.code;
-    code = EXIT_BY_CODE[e.code] ?? EXIT.failure;
+    code = exitOf(e.code);
   } else {
     message = err instanceof Error ? err.message : String(err);
   }
