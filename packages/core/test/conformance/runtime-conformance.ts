@@ -15,6 +15,7 @@ import type {
   ContainerStats,
   ExecOptions,
   LogChunk,
+  RuntimeCapabilities,
   RuntimeEvent,
 } from '../../src/runtime/runtime.js';
 
@@ -45,40 +46,16 @@ export interface ConformanceHarness {
   cleanup(): Promise<void>;
 }
 
-/**
- * What a driver can do where engines differ: the shape of the port's `RuntimeCapabilities`
- * (pause, liveResize of limits, which stats are measured). It is read from the runtime where the
- * port carries it; a runtime that does not say is held to all of them. `capabilitiesOf` is the one
- * place to change once every runtime carries `capabilities` (then: `return runtime.capabilities`).
- * Resizing a terminal is not a capability: every driver must.
- */
-export interface ConformanceCapabilities {
-  /** `freeze`: pause stops every process where it is, memory kept; `none`: pause is refused. */
-  readonly pause: 'freeze' | 'none';
-  /** Whether `update` changes CPU and memory limits of a running container. */
-  readonly liveResize: boolean;
-  /** The figures `stats` really measures; the others may be 0. */
-  readonly stats: readonly (keyof ContainerStats)[];
-}
-
-const ALL_CAPABILITIES: ConformanceCapabilities = {
-  pause: 'freeze',
-  liveResize: true,
-  stats: [
-    'cpuPercent',
-    'cpuUsageNanos',
-    'memoryBytes',
-    'memoryLimitBytes',
-    'networkRxBytes',
-    'networkTxBytes',
-    'pids',
-  ],
-};
-
-export function capabilitiesOf(runtime: ContainerRuntime): ConformanceCapabilities {
-  const declared = (runtime as { capabilities?: Partial<ConformanceCapabilities> }).capabilities;
-  return { ...ALL_CAPABILITIES, ...declared };
-}
+/** Every figure `stats` has; a driver's `capabilities.stats` names those it really measures. */
+const STATS_FIELDS: readonly (keyof ContainerStats)[] = [
+  'cpuPercent',
+  'cpuUsageNanos',
+  'memoryBytes',
+  'memoryLimitBytes',
+  'networkRxBytes',
+  'networkTxBytes',
+  'pids',
+];
 
 const MiB = 1024 * 1024;
 
@@ -298,11 +275,12 @@ const ALLOWED_IMPORTS = new Set([
 export function runtimeConformance(name: string, make: () => Promise<ConformanceHarness>): void {
   describe(`runtime conformance: ${name}`, () => {
     let h: ConformanceHarness;
-    let caps: ConformanceCapabilities;
+    // Where engines differ (pause, live limits, which stats), the checks follow what the driver declares.
+    let caps: RuntimeCapabilities;
 
     beforeAll(async () => {
       h = await make();
-      caps = capabilitiesOf(h.runtime);
+      caps = h.runtime.capabilities;
     });
     afterAll(async () => {
       await h?.cleanup();
@@ -318,6 +296,12 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
     });
 
     describe('the engine', () => {
+      it('the driver declares its capabilities: pause freeze or none, live limits or not, stats it measures', () => {
+        expect(['freeze', 'none']).toContain(caps.pause);
+        expect(typeof caps.liveResize).toBe('boolean');
+        expect(caps.stats.filter((f) => !STATS_FIELDS.includes(f))).toEqual([]);
+      });
+
       it('answers a ping and says its version and OCI runtimes', async () => {
         await h.runtime.ping();
         const info = await h.runtime.info();
@@ -799,6 +783,24 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
         expect(await h.runtime.inspectVolume(ours)).toBeNull();
         await h.runtime.removeVolume(ours);
         expect(await h.runtime.inspectVolume(`berth-conf-missing-${rand()}`)).toBeNull();
+      });
+
+      it('listVolumes finds every volume carrying all the labels asked for, of any home', async () => {
+        // berth's agents volumes carry no home: they are found by their labels alone.
+        const sessionId = `conf-${rand()}`;
+        const ours = `berth-conf-${rand()}`;
+        const theirs = `berth-conf-${rand()}`;
+        await h.runtime.createVolume(ours, managedLabels(h.home, sessionId));
+        onTestFinished(() => h.runtime.removeVolume(ours));
+        await h.runtime.createVolume(theirs, managedLabels(`${h.home}-other`, sessionId));
+        onTestFinished(() => h.runtime.removeVolume(theirs));
+        const names = async (labels: Record<string, string>) =>
+          (await h.runtime.listVolumes(labels)).map((v) => v.name).sort();
+        expect(await names({ [LABEL_SESSION_ID]: sessionId })).toEqual([ours, theirs].sort());
+        expect(await names({ [LABEL_SESSION_ID]: sessionId, [LABEL_HOME]: h.home })).toEqual([ours]);
+        expect(await names({ [LABEL_SESSION_ID]: `conf-${rand()}` })).toEqual([]);
+        const [found] = await h.runtime.listVolumes({ [LABEL_SESSION_ID]: sessionId, [LABEL_HOME]: h.home });
+        expect(found?.labels).toMatchObject(managedLabels(h.home, sessionId));
       });
 
       it('making one again keeps the one there, its labels and what it holds', async () => {
