@@ -22,7 +22,8 @@ export {
   findProfile as findAgentProfile,
   loadAgentProfiles,
 } from './agents/agent-profile.js';
-export { AGENT_HOME, AgentSessions, stateVolumeName } from './agents/agent-sessions.js';
+export { AGENT_HOME, stateVolumeName } from './agents/agent-plan.js';
+export { AgentSessions } from './agents/agent-sessions.js';
 export {
   AGENT_TOOLS,
   AGENTS_MOUNT,

@@ -5,7 +5,7 @@ import { isTerminal, type Session } from '../session/session.js';
 import type { SessionStore } from '../store/store.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import type { AgentCatalogue } from './agent-profile.js';
-import { brokerableKeys, brokerUpstream } from './agent-sessions.js';
+import { brokerableKeys, brokerUpstream } from './broker-keys.js';
 import type { CredentialOwner } from './credential-owner.js';
 import type { BrokerResolver, ModelVendor } from './key-broker.js';
 

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type AgentContainerParts,
-  type AgentPlan,
-  type AgentSessions,
-  agentFields,
-} from '../agents/agent-sessions.js';
+import { type AgentContainerParts, type AgentPlan, agentFields } from '../agents/agent-plan.js';
+import type { AgentSessions } from '../agents/agent-sessions.js';
 import type { BerthConfig } from '../config/config.js';
 import type { EgressMode } from '../egress/egress-policy.js';
 import { sessionEgressFor } from '../egress/session-egress.js';
