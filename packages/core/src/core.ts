@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { AgentCredentials, claimCredentialsRoot } from './agents/agent-credentials.js';
+import { AgentCredentials } from './agents/agent-credentials.js';
 import { AgentSessions } from './agents/agent-sessions.js';
 import { AgentStatusTracker } from './agents/agent-status.js';
 import type { AgentTool } from './agents/agent-tools.js';
 import { AgentToolsVolume } from './agents/agent-tools-volume.js';
 import { BrokerResolution } from './agents/broker-resolution.js';
+import { claimCredentialsRoot } from './agents/credentials-root.js';
 import { KeyBroker } from './agents/key-broker.js';
 import { type Clock, systemClock } from './clock/clock.js';
 import { type BerthConfig, canonicalConfig } from './config/config.js';

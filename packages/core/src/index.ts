@@ -8,13 +8,7 @@ export {
   type UserRecord,
 } from './accounts/account.js';
 export type { AccountStore } from './accounts/account-store.js';
-export {
-  AgentCredentials,
-  type CredentialStatus,
-  defaultCredentialsRoot,
-  MAX_CREDENTIAL_DIR_BYTES,
-  readCredentialTar,
-} from './agents/agent-credentials.js';
+export { AgentCredentials, type CredentialStatus } from './agents/agent-credentials.js';
 export { SECRETS_MOUNT } from './agents/agent-launcher.js';
 export {
   type AgentCatalogue,
@@ -39,6 +33,8 @@ export {
   HOST_OWNER,
   ownerChain,
 } from './agents/credential-owner.js';
+export { MAX_CREDENTIAL_DIR_BYTES, readCredentialTar } from './agents/credential-tar.js';
+export { defaultCredentialsRoot } from './agents/credentials-root.js';
 export type { AuditEntry, AuditLog } from './audit/audit-log.js';
 export type { Clock } from './clock/clock.js';
 export { systemClock } from './clock/clock.js';

@@ -1,195 +1,24 @@
-import { createHash } from 'node:crypto';
-import { accessSync, constants, statSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
-import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
-import { Conflict, InvalidInput } from '../errors/berth-error.js';
+import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { InvalidInput } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { ENV_NAME_RE } from './agent-profile.js';
 import { type CredentialOwner, credentialScope, HOST_OWNER, parseOwner } from './credential-owner.js';
+import { packCredentialTar, readCredentialTar, type TarEntry } from './credential-tar.js';
+import { ensurePrivateDir, privateDirProblem, SESSION_ID_RE } from './credentials-root.js';
 
-/** A credential directory's tar may hold at most this many bytes of files. */
-export const MAX_CREDENTIAL_DIR_BYTES = 10 * 1024 * 1024;
-const MAX_ENTRIES = 10_000;
 const MAX_KEY_BYTES = 64 * 1024;
 const DIR_SECRET = 'dir';
 const KEY_PREFIX = 'key:';
-/** Session ids are UUIDs: the only names berth ever makes (and so ever removes) in the root. */
-const SESSION_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** Under BERTH_HOME: the root berth moved to when the usual one was taken (claimCredentialsRoot). */
-const RECORDED_ROOT_FILE = 'credentials-root';
 
 export interface CredentialStatus {
   dir: { files: number; bytes: number; updatedAt: string } | null;
   keys: Array<{ name: string; bytes: number; updatedAt: string }>;
 }
 
-export interface TarEntry {
-  /** Relative, normalised, never `..` or absolute. */
-  name: string;
-  type: 'file' | 'directory';
-  mode: number;
-  body: Buffer;
-}
-
 /** In a session's entry on the host, beside (never in) its mounts: whose credentials it was given. */
 const OWNER_FILE = 'owner.json';
-
-/** Reads a credential tar, refusing anything but plain files and directories under its root. */
-export async function readCredentialTar(tar: Buffer): Promise<TarEntry[]> {
-  const extract = tarStream.extract();
-  const entries: TarEntry[] = [];
-  let bytes = 0;
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const parts: Buffer[] = [];
-      stream.on('data', (chunk: unknown) => {
-        const d = chunk as Buffer;
-        bytes += d.length;
-        if (bytes > MAX_CREDENTIAL_DIR_BYTES) {
-          reject(
-            new InvalidInput('the credential directory is over 10 MiB', {
-              hint: 'copy only what the agent needs (the credential files, not its history or caches)',
-            }),
-          );
-          stream.destroy();
-          return;
-        }
-        parts.push(d);
-      });
-      stream.on('end', () => {
-        const raw = header.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-        const name = posix.normalize(raw);
-        if (
-          raw !== '' &&
-          (name.startsWith('/') || name === '..' || name.startsWith('../') || name.includes('\0'))
-        ) {
-          reject(
-            new InvalidInput(`the credential archive names a path outside itself: ${raw.slice(0, 100)}`),
-          );
-          return;
-        }
-        if (header.type !== 'file' && header.type !== 'directory') {
-          reject(
-            new InvalidInput(
-              `the credential archive holds a ${header.type ?? 'special'} entry (${raw.slice(0, 100)}): only files and directories are taken`,
-            ),
-          );
-          return;
-        }
-        if (entries.length >= MAX_ENTRIES) {
-          reject(new InvalidInput('the credential directory has over 10,000 entries'));
-          return;
-        }
-        if (raw !== '' && name !== '.') {
-          entries.push({ name, type: header.type, mode: header.mode ?? 0o600, body: Buffer.concat(parts) });
-        }
-        next();
-      });
-      stream.on('error', reject);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', (err: Error) =>
-      reject(new InvalidInput(`the credential archive is not a valid tar: ${err.message}`)),
-    );
-  });
-  Readable.from([tar]).pipe(extract);
-  await done;
-  return entries;
-}
-
-/**
- * Where a session's credentials are put on the host: a tmpfs (/dev/shm, else $XDG_RUNTIME_DIR) so
- * they never touch a disk; under BERTH_HOME only when neither is usable.
- */
-export function defaultCredentialsRoot(home: string, env: NodeJS.ProcessEnv = process.env): string {
-  const tag = createHash('sha256').update(home).digest('hex').slice(0, 12);
-  for (const base of ['/dev/shm', env.XDG_RUNTIME_DIR]) {
-    if (!base) continue;
-    try {
-      if (!statSync(base).isDirectory()) continue;
-      accessSync(base, constants.W_OK | constants.X_OK);
-      return join(base, `berth-${tag}`);
-    } catch {
-      // not usable: try the next
-    }
-  }
-  return join(home, 'run', 'credentials');
-}
-
-/**
- * Makes `dir` (0700) unless it exists, then requires it to be a real directory, not a symlink,
- * owned by the daemon's user, and sets its mode to 0700. The default root's name is predictable
- * and /dev/shm is shared: another local user could have made it first, or made it a symlink so
- * that berth writes credentials into, or sweeps, a directory of theirs choosing.
- */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
-  await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-  const problem = await privateDirProblem(dir);
-  if (problem) {
-    throw new Conflict(`${dir} cannot hold sessions' credentials: ${problem}`, {
-      hint: `another local user may have made it: see who owns it (ls -ld ${dir}), remove it if it is not yours, then restart the berth daemon, which claims a private directory of its own`,
-    });
-  }
-  // Not a link (checked just above), and /dev/shm is sticky: nobody else can swap it for one now.
-  await chmod(dir, 0o700);
-}
-
-/** Whether `dir` is, or could be made, a private directory of the daemon's. */
-async function isPrivateDir(dir: string): Promise<boolean> {
-  return ensurePrivateDir(dir).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** What makes `dir` unfit for credentials, or null when it is a real directory of the daemon's. */
-async function privateDirProblem(dir: string): Promise<string | null> {
-  const st = await lstat(dir).catch(() => null);
-  if (!st) return 'it does not exist';
-  if (st.isSymbolicLink()) return 'it is a symbolic link';
-  if (!st.isDirectory()) return 'it is not a directory';
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid)
-    return `it belongs to uid ${st.uid}, not to the daemon's uid ${uid}`;
-  return null;
-}
-
-/**
- * The credentials root for this berth home: the usual one (defaultCredentialsRoot) when it is, or
- * can be made, a private directory of the daemon's; else the fresh random-named one a previous
- * start recorded under BERTH_HOME; else a new one of those, recorded. Never a directory someone
- * else made, so nobody can stop berth by squatting the predictable name.
- */
-export async function claimCredentialsRoot(
-  home: string,
-  logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<string> {
-  const usual = defaultCredentialsRoot(home, env);
-  try {
-    await ensurePrivateDir(usual);
-    return usual;
-  } catch (err) {
-    logger.warn(
-      { err, root: usual },
-      'the usual credentials directory is taken; using a private one instead',
-    );
-  }
-  const record = join(home, RECORDED_ROOT_FILE);
-  const recorded = (await readFile(record, 'utf8').catch(() => '')).trim();
-  const isOurs = dirname(recorded) === dirname(usual) && basename(recorded).startsWith(`${basename(usual)}-`);
-  if (isOurs && (await isPrivateDir(recorded))) return recorded;
-  // mkdtemp makes a new 0700 directory under a name nobody could have guessed and taken first.
-  const fresh = await mkdtemp(`${usual}-`);
-  await writeFile(record, `${fresh}\n`, { mode: 0o600 });
-  return fresh;
-}
 
 /**
  * Agent credentials: sealed in the store by profile and owner (credentialScope: the host's
@@ -426,18 +255,9 @@ export class AgentCredentials {
     body: Buffer,
     owner: CredentialOwner = HOST_OWNER,
   ): Promise<void> {
-    const entries = (await this.dirEntries(profile, owner)) ?? [];
-    const pack = tarStream.pack();
-    for (const e of entries) {
-      if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory', mode: e.mode });
-      else pack.entry({ name: e.name, mode: e.mode }, e.name === name ? body : e.body);
-    }
-    if (!entries.some((e) => e.name === name)) pack.entry({ name, mode: 0o600 }, body);
-    pack.finalize();
-    const parts: Buffer[] = [];
-    for await (const c of pack) parts.push(c as Buffer);
+    const tar = await packCredentialTar((await this.dirEntries(profile, owner)) ?? [], name, body);
     try {
-      await this.deps.secrets.put(credentialScope(profile, owner), DIR_SECRET, Buffer.concat(parts));
+      await this.deps.secrets.put(credentialScope(profile, owner), DIR_SECRET, tar);
     } finally {
       this.changed();
     }
