@@ -10,13 +10,13 @@ export {
 export type { AccountStore } from './accounts/account-store.js';
 export { AgentCredentials, type CredentialStatus } from './agents/agent-credentials.js';
 export { SECRETS_MOUNT } from './agents/agent-launcher.js';
+export { AGENT_HOME, stateVolumeName } from './agents/agent-plan.js';
 export {
   type AgentCatalogue,
   type AgentProfile,
   findProfile as findAgentProfile,
   loadAgentProfiles,
 } from './agents/agent-profile.js';
-export { AGENT_HOME, stateVolumeName } from './agents/agent-plan.js';
 export { AgentSessions } from './agents/agent-sessions.js';
 export {
   AGENT_TOOLS,
