@@ -31,7 +31,7 @@ const TEST_NODE_IMAGE = 'berth-test/node:1';
 const TEST_AGENT_IMAGE = 'berth-test/agent:1';
 // berth's own image (docker/berth), built from the bootstrapped base: the container tests run it.
 const BERTH_IMAGE = 'berth/berth:dev';
-// Where the tests find their PostgreSQL (packages/core/test/postgres.ts reads it).
+// Where the tests find their PostgreSQL (test/kit/src/postgres.ts reads it).
 const TEST_DATABASE_URL_FILE = join(root, 'node_modules/.cache/berth/test-database-url');
 const TEST_ROLE = 'berth_test';
 
@@ -283,6 +283,7 @@ function ensureBerthImage() {
       'tsconfig.base.json',
       'tsconfig.test.json',
       'packages',
+      'test/kit/package.json',
       'docker/berth',
       'docker/session',
     ];

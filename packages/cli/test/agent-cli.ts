@@ -1,10 +1,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultCredentialsRoot } from '@berth/core';
+import { removeContainersOf, STAND_IN_PROFILE, tempDir } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { onTestFinished } from 'vitest';
-import { STAND_IN_PROFILE } from '../../core/test/agent-fixtures.js';
-import { removeContainersOf, tempDir } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 /** A CLI whose config file has the stand-in profile; its volumes and host credentials are cleaned up. */
 export function agentCli(config: unknown = { agents: { 'stand-in': STAND_IN_PROFILE } }) {

@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { git, makeBareRemote, sshdForSuite, sshdMissing, tempDir } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
-import { git, tempDir } from '../../core/test/fixtures.js';
-import { makeBareRemote, sshdForSuite, sshdMissing } from '../../core/test/remote-fixtures.js';
 import { agentCli } from './agent-cli.js';
 
 /**

@@ -1,6 +1,6 @@
 import { WAIT_EXIT } from '@berth/api';
+import { makeRepo } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
 import { agentCli } from './agent-cli.js';
 
 const LOG = '/home/berth/.stand-in/conversation.log';

@@ -6,9 +6,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { AGENT_TOOLS, agentsVolumeName, LABEL_MANAGED } from '@berth/core';
+import { docker, makeRepo } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { docker, makeRepo } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 interface AgentsJson {
   volume: string;

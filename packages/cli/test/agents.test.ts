@@ -2,24 +2,14 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { uniqueSecret } from '../../core/test/agent-fixtures.js';
-import { makeRepo, tempDir } from '../../core/test/fixtures.js';
+import { makeRepo, tempDir, uniqueSecret } from '@berth/testkit';
+import { BIN, type berthCli } from '@berth/testkit/cli';
+import { describe, expect, it, vi } from 'vitest';
 import { agentCli } from './agent-cli.js';
-import { BIN, type berthCli } from './cli-fixtures.js';
 
 async function execOut(cli: ReturnType<typeof berthCli>, name: string, ...cmd: string[]): Promise<string> {
   const r = await cli.run('exec', name, '--', ...cmd);
   return r.stdout;
-}
-
-async function eventually(what: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await what()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('timed out');
 }
 
 describe('berth agents from the CLI', () => {
@@ -51,7 +41,7 @@ describe('berth agents from the CLI', () => {
         setTimeout(() => child.stdin.write('write b.txt: typed in attach\r'), 300);
       }
     });
-    await eventually(async () => screen.includes('wrote b.txt'));
+    await expect.poll(() => screen, { timeout: 30_000, interval: 200 }).toContain('wrote b.txt');
     // Detach as a tmux user would (C-b d): the CLI exits 0 and the agent keeps running.
     child.stdin.write('\x02d');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -80,7 +70,9 @@ describe('berth agents from the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const name = r.stdout.trim();
     expect(name).toMatch(/^stand-in-[a-z]+-[a-z]+(-\d+)?$/);
-    await eventually(async () => (await execOut(cli, name, 'cat', 'd.txt')) === 'dispatched\n');
+    await expect
+      .poll(() => execOut(cli, name, 'cat', 'd.txt'), { timeout: 30_000, interval: 200 })
+      .toBe('dispatched\n');
     const j = await cli.json<{ name: string; kind: string; status: string }>(
       'dispatch',
       '--prompt',
@@ -185,15 +177,21 @@ describe('berth agents from the CLI', () => {
     );
     expect(w.code).not.toBe(0);
     const sha = createHash('sha256').update(key).digest('hex');
-    await eventually(async () =>
-      (await execOut(cli, 'c1', 'tmux', 'capture-pane', '-p', '-t', 'agent')).includes(sha),
-    );
+    await expect
+      .poll(() => execOut(cli, 'c1', 'tmux', 'capture-pane', '-p', '-t', 'agent'), {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toContain(sha);
     // The agent's screen reaches the container's log through tmux's pipe, a moment after the pane.
-    let logs = await cli.run('logs', 'c1');
-    await eventually(async () => {
-      logs = await cli.run('logs', 'c1');
-      return logs.stdout.includes('stand-in');
-    });
+    const logs = await vi.waitFor(
+      async () => {
+        const shown = await cli.run('logs', 'c1');
+        if (!shown.stdout.includes('stand-in')) throw new Error(`no stand-in in the logs:\n${shown.stdout}`);
+        return shown;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     expect(logs.stdout).not.toContain(key);
 
     const rm = await cli.run('auth', 'rm', 'stand-in', '--name', 'OTHER_KEY', '--json');

@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { BERTH_VERSION } from '@berth/api';
 import { BerthClient } from '@berth/api/node';
 import { LABEL_HOME } from '@berth/core';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { BUSYBOX_IMAGE, docker, makeRepo, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
+import { BUSYBOX_IMAGE, docker, makeRepo, removeContainersOf, tempDir } from '@berth/testkit';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
 const IMAGE = 'berth/berth:dev';
 const SOCKET = '/var/run/docker.sock';
@@ -86,16 +86,6 @@ function berthContainer(): { state: string; tag: string; args: (...extra: string
   return { state, tag, args };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe.skipIf(noSocket)(`berth in a container (${IMAGE})`, () => {
   it('is built by setup, small, and runs as a non-root user by default', async () => {
     const inspect = await dockerCli('image', 'inspect', '-f', '{{.Size}} {{.Config.User}}', IMAGE);
@@ -148,7 +138,8 @@ describe.skipIf(noSocket)(`berth in a container (${IMAGE})`, () => {
     const started = await dockerCli('run', '-d', ...c.args(), IMAGE, 'daemon');
     expect(started.code, started.stderr).toBe(0);
     const client = new BerthClient({ socketPath: `${c.state}/berth.sock` });
-    const running = await until('the daemon to answer', () => client.daemonInfo());
+    // Until the daemon answers.
+    const running = await vi.waitFor(() => client.daemonInfo(), { timeout: 30_000, interval: 200 });
     expect((await dockerCli('rm', '-f', started.stdout.trim())).code).toBe(0);
     // Killed, it removed nothing: its pid file names a pid that the next container reuses.
     const stale = readFileSync(`${c.state}/berth.pid`, 'utf8');
@@ -268,10 +259,14 @@ describe.skipIf(noSocket)(`berth in a container (${IMAGE})`, () => {
     const id = started.stdout.trim();
     const port = (await dockerCli('port', id, '8080/tcp')).stdout.trim().split('\n')[0]?.split(':').pop();
     const url = `http://127.0.0.1:${port}`;
-    const health = await until('/health', async () => {
-      const res = await fetch(`${url}/health`);
-      return res.ok ? ((await res.json()) as { status?: string }) : undefined;
-    });
+    const health = await vi.waitFor(
+      async () => {
+        const res = await fetch(`${url}/health`);
+        if (!res.ok) throw new Error(`/health answered ${res.status}`);
+        return (await res.json()) as { status?: string };
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     expect(health).toBeTruthy();
     // Auth is on: nothing but /health answers without credentials.
     expect((await fetch(`${url}/api/v1/sessions`)).status).toBe(401);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
+import { containersOf, git, makeRepo, SESSION_IMAGE, tempDir } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { containersOf, git, makeRepo, SESSION_IMAGE, tempDir } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 interface SessionJson {
   id: string;

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { BerthClient } from '@berth/api/node';
+import { containersOf, docker, git, makeRepo } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { containersOf, docker, git, makeRepo } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 describe('a daemon killed in the middle of work', () => {
   it('SIGKILL during a burst of creates leaves, after restart, no orphan container and no phantom session', async () => {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { SqliteStore } from '@berth/core';
+import { makeRepo } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 interface Report {
   egress: { mode: string; allow: string[] } | null;

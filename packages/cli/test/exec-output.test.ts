@@ -1,6 +1,6 @@
+import { makeRepo } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 describe('berth exec of a command that prints without end', () => {
   it('prints its start, ends it, and says so on stderr and in --json', async () => {

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { ApiError } from '@berth/api';
+import { readErrorCatalogue } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../src/output.js';
 
-const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const rows = [...doc.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|\s*(\d+)\s*\|/gm)].map(
-  (m) => [m[1]!, Number(m[3])] as const,
-);
+const rows = readErrorCatalogue().map((r) => [r.code, r.exit] as const);
 
 describe('CLI exit codes', () => {
   it('match the error catalogue for every code', () => {

@@ -1,6 +1,6 @@
+import { makeRepo } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 interface SessionJson {
   name: string;

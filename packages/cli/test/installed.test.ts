@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { git, makeRepo, removeContainersOf, SESSION_IMAGE, tempDir } from '@berth/testkit';
+import { BIN } from '@berth/testkit/cli';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { git, makeRepo, removeContainersOf, SESSION_IMAGE, tempDir } from '../../core/test/fixtures.js';
-import { BIN } from './cli-fixtures.js';
 
 /** `berth` as the shell finds it on PATH: setup links it there (scripts/setup.mjs, linkCli). */
 function installedBerth(): string {

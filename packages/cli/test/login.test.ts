@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
+import { tempDir } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

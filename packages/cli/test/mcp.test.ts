@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
+import { containersOf, git, makeRepo, SESSION_IMAGE } from '@berth/testkit';
+import { type Berth, BIN, berthCli } from '@berth/testkit/cli';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { containersOf, git, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
-import { type Berth, BIN, berthCli } from './cli-fixtures.js';
 
 /** `berth mcp` as an MCP client starts it: a separate process, spoken to over its stdin/stdout. */
 async function stdioClient(cli: Berth): Promise<{ client: Client; stderr: () => string; errors: Error[] }> {

@@ -9,9 +9,9 @@ import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BERTH_VERSION } from '@berth/api';
+import { containersOf, makeRepo } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { containersOf, makeRepo } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MANIFEST = join(ROOT, 'node_modules/.cache/berth/node-versions.json');

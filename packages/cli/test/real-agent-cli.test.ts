@@ -1,13 +1,9 @@
 import { WAIT_EXIT } from '@berth/api';
+import { makeRepo } from '@berth/testkit';
+import { scriptedAnthropic, userTexts } from '@berth/testkit/model-api/anthropic';
+import { inputTexts, scriptedResponses } from '@berth/testkit/model-api/openai-responses';
+import { networkGateway, SESSION_IMAGE, writeAndRunTurns } from '@berth/testkit/session-agents';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { scriptedAnthropic, userTexts } from '../../core/test/model-api/anthropic.js';
-import { inputTexts, scriptedResponses } from '../../core/test/model-api/openai-responses.js';
-import {
-  networkGateway,
-  SESSION_IMAGE,
-  writeAndRunTurns,
-} from '../../core/test/real-agents/session-agents.js';
 import { agentCli } from './agent-cli.js';
 
 // A user's whole loop with the real agents, through the installed CLI and its daemon: `berth

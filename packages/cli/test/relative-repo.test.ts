@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { BerthClient } from '@berth/api/node';
+import { containersOf, git, makeRepo, SESSION_IMAGE } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { containersOf, git, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 describe('a relative --repo means the caller’s directory, never the daemon’s', () => {
   it('daemon started in repo A, `new --repo .` from repo B makes the session on B', async () => {

@@ -1,7 +1,6 @@
+import { git, makeBareRemote, makeRepo, SESSION_IMAGE, sshKeyPair, tempDir } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { git, makeRepo, SESSION_IMAGE, tempDir } from '../../core/test/fixtures.js';
-import { makeBareRemote, sshKeyPair } from '../../core/test/remote-fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 describe('berth new --repo URL, --git-user, --ssh-key and finish --push / --merge', () => {
   it('makes a session from a remote URL and pushes its branch back with the given identity', async () => {

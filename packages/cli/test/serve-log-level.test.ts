@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { berthCli } from './cli-fixtures.js';
 
 /** The pino levels of the lines in the daemon's log. */
 function levels(home: string): number[] {

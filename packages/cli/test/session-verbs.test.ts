@@ -8,9 +8,9 @@ import {
   verbEffect,
 } from '@berth/api';
 import { BerthClient } from '@berth/api/node';
+import { docker, makeRepo, SESSION_IMAGE } from '@berth/testkit';
+import { type Berth, berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { docker, makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
-import { type Berth, berthCli } from './cli-fixtures.js';
 
 // A session is 'creating' only while its create holds the session's lock, and every verb waits
 // for that lock: what a verb does from 'creating' is checked on the table by core's unit test.

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
+import { makeRepo } from '@berth/testkit';
+import { BIN, berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { BIN, berthCli } from './cli-fixtures.js';
 
 describe('berth shell', () => {
   it('is an interactive TTY: typed commands run, and it exits with the shell’s code', async () => {

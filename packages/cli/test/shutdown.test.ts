@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { BerthClient } from '@berth/api/node';
+import { makeRepo } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 describe('SIGTERM', () => {
   it('drains: a request in flight completes, WebSockets are closed, and the next start picks up', async () => {
@@ -22,7 +22,6 @@ describe('SIGTERM', () => {
     const r = await inFlight;
     expect(r.stdout.toString()).toBe('done\n');
     expect(await wsClosed).toBe(1001);
-    const deadline = Date.now() + 10_000;
     const alive = () => {
       try {
         process.kill(pid, 0);
@@ -31,8 +30,7 @@ describe('SIGTERM', () => {
         return false;
       }
     };
-    while (alive() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-    expect(alive()).toBe(false);
+    await expect.poll(alive, { timeout: 10_000, interval: 50 }).toBe(false);
     // The session outlives its daemon; the next command starts a daemon that finds it running.
     const shown = await cli.json<{ status: string }>('show', 'drain');
     expect(shown.status).toBe('running');

@@ -1,6 +1,6 @@
+import { makeRepo, SESSION_IMAGE } from '@berth/testkit';
+import { berthCli } from '@berth/testkit/cli';
 import { describe, expect, it } from 'vitest';
-import { makeRepo, SESSION_IMAGE } from '../../core/test/fixtures.js';
-import { berthCli } from './cli-fixtures.js';
 
 // OSC 52 writes the reader's clipboard; OSC 0 retitles their terminal.
 const ESCAPES = '\x1b]52;c;aGVsbG8=\x07\x1b]0;title\x07';

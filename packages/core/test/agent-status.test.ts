@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AGENT_IMAGE, agentCore, makeRepo, tempDir, waitForScreen } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { parseStatusLine, readStatusFile } from '../src/agents/agent-status.js';
-import { AGENT_IMAGE, agentCore, waitFor, waitForScreen } from './agent-fixtures.js';
-import { makeRepo, tempDir } from './fixtures.js';
 
 describe('the agent status line', () => {
   it('is one of the states, an exit code for exited only, and a nonce; anything else is no signal', () => {
@@ -132,6 +131,8 @@ describe('agent status in a session', () => {
     await sh(
       'printf "needs-input - 1.1\\n" > /run/berth/status/t && mv -f /run/berth/status/t /run/berth/status/state',
     );
-    await waitFor(async () => (await core.service.get('hostile')).agentStatus === 'needs-input');
+    await expect
+      .poll(async () => (await core.service.get('hostile')).agentStatus, { timeout: 10_000, interval: 100 })
+      .toBe('needs-input');
   });
 });

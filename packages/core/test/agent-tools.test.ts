@@ -4,6 +4,19 @@
  * here does, about 40 s), mounted read-only into agent sessions; and the preflight's refusals.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
+import {
+  AGENT_IMAGE,
+  agentCore,
+  BUSYBOX_IMAGE,
+  containersOf,
+  docker,
+  git,
+  makeRepo,
+  removeContainersOf,
+  tempDir,
+  testConfig,
+  volumesOf,
+} from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { AGENT_TOOLS, type AgentTool, agentsVolumeName } from '../src/agents/agent-tools.js';
 import { AgentToolsVolume } from '../src/agents/agent-tools-volume.js';
@@ -15,17 +28,6 @@ import {
   openCore,
   silentLogger,
 } from '../src/index.js';
-import { AGENT_IMAGE, agentCore, volumesOf } from './agent-fixtures.js';
-import {
-  BUSYBOX_IMAGE,
-  containersOf,
-  docker,
-  git,
-  makeRepo,
-  removeContainersOf,
-  tempDir,
-  testConfig,
-} from './fixtures.js';
 
 const NO_NODE_IMAGE = 'berth-test/no-node:1';
 

@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { LABEL_HOME, LABEL_MANAGED, stateVolumeName } from '../src/index.js';
 import {
   AGENT_IMAGE,
   agentCore,
+  BUSYBOX_IMAGE,
+  containersOf,
+  docker,
+  git,
+  makeRepo,
   STAND_IN_PROFILE,
   tarOf,
   volumesOf,
   waitForScreen,
-} from './agent-fixtures.js';
-import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo } from './fixtures.js';
+} from '@berth/testkit';
+import { describe, expect, it } from 'vitest';
+import { LABEL_HOME, LABEL_MANAGED, stateVolumeName } from '../src/index.js';
 
 const HOSTILE_PROMPT = [
   'write notes/plan.md: it said "hi" and $(touch /tmp/pwned) `id` \'quoted\' ; rm -rf /',

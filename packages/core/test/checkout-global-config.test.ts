@@ -6,11 +6,10 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { git, makeBareRemote, tempDir } from '@berth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitWorkspaces } from '../src/workspace/git-workspace.js';
 import { parseRemote, RemoteRepos } from '../src/workspace/remote-repos.js';
-import { git, tempDir } from './fixtures.js';
-import { makeBareRemote } from './remote-fixtures.js';
 
 const savedHome = process.env.HOME;
 afterEach(() => {

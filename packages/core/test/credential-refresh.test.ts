@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentCore, tarOf, tempDir } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import type { CredentialOwner } from '../src/agents/credential-owner.js';
 import { acceptableLogin } from '../src/agents/credential-refresh.js';
 import type { Session } from '../src/session/session.js';
-import { agentCore, tarOf } from './agent-fixtures.js';
-import { tempDir } from './fixtures.js';
 
 const claudeLogin = (access: string) =>
   JSON.stringify({ claudeAiOauth: { accessToken: access, refreshToken: `${access}-r`, expiresAt: 1 } });

@@ -16,9 +16,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir, testConfig } from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultCredentialsRoot, openCore } from '../src/index.js';
-import { tempDir, testConfig } from './fixtures.js';
 
 const STALE_ID = '11111111-1111-4111-8111-111111111111';
 

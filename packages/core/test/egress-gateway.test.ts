@@ -4,13 +4,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { docker, removeContainersOf, SESSION_IMAGE } from '@berth/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressGateway, PROXY_PORT, type SessionNetwork } from '../src/egress/egress-gateway.js';
 import { type EgressPolicy, parseAllowEntry } from '../src/egress/egress-policy.js';
 import { type EgressEvent, EgressProxy } from '../src/egress/egress-proxy.js';
 import { LABEL_HOME, LABEL_MANAGED, silentLogger } from '../src/index.js';
 import { DockerRelayHost } from '../src/runtime/docker-relay-host.js';
-import { docker, removeContainersOf, SESSION_IMAGE } from './fixtures.js';
 
 // The hostile-session network suite, with real containers: a session on its own network, with
 // berth's relay as its only way out and the daemon's egress proxy deciding. From inside, this

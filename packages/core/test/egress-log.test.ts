@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { tempDir, testDatabaseUrl } from '@berth/testkit';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   EGRESS_OVERFLOW_HOST,
@@ -12,8 +13,6 @@ import {
   type Store,
   type StoreDialect,
 } from '../src/index.js';
-import { tempDir } from './fixtures.js';
-import { testDatabaseUrl } from './postgres.js';
 
 // The egress proxy is not yet wired to sessions: these tests feed EgressLog.record directly.
 

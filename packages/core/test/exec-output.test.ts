@@ -1,6 +1,6 @@
+import { makeRepo, testCore } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { EXEC_OUTPUT_LIMIT } from '../src/runtime/exec-output.js';
-import { makeRepo, testCore } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 

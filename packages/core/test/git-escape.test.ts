@@ -22,10 +22,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { git, makeRepo, SESSION_IMAGE, tempDir, testCore } from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Core } from '../src/index.js';
 import { CONTAINER_OBJECTS_DIR } from '../src/workspace/git-workspace.js';
-import { git, makeRepo, SESSION_IMAGE, tempDir, testCore } from './fixtures.js';
 import {
   committedTrapsScript,
   dotGitTreeScript,

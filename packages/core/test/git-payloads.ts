@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './fixtures.js';
+import { tempDir } from '@berth/testkit';
 
 /** Every hook git knows (githooks(5), git 2.39). */
 export const ALL_HOOKS = [

@@ -1,7 +1,7 @@
 import { execSync } from 'node:child_process';
+import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, tempDir, testCore } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID, ROLE_COLLECTOR } from '../src/index.js';
-import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, tempDir, testCore } from './fixtures.js';
 
 /** An image with no shell at all: only `sleep` (busybox under that name), as distroless ones are. */
 function noShellImage(): string {

@@ -1,5 +1,5 @@
+import { containersOf, docker, git, httpGet, makeRepo, SESSION_IMAGE, testCore } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
-import { containersOf, docker, git, httpGet, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
 
 const engineRuntimes = Object.keys(((await docker.info()) as { Runtimes?: object }).Runtimes ?? {});
 // Setup registers Debian's runsc with an engine it starts itself; another engine may lack it.

@@ -1,6 +1,6 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { docker, makeRepo, testConfig } from '@berth/testkit';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type Core, openCore, type SessionEvent } from '../src/index.js';
-import { docker, makeRepo, testConfig } from './fixtures.js';
 
 /** A core whose idle watcher sweeps every 100 ms, started the way the daemon starts it. */
 async function idleCore(): Promise<Core> {
@@ -8,16 +8,6 @@ async function idleCore(): Promise<Core> {
   onTestFinished(() => core.close());
   await core.startWatching();
   return core;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,10 +21,14 @@ describe('idle shutdown against the real engine', () => {
     expect(s.idle).toEqual({ timeoutSeconds: 2, action: 'pause' });
     const started = Date.now();
 
-    const paused = await waitFor('the idle pause', async () => {
-      const cur = await core.service.get('sleepy');
-      return cur.status === 'paused' ? cur : null;
-    });
+    const paused = await vi.waitFor(
+      async () => {
+        const cur = await core.service.get('sleepy');
+        if (cur.status !== 'paused') throw new Error(`no idle pause: ${cur.status}`);
+        return cur;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect(paused.statusReason).toBe('idle for 2s: paused');
     expect((await docker.getContainer(s.containerId!).inspect()).State.Paused).toBe(true);
@@ -67,9 +61,13 @@ describe('idle shutdown against the real engine', () => {
       expect((await core.service.get('typing')).status).toBe('running');
       await sleep(700);
     }
-    await waitFor('the idle pause after the last exec', async () => {
-      return (await core.service.get('typing')).status === 'paused';
-    });
+    await expect
+      .poll(async () => (await core.service.get('typing')).status, {
+        timeout: 10_000,
+        interval: 100,
+        message: 'the idle pause after the last exec',
+      })
+      .toBe('paused');
   });
 
   it('a busy process in the container counts as activity (CPU use)', async () => {
@@ -89,9 +87,13 @@ describe('idle shutdown against the real engine', () => {
 
     // Once the loop ends the container is quiet and the session idles.
     await core.service.exec('busy', ['touch', '.stop']);
-    await waitFor('the idle pause after the loop ended', async () => {
-      return (await core.service.get('busy')).status === 'paused';
-    });
+    await expect
+      .poll(async () => (await core.service.get('busy')).status, {
+        timeout: 10_000,
+        interval: 100,
+        message: 'the idle pause after the loop ended',
+      })
+      .toBe('paused');
   });
 
   it('with action stop an idle session is stopped, its container too', async () => {
@@ -102,10 +104,14 @@ describe('idle shutdown against the real engine', () => {
       idleTimeoutSeconds: 1,
       idleAction: 'stop',
     });
-    const stopped = await waitFor('the idle stop', async () => {
-      const cur = await core.service.get('stopper');
-      return cur.status === 'stopped' ? cur : null;
-    });
+    const stopped = await vi.waitFor(
+      async () => {
+        const cur = await core.service.get('stopper');
+        if (cur.status !== 'stopped') throw new Error(`no idle stop: ${cur.status}`);
+        return cur;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect(stopped.statusReason).toBe('idle for 1s: stopped');
     expect((await docker.getContainer(s.containerId!).inspect()).State.Running).toBe(false);
     const audit = await core.store.audit.list({ limit: 10, sessionName: 'stopper' });
@@ -117,16 +123,25 @@ describe('idle shutdown against the real engine', () => {
     const repo = makeRepo();
     await core.service.create({ name: 'forever', repo, idleTimeoutSeconds: 0 });
     await core.service.create({ name: 'meter', repo, idleTimeoutSeconds: 1 });
-    await waitFor('the short one to idle', async () => (await core.service.get('meter')).status === 'paused');
+    await expect
+      .poll(async () => (await core.service.get('meter')).status, {
+        timeout: 10_000,
+        interval: 100,
+        message: 'the short one to idle',
+      })
+      .toBe('paused');
     await sleep(1500);
     expect((await core.service.get('forever')).status).toBe('running');
 
     const changed = await core.service.patch('forever', { idleTimeoutSeconds: 1, idleAction: 'stop' });
     expect(changed.idle).toEqual({ timeoutSeconds: 1, action: 'stop' });
-    await waitFor(
-      'the new policy to stop it',
-      async () => (await core.service.get('forever')).status === 'stopped',
-    );
+    await expect
+      .poll(async () => (await core.service.get('forever')).status, {
+        timeout: 10_000,
+        interval: 100,
+        message: 'the new policy to stop it',
+      })
+      .toBe('stopped');
   });
 
   it('shell sessions never idle by default; agent sessions seed 5m; the config sets both', async () => {

@@ -1,11 +1,10 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { request } from 'node:http';
+import { agentCore, capture, docker, makeRepo, tempDir, testConfig } from '@berth/testkit';
+import { scriptedAnthropic } from '@berth/testkit/model-api/anthropic';
+import { SESSION_IMAGE, writeAndRunTurns } from '@berth/testkit/session-agents';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { openCore } from '../src/index.js';
-import { agentCore, capture } from './agent-fixtures.js';
-import { docker, makeRepo, tempDir, testConfig } from './fixtures.js';
-import { scriptedAnthropic } from './model-api/anthropic.js';
-import { SESSION_IMAGE, writeAndRunTurns } from './real-agents/session-agents.js';
 
 // The key broker (security review, "keys never enter the sandbox"): a session's agent holds a
 // placeholder and talks to berth; berth puts the real key in as it forwards. The scripted model

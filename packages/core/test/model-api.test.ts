@@ -1,8 +1,8 @@
+import { scriptedAnthropic, userTexts } from '@berth/testkit/model-api/anthropic';
+import { geminiUserTexts, scriptedGemini } from '@berth/testkit/model-api/gemini';
+import { inputTexts, scriptedResponses } from '@berth/testkit/model-api/openai-responses';
+import { refusingProxy } from '@berth/testkit/model-api/refusing-proxy';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { scriptedAnthropic, userTexts } from './model-api/anthropic.js';
-import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
-import { inputTexts, scriptedResponses } from './model-api/openai-responses.js';
-import { refusingProxy } from './model-api/refusing-proxy.js';
 
 /** The `data:` objects of an SSE body, in order. */
 function events(text: string): { type: string; [k: string]: unknown }[] {

@@ -1,9 +1,9 @@
+import { git, makeRepo, SESSION_IMAGE, testCore } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/logger.js';
 import { GitWorkspaces, sessionRefs } from '../src/workspace/git-workspace.js';
 import { takeSnapshot } from '../src/workspace/session-snapshot.js';
 import { WorkCollector } from '../src/workspace/work-collector.js';
-import { git, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 

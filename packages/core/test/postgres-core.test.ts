@@ -1,7 +1,6 @@
+import { docker, makeRepo, testConfig, testDatabaseUrl } from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openCore, PostgresStore } from '../src/index.js';
-import { docker, makeRepo, testConfig } from './fixtures.js';
-import { testDatabaseUrl } from './postgres.js';
 
 describe('a core on PostgreSQL', () => {
   it('creates a real session there, and a core opened later on the same database sees it', async () => {

@@ -1,10 +1,10 @@
 // The default session image runs what --preview detects: Node.js (a Vite project, npm install from
 // the registry through the host's CA) and Python; an image without the runtime is refused at create.
 import { existsSync, readdirSync } from 'node:fs';
+import { BUSYBOX_IMAGE, containersOf, git, httpGet, makeRepo, SESSION_IMAGE, testCore } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { SESSION_NODE_VERSION } from '../src/images/session-node.js';
 import { hostPortFree, InvalidInput } from '../src/index.js';
-import { BUSYBOX_IMAGE, containersOf, git, httpGet, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
 
 describe('the default session image runs what berth detects', () => {
   it(`a session on ${SESSION_IMAGE} has Node.js ${SESSION_NODE_VERSION} with npm, and Python 3`, async () => {

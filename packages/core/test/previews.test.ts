@@ -1,7 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { SessionEvent } from '../src/index.js';
-import { hostPortFree, loadConfig, openCore, PreviewError, SESSION_CA_PATH } from '../src/index.js';
 import {
   BUSYBOX_IMAGE,
   containersOf,
@@ -11,7 +8,10 @@ import {
   SESSION_IMAGE,
   testConfig,
   testCore,
-} from './fixtures.js';
+} from '@berth/testkit';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { SessionEvent } from '../src/index.js';
+import { hostPortFree, loadConfig, openCore, PreviewError, SESSION_CA_PATH } from '../src/index.js';
 
 const HTTPD = { command: ['httpd', '-f', '-p', '8080'], port: 8080 };
 

@@ -1,6 +1,6 @@
+import { containersOf, docker, git, makeRepo, testConfig } from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type Core, InvalidInput, openCore } from '../src/index.js';
-import { containersOf, docker, git, makeRepo, testConfig } from './fixtures.js';
 
 const GiB = 1024 ** 3;
 

@@ -1,14 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from '@berth/testkit/model-api/anthropic';
+import { geminiUserTexts, scriptedGemini } from '@berth/testkit/model-api/gemini';
+import {
+  inputTexts,
+  type ScriptedResponses,
+  scriptedResponses,
+} from '@berth/testkit/model-api/openai-responses';
+import type { RecordedRequest } from '@berth/testkit/model-api/recording-server';
+import { type RefusingProxy, refusingProxy } from '@berth/testkit/model-api/refusing-proxy';
+import type { ScriptedTurn } from '@berth/testkit/model-api/script';
 import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type AgentSeed, agentSeed, type SeedInput, shellQuote } from '../src/agents/agent-seeds.js';
-import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from './model-api/anthropic.js';
-import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
-import { inputTexts, type ScriptedResponses, scriptedResponses } from './model-api/openai-responses.js';
-import type { RecordedRequest } from './model-api/recording-server.js';
-import { type RefusingProxy, refusingProxy } from './model-api/refusing-proxy.js';
-import type { ScriptedTurn } from './model-api/script.js';
 import {
   AGENTS_BIN,
   AGENTS_CACHE,

@@ -1,12 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import type { WaitableState } from '@berth/api';
-import { describe, expect, onTestFinished, test } from 'vitest';
-import { agentCore, capture, tarOf, volumesOf, waitFor } from './agent-fixtures.js';
-import { BUSYBOX_IMAGE, containersOf, docker, makeRepo } from './fixtures.js';
-import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from './model-api/anthropic.js';
-import { geminiUserTexts, scriptedGemini } from './model-api/gemini.js';
-import { inputTexts, type ScriptedResponses, scriptedResponses } from './model-api/openai-responses.js';
-import type { ScriptedTurn } from './model-api/script.js';
+import {
+  agentCore,
+  BUSYBOX_IMAGE,
+  capture,
+  containersOf,
+  docker,
+  makeRepo,
+  tarOf,
+  volumesOf,
+} from '@berth/testkit';
+import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from '@berth/testkit/model-api/anthropic';
+import { geminiUserTexts, scriptedGemini } from '@berth/testkit/model-api/gemini';
+import {
+  inputTexts,
+  type ScriptedResponses,
+  scriptedResponses,
+} from '@berth/testkit/model-api/openai-responses';
+import type { ScriptedTurn } from '@berth/testkit/model-api/script';
 import {
   egressTried,
   recordStatuses,
@@ -14,7 +25,8 @@ import {
   sessionGateway,
   sessionProxy,
   writeAndRunTurns,
-} from './real-agents/session-agents.js';
+} from '@berth/testkit/session-agents';
+import { describe, expect, onTestFinished, test, vi } from 'vitest';
 
 // The real Claude Code and Codex, from berth's agents volume, in real sessions of berth's own
 // image: dispatched on a task with nobody at their terminal, against scripted model APIs on
@@ -59,13 +71,17 @@ async function reach(core: Core, name: string, state: WaitableState) {
 async function expectTheWork(core: Core, name: string, told: () => string[] = () => []) {
   const done = (diff: string) =>
     diff.includes('hello.txt') && diff.includes('+hello from the script') && diff.includes('+ran');
-  let diff = '';
-  await waitFor(async () => {
-    diff = (await core.service.diff(name)).diff;
-    return done(diff);
-  }, 30_000).catch(() => {
-    throw new Error(`the work is not in the diff:\n${diff}\nthe tools answered:\n${told().join('\n---\n')}`);
-  });
+  await vi.waitFor(
+    async () => {
+      const { diff } = await core.service.diff(name);
+      if (!done(diff)) {
+        throw new Error(
+          `the work is not in the diff:\n${diff}\nthe tools answered:\n${told().join('\n---\n')}`,
+        );
+      }
+    },
+    { timeout: 30_000, interval: 100 },
+  );
 }
 
 describe('Claude Code in a session', { timeout: 420_000 }, () => {
@@ -96,7 +112,12 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     });
     expect(s).toMatchObject({ agentStatus: 'starting', agentStatusSource: 'signals', task: FIRST_PROMPT });
     await reach(core, 'cc', 'idle');
-    await waitFor(async () => statuses.includes('working') && statuses.at(-1) === 'idle', TURN_MS);
+    await expect
+      .poll(() => statuses.includes('working') && statuses.at(-1) === 'idle', {
+        timeout: TURN_MS,
+        interval: 100,
+      })
+      .toBe(true);
     expect(statuses.indexOf('working')).toBeLessThan(statuses.lastIndexOf('idle'));
     await expectTheWork(core, 'cc');
     // The scripted API got the task and the key berth stored, and nothing else was tried.
@@ -112,7 +133,7 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     const turnsBefore = api.turnsUsed();
     await core.agents.send(await core.service.get('cc'), SECOND_PROMPT);
     expect((await core.service.get('cc')).agentStatus).toBe('working');
-    await waitFor(async () => api.turnsUsed() > turnsBefore, TURN_MS);
+    await expect.poll(() => api.turnsUsed() > turnsBefore, { timeout: TURN_MS, interval: 100 }).toBe(true);
     await reach(core, 'cc', 'idle');
     const second = api.conversation().at(-1);
     expect(second && userTexts(second).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
@@ -123,7 +144,9 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     await reach(core, 'cc', 'idle');
     const before = api.conversation().length;
     await core.agents.send(await core.service.get('cc'), THIRD_PROMPT);
-    await waitFor(async () => api.conversation().length > before, TURN_MS);
+    await expect
+      .poll(() => api.conversation().length > before, { timeout: TURN_MS, interval: 100 })
+      .toBe(true);
     const resumed = api.conversation()[before];
     for (const prompt of [FIRST_PROMPT, SECOND_PROMPT, THIRD_PROMPT]) {
       expect(resumed && userTexts(resumed).some((t) => t.includes(prompt))).toBe(true);
@@ -153,15 +176,20 @@ describe('Claude Code in a session', { timeout: 420_000 }, () => {
     onTestFinished(() => {
       term.stream.destroy();
     });
-    await waitFor(async () => {
-      const s = await core.service.get('ask');
-      if (s.agentStatus === 'idle') return true;
-      if (s.agentStatus === 'needs-input') {
-        term.stream.write('\r');
-        await new Promise((r) => setTimeout(r, 1500));
-      }
-      return false;
-    }, TURN_MS);
+    await expect
+      .poll(
+        async () => {
+          const s = await core.service.get('ask');
+          if (s.agentStatus === 'idle') return true;
+          if (s.agentStatus === 'needs-input') {
+            term.stream.write('\r');
+            await new Promise((r) => setTimeout(r, 1500));
+          }
+          return false;
+        },
+        { timeout: TURN_MS, interval: 100 },
+      )
+      .toBe(true);
     await expectTheWork(core, 'ask');
   });
 
@@ -253,7 +281,7 @@ describe('Codex in a session', { timeout: 420_000 }, () => {
 
     const turnsBefore = api.turnsUsed();
     await core.agents.send(await core.service.get('cx'), SECOND_PROMPT);
-    await waitFor(async () => api.turnsUsed() > turnsBefore, TURN_MS);
+    await expect.poll(() => api.turnsUsed() > turnsBefore, { timeout: TURN_MS, interval: 100 }).toBe(true);
     await reach(core, 'cx', 'idle');
     const second = api.conversation().at(-1);
     expect(second && inputTexts(second).some((t) => t.includes(SECOND_PROMPT))).toBe(true);
@@ -262,7 +290,9 @@ describe('Codex in a session', { timeout: 420_000 }, () => {
     await reach(core, 'cx', 'idle');
     const before = api.conversation().length;
     await core.agents.send(await core.service.get('cx'), THIRD_PROMPT);
-    await waitFor(async () => api.conversation().length > before, TURN_MS);
+    await expect
+      .poll(() => api.conversation().length > before, { timeout: TURN_MS, interval: 100 })
+      .toBe(true);
     const resumed = api.conversation()[before];
     for (const prompt of [FIRST_PROMPT, SECOND_PROMPT, THIRD_PROMPT]) {
       expect(resumed && inputTexts(resumed).some((t) => t.includes(prompt))).toBe(true);
@@ -310,7 +340,12 @@ describe('Gemini CLI in a session', { timeout: 420_000 }, () => {
       image: SESSION_IMAGE,
     });
     expect(s.agentStatusSource).toBe('guess');
-    await waitFor(async () => (await capture(core, 'gm')).includes('All done: hello.txt is there.'), TURN_MS);
+    await expect
+      .poll(async () => (await capture(core, 'gm')).includes('All done: hello.txt is there.'), {
+        timeout: TURN_MS,
+        interval: 100,
+      })
+      .toBe(true);
     await expectTheWork(core, 'gm');
     const [opening] = api.conversation();
     expect(opening && geminiUserTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
@@ -352,14 +387,19 @@ describe('opencode in a session', { timeout: 420_000 }, () => {
       prompt: FIRST_PROMPT,
       image: SESSION_IMAGE,
     });
-    await waitFor(async () => api.conversation().length > 0, TURN_MS);
+    await expect.poll(() => api.conversation().length > 0, { timeout: TURN_MS, interval: 100 }).toBe(true);
     const [opening] = api.conversation();
     expect(opening && userTexts(opening).some((t) => t.includes(FIRST_PROMPT))).toBe(true);
     for (const r of api.conversation()) expect(r.headers['x-api-key']).toBe(ANTHROPIC_KEY);
-    await waitFor(async () => {
-      const d = await core.service.diff('oc');
-      return d.diff.includes('+hello from the script');
-    }, TURN_MS);
+    await expect
+      .poll(
+        async () => {
+          const d = await core.service.diff('oc');
+          return d.diff.includes('+hello from the script');
+        },
+        { timeout: TURN_MS, interval: 100 },
+      )
+      .toBe(true);
   });
 });
 

@@ -1,17 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, testCore } from '@berth/testkit';
+import { describe, expect, it, vi } from 'vitest';
 import { LABEL_HOME, LABEL_MANAGED, LABEL_SESSION_ID } from '../src/index.js';
-import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, testCore } from './fixtures.js';
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  let v = await probe();
-  while (!ok(v) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    v = await probe();
-  }
-  return v;
-}
 
 describe('the store and the engine agree', () => {
   it('a container killed outside berth shows as stopped within a second', async () => {
@@ -20,10 +10,13 @@ describe('the store and the engine agree', () => {
     const s = await core.service.create({ name: 'victim', repo: makeRepo() });
     const killedAt = Date.now();
     await docker.getContainer(s.containerId!).kill();
-    const after = await until(
-      () => core.service.get('victim'),
-      (x) => x.status === 'stopped',
-      1000,
+    const after = await vi.waitFor(
+      async () => {
+        const x = await core.service.get('victim');
+        if (x.status !== 'stopped') throw new Error(`victim is ${x.status}`);
+        return x;
+      },
+      { timeout: 1000, interval: 25 },
     );
     expect(after.status).toBe('stopped');
     expect(after.statusReason).toMatch(/exited \(code 137\)/);
@@ -37,10 +30,13 @@ describe('the store and the engine agree', () => {
     const repo = makeRepo();
     const s = await core.service.create({ name: 'vanish', repo });
     await docker.getContainer(s.containerId!).remove({ force: true });
-    const after = await until(
-      () => core.service.get('vanish'),
-      (x) => x.status === 'failed',
-      2000,
+    const after = await vi.waitFor(
+      async () => {
+        const x = await core.service.get('vanish');
+        if (x.status !== 'failed') throw new Error(`vanish is ${x.status}`);
+        return x;
+      },
+      { timeout: 2000, interval: 25 },
     );
     expect(after).toMatchObject({ status: 'failed', containerId: null });
     expect(after.statusReason).toMatch(/vanished/);
@@ -88,16 +84,16 @@ describe('the store and the engine agree', () => {
       Cmd: ['sleep', 'infinity'],
       Labels: { [LABEL_MANAGED]: 'true', [LABEL_HOME]: core.config.home, [LABEL_SESSION_ID]: s.id },
     });
-    const gone = await until(
-      () =>
-        late.inspect().then(
-          () => false,
-          () => true,
-        ),
-      (x) => x,
-      2000,
-    );
-    expect(gone).toBe(true);
+    await expect
+      .poll(
+        () =>
+          late.inspect().then(
+            () => false,
+            () => true,
+          ),
+        { timeout: 2000, interval: 25 },
+      )
+      .toBe(true);
   });
 
   it('a create the engine refuses part-way leaves no row, container, working copy or branch', async () => {

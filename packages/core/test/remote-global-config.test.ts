@@ -7,10 +7,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { git, makeBareRemote, pushToRemote, tempDir } from '@berth/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRemote, RemoteRepos } from '../src/workspace/remote-repos.js';
-import { git, tempDir } from './fixtures.js';
-import { makeBareRemote, pushToRemote } from './remote-fixtures.js';
 
 const savedHome = process.env.HOME;
 afterEach(() => {

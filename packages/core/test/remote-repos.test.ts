@@ -3,18 +3,24 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { parseRemote } from '../src/workspace/remote-repos.js';
-import { parseSshKey } from '../src/workspace/ssh-key.js';
-import { BUSYBOX_IMAGE, containersOf, git, makeRepo, SESSION_IMAGE, tempDir, testCore } from './fixtures.js';
 import {
+  BUSYBOX_IMAGE,
+  containersOf,
+  git,
   makeBareRemote,
+  makeRepo,
   pushToRemote,
+  SESSION_IMAGE,
   sshdForSuite,
   sshdMissing,
   sshKeyPair,
   type TestSshd,
-} from './remote-fixtures.js';
+  tempDir,
+  testCore,
+} from '@berth/testkit';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseRemote } from '../src/workspace/remote-repos.js';
+import { parseSshKey } from '../src/workspace/ssh-key.js';
 
 const reposOf = (home: string) => {
   const dir = join(home, 'repos');

@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { docker, httpGet, makeRepo, SESSION_IMAGE, testConfig } from '@berth/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Core, LABEL_HOME, LABEL_ROLE, openCore } from '../src/index.js';
-import { docker, httpGet, makeRepo, SESSION_IMAGE, testConfig } from './fixtures.js';
 
 // The hostile-session suite with berth's own sessions, end to end through openCore and a real
 // engine: each on a network of its own whose one way out is berth's relay and the daemon's
@@ -67,15 +67,6 @@ async function networkExists(name: string): Promise<boolean> {
       () => true,
       () => false,
     );
-}
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
 }
 
 describe('egress by default', { timeout: 120_000 }, () => {
@@ -169,7 +160,9 @@ describe('a filtered session', { timeout: 300_000 }, () => {
 
       await core.service.remove('filtered', { force: true });
       await core.service.remove('other', { force: true });
-      expect(await until(async () => !(await networkExists(`berth-s-${s.id}`)))).toBe(true);
+      await expect
+        .poll(() => networkExists(`berth-s-${s.id}`), { timeout: 10_000, interval: 100 })
+        .toBe(false);
     } finally {
       await core.close();
     }

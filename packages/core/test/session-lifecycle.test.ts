@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, SESSION_IMAGE, testCore } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { LABEL_HOME, LABEL_ROLE, ROLE_RELAY } from '../src/index.js';
 import { checklistDeviations } from './container-checklist.js';
-import { BUSYBOX_IMAGE, containersOf, docker, git, makeRepo, SESSION_IMAGE, testCore } from './fixtures.js';
 
 describe('session lifecycle against the real engine', () => {
   it('finish commits all changes on the session branch and leaves no container', async () => {

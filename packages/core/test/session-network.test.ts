@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { containersOf, docker, makeRepo, testCore } from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { containersOf, docker, makeRepo, testCore } from './fixtures.js';
 
 function network(name: string, ...opts: string[]): void {
   execFileSync('docker', ['network', 'create', ...opts, name], { stdio: 'ignore' });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { tempDir, testDatabaseUrl } from '@berth/testkit';
 import { Client } from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -19,8 +20,6 @@ import {
   type TokenRecord,
   type UserRecord,
 } from '../src/index.js';
-import { tempDir } from './fixtures.js';
-import { testDatabaseUrl } from './postgres.js';
 
 /** A store on a fresh database of its kind, closed (and for PostgreSQL dropped) after the test. */
 async function freshStore(dialect: StoreDialect): Promise<{ store: Store; restart(): Promise<Store> }> {

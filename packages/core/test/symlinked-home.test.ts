@@ -7,9 +7,9 @@
  */
 import { existsSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeRepo, removeContainersOf, SESSION_IMAGE, tempDir } from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig, openCore } from '../src/index.js';
-import { makeRepo, removeContainersOf, SESSION_IMAGE, tempDir } from './fixtures.js';
 
 const LONG = 180_000;
 

@@ -1,10 +1,9 @@
 import type { Core } from '@berth/core';
+import { agentCore, makeRepo, STAND_IN_PROFILE, tarOf, uniqueSecret } from '@berth/testkit';
+import { makeToken, makeUser } from '@berth/testkit/server';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { agentCore, STAND_IN_PROFILE, tarOf, uniqueSecret } from '../../core/test/agent-fixtures.js';
-import { makeRepo } from '../../core/test/fixtures.js';
 import { buildServer } from '../src/index.js';
-import { makeToken, makeUser } from './server-fixtures.js';
 
 /** The stand-in, but it will not start without credentials (as claude, codex and the rest). */
 const LOCKED = { ...STAND_IN_PROFILE, credentials: { ...STAND_IN_PROFILE.credentials, required: true } };

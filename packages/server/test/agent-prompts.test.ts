@@ -1,11 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import { agentCore, makeRepo } from '@berth/testkit';
+import { makeToken, makeUser, type TestServer, testServer } from '@berth/testkit/server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { agentCore } from '../../core/test/agent-fixtures.js';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 const LOG = '/home/berth/.stand-in/conversation.log';
 

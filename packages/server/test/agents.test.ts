@@ -4,22 +4,25 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { BerthClient } from '@berth/api/node';
 import type { Core } from '@berth/core';
-import type { InjectOptions } from 'fastify';
-import pino from 'pino';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import type WebSocket from 'ws';
 import {
   AGENT_IMAGE,
   agentCore,
   capture,
+  containersOf,
+  docker,
+  makeRepo,
+  SESSION_IMAGE,
   tarOf,
+  tempDir,
   uniqueSecret,
-  waitFor,
   waitForScreen,
-} from '../../core/test/agent-fixtures.js';
-import { containersOf, docker, makeRepo, SESSION_IMAGE, tempDir } from '../../core/test/fixtures.js';
+} from '@berth/testkit';
+import { listenLocal, makeToken, makeUser } from '@berth/testkit/server';
+import type { InjectOptions } from 'fastify';
+import pino from 'pino';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type WebSocket from 'ws';
 import { buildServer } from '../src/index.js';
-import { listenLocal, makeToken, makeUser } from './server-fixtures.js';
 
 /** The daemon's own logger setup (redaction included), writing into memory for the test to read. */
 function capturedLogger() {
@@ -77,12 +80,6 @@ async function attach(core: Core, app: Awaited<ReturnType<typeof agentServer>>['
   return term;
 }
 
-async function until(what: () => boolean, ms = 10_000, why = 'condition') {
-  await waitFor(async () => what(), ms).catch(() => {
-    throw new Error(`timed out waiting for ${why}`);
-  });
-}
-
 function closed(ws: WebSocket): Promise<void> {
   return new Promise((r) => {
     if (ws.readyState === ws.CLOSED) r();
@@ -101,16 +98,23 @@ describe('agent sessions over the API', () => {
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json()).toMatchObject({ kind: 'agent', agent: 'stand-in' });
     const term = await attach(core, app, 'att');
-    await until(() => term.screen.includes('1 prompts so far'), 10_000, 'the first prompt on screen');
+    await expect
+      .poll(() => term.screen, { timeout: 10_000, interval: 100, message: 'the first prompt on screen' })
+      .toContain('1 prompts so far');
     term.ws.send(Buffer.from('write typed.txt: from the terminal\r'), { binary: true });
-    await until(() => term.screen.includes('wrote typed.txt'), 10_000, 'the typed line handled');
+    await expect
+      .poll(() => term.screen, { timeout: 10_000, interval: 100, message: 'the typed line handled' })
+      .toContain('wrote typed.txt');
     term.ws.close();
     await closed(term.ws);
     // Detached, not ended: the agent still runs, and no tmux client is left behind.
-    await waitFor(async () => {
-      const clients = await core.service.exec('att', ['tmux', 'list-clients', '-t', 'agent']);
-      return clients.stdout.toString().trim() === '';
-    });
+    await expect
+      .poll(
+        async () =>
+          (await core.service.exec('att', ['tmux', 'list-clients', '-t', 'agent'])).stdout.toString().trim(),
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe('');
     expect((await core.service.exec('att', ['cat', 'typed.txt'])).stdout.toString()).toBe(
       'from the terminal\n',
     );

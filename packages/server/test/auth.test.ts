@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { BerthClient } from '@berth/api/node';
+import { makeRepo } from '@berth/testkit';
+import { listenLocal, makeToken, makeUser, testServer } from '@berth/testkit/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { listenLocal, makeToken, makeUser, testServer } from './server-fixtures.js';
 
 const PASSWORD = 'correct horse battery';
 

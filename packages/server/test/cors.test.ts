@@ -1,5 +1,5 @@
+import { testCore } from '@berth/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { testCore } from '../../core/test/fixtures.js';
 import { buildServer } from '../src/index.js';
 
 async function app(corsOrigins?: string[]) {

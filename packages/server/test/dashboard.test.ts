@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testCore } from '@berth/testkit';
+import { testServer } from '@berth/testkit/server';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { testCore } from '../../core/test/fixtures.js';
 import { registerAuth } from '../src/auth/auth.js';
 import { registerProblemHandler } from '../src/problems.js';
 import { registerDashboard } from '../src/routes/dashboard.js';
-import { testServer } from './server-fixtures.js';
 
 const INDEX =
   '<!doctype html><div id="root"></div><script type="module" src="/assets/index-Ab12.js"></script>';

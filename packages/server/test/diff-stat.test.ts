@@ -1,7 +1,7 @@
 import { diffStat } from '@berth/api';
+import { makeRepo } from '@berth/testkit';
+import { testServer } from '@berth/testkit/server';
 import { describe, expect, it, vi } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { testServer } from './server-fixtures.js';
 
 describe('GET /sessions/:name/diff', () => {
   it('answers the change size with the diff, and is not activity', async () => {

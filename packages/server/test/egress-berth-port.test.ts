@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { docker, makeRepo, SESSION_IMAGE, testCore } from '@berth/testkit';
+import { testServer } from '@berth/testkit/server';
 import { describe, expect, it } from 'vitest';
-import { docker, makeRepo, SESSION_IMAGE, testCore } from '../../core/test/fixtures.js';
-import { testServer } from './server-fixtures.js';
 
 // berth's own TCP port, as a session sees it: the daemon's API listening on all of this
 // machine's addresses. From a session (filtered, berth's default), neither the engine's bridge

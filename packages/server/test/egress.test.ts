@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import { makeRepo } from '@berth/testkit';
+import { makeToken, makeUser, testServer } from '@berth/testkit/server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { makeToken, makeUser, testServer } from './server-fixtures.js';
 
 // The egress proxy is not yet wired into sessions' networks here: the decisions are fed to
 // core.egressLog.record directly, as the proxy will.

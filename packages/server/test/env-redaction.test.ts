@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { ServerFrame } from '@berth/api';
 import { BerthClient, type Endpoint } from '@berth/api/node';
+import { makeRepo } from '@berth/testkit';
+import { listenLocal, makeToken, makeUser, type TestServer, testServer } from '@berth/testkit/server';
 import { Compile } from 'typebox/compile';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { listenLocal, makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 const checkFrame = Compile(ServerFrame);
 const SECRET = 'postgres://u:s3cr3t-pw@db.internal:5432/app';

@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { ERROR_CODES } from '@berth/core';
+import { readErrorCatalogue } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import { STATUS_BY_CODE } from '../src/index.js';
 
-const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const rows = [...doc.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|\s*(\d+)\s*\|/gm)].map((m) => ({
-  code: m[1]!,
-  status: Number(m[2]),
-  exit: Number(m[3]),
-}));
+const rows = readErrorCatalogue();
 
 describe('the error catalogue', () => {
   it('documents every code the core can raise, and no other', () => {

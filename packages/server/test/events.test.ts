@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { type ClientMessage, ServerFrame, type ServerFrameOf, type ServerFrameType } from '@berth/api';
 import { BerthClient, type Endpoint } from '@berth/api/node';
 import type { Core, Session } from '@berth/core';
+import { docker, makeRepo, testCore } from '@berth/testkit';
+import { listenLocal, makeToken, makeUser, testServer } from '@berth/testkit/server';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Compile } from 'typebox/compile';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type WebSocket from 'ws';
-import { docker, makeRepo, testCore } from '../../core/test/fixtures.js';
 import { DEFAULT_EVENTS_LIMITS, type EventsLimits } from '../src/events/connection.js';
 import { MAX_LINE_CHARS } from '../src/events/log-lines.js';
 import { eventRoutes } from '../src/routes/events.js';
-import { listenLocal, makeToken, makeUser, testServer } from './server-fixtures.js';
 
 const checkFrame = Compile(ServerFrame);
 
@@ -76,16 +76,17 @@ class EventsClient {
   async request(msg: ClientMessage): Promise<ServerFrameOf<'ack'> | ServerFrameOf<'error'>> {
     const id = `r${Math.random().toString(36).slice(2)}`;
     this.send({ ...msg, id });
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const hit = this.frames.find(
-        (f): f is ServerFrameOf<'ack'> | ServerFrameOf<'error'> =>
-          (f.type === 'ack' || f.type === 'error') && f.id === id,
-      );
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no answer to ${msg.type}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    return vi.waitFor(
+      () => {
+        const hit = this.frames.find(
+          (f): f is ServerFrameOf<'ack'> | ServerFrameOf<'error'> =>
+            (f.type === 'ack' || f.type === 'error') && f.id === id,
+        );
+        if (!hit) throw new Error(`no answer to ${msg.type}`);
+        return hit;
+      },
+      { timeout: 5000, interval: 5 },
+    );
   }
 
   /** The socket underneath, to stop reading as a stalled client would. */

@@ -1,6 +1,6 @@
+import { containersOf, git, makeRepo } from '@berth/testkit';
+import { testServer } from '@berth/testkit/server';
 import { describe, expect, it } from 'vitest';
-import { containersOf, git, makeRepo } from '../../core/test/fixtures.js';
-import { testServer } from './server-fixtures.js';
 
 const HOSTILE_BODIES: unknown[] = [
   {},

@@ -1,8 +1,8 @@
 import { BerthClient } from '@berth/api/node';
 import { type Core, openCore } from '@berth/core';
+import { containersOf, makeRepo, testConfig } from '@berth/testkit';
+import { listenLocal, testServer } from '@berth/testkit/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { containersOf, makeRepo, testConfig } from '../../core/test/fixtures.js';
-import { listenLocal, testServer } from './server-fixtures.js';
 
 /** A server over a core whose idle watcher sweeps every 100 ms. */
 async function idleServer(env: NodeJS.ProcessEnv = {}) {
@@ -13,17 +13,6 @@ async function idleServer(env: NodeJS.ProcessEnv = {}) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function statusAfter(core: Core, name: string, ms: number, want: string): Promise<string> {
-  const until = Date.now() + ms;
-  let status = '';
-  while (Date.now() < until) {
-    status = (await core.service.get(name)).status;
-    if (status === want) return status;
-    await sleep(100);
-  }
-  return status;
-}
 
 describe('idle policy over the API', () => {
   it('API calls on a session keep it awake; polling its stats does not', async () => {
@@ -44,7 +33,9 @@ describe('idle policy over the API', () => {
     // A dashboard watching the session's stats is not working in it.
     const watching = setInterval(() => void inject('/api/v1/sessions/api/stats'), 300);
     onTestFinished(() => clearInterval(watching));
-    expect(await statusAfter(core, 'api', 8000, 'paused')).toBe('paused');
+    await expect
+      .poll(async () => (await core.service.get('api')).status, { timeout: 8000, interval: 100 })
+      .toBe('paused');
     const s = await core.service.get('api');
     expect(s.statusReason).toBe('idle for 2s: paused');
   });
@@ -66,7 +57,9 @@ describe('idle policy over the API', () => {
       expect((await core.service.get('typing')).status).toBe('running');
     }
     ws.close();
-    expect(await statusAfter(core, 'typing', 8000, 'paused')).toBe('paused');
+    await expect
+      .poll(async () => (await core.service.get('typing')).status, { timeout: 8000, interval: 100 })
+      .toBe('paused');
   });
 
   it('PATCH changes the idle policy; bad values are refused', async () => {

@@ -1,14 +1,21 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import {
+  AGENT_IMAGE,
+  agentCore,
+  BUSYBOX_IMAGE,
+  git,
+  makeRepo,
+  SESSION_IMAGE,
+  testCore,
+} from '@berth/testkit';
+import { listenLocal, makeToken, makeUser, type TestServer, testServer } from '@berth/testkit/server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { AGENT_IMAGE, agentCore, waitFor } from '../../core/test/agent-fixtures.js';
-import { BUSYBOX_IMAGE, git, makeRepo, SESSION_IMAGE, testCore } from '../../core/test/fixtures.js';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { buildServer } from '../src/index.js';
-import { listenLocal, makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 const TOOLS = [
   'file_list',
@@ -203,13 +210,16 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const s = created.structuredContent as { name: string };
     expect(s).toMatchObject({ kind: 'agent', agent: 'stand-in', status: 'running', image: AGENT_IMAGE });
     expect(s.name).toMatch(/^stand-in-[a-z]+-[a-z]+/);
-    let diff = '';
-    await waitFor(async () => {
-      diff = text(await call(client, 'session_diff', { name: s.name }));
-      return diff.includes('+the agent was here');
-    }, 15_000).catch(() => {
-      throw new Error(`the agent's edit never showed in session_diff:\n${diff}`);
-    });
+    const diff = await vi.waitFor(
+      async () => {
+        const shown = text(await call(client, 'session_diff', { name: s.name }));
+        if (!shown.includes('+the agent was here')) {
+          throw new Error(`the agent's edit never showed in session_diff:\n${shown}`);
+        }
+        return shown;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     expect(diff).toContain('+++ b/from-mcp.txt');
     const ghost = await call(client, 'session_create', { repo, agent: 'ghost', prompt: 'x' });
     expect(text(ghost)).toMatch(/no agent profile named 'ghost'/);

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { API_PREFIX } from '@berth/api';
 import { type Core, DockerRuntime, openCore, SESSION_STATUSES } from '@berth/core';
+import { makeRepo, testConfig, testCore } from '@berth/testkit';
+import { makeToken, makeUser } from '@berth/testkit/server';
 import Docker from 'dockerode';
 import type { InjectOptions } from 'fastify';
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { makeRepo, testConfig, testCore } from '../../core/test/fixtures.js';
 import { buildServer } from '../src/index.js';
 import { createMetrics, METRICS_PATH, type Metrics } from '../src/metrics.js';
-import { makeToken, makeUser } from './server-fixtures.js';
 
 /** A core whose engine calls the metrics observe, as `berth serve` wires it. */
 async function observedCore(metrics: Metrics): Promise<Core> {

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { API_PREFIX, BERTH_VERSION, Capabilities, ServerConfig } from '@berth/api';
 import { DockerRuntime } from '@berth/core';
+import { docker, testCore } from '@berth/testkit';
+import { testServer } from '@berth/testkit/server';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Docker from 'dockerode';
 import Fastify from 'fastify';
 import { Check } from 'typebox/value';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { docker, testCore } from '../../core/test/fixtures.js';
 import { DOCS_PREFIX, OPENAPI_PATH } from '../src/openapi.js';
 import { metaRoutes } from '../src/routes/meta.js';
-import { testServer } from './server-fixtures.js';
 
 interface OpenApiDocument {
   openapi: string;

@@ -3,10 +3,10 @@
 // runs over the proxied WebSocket. Needs /usr/bin/chromium (setup --for-tests) and berth-test/node:1.
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { makeRepo, testCore } from '@berth/testkit';
+import { testServer } from '@berth/testkit/server';
 import { chromium } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { makeRepo, testCore } from '../../core/test/fixtures.js';
-import { testServer } from './server-fixtures.js';
 
 const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
+import { BUSYBOX_IMAGE, makeRepo, testCore } from '@berth/testkit';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { BUSYBOX_IMAGE, makeRepo, testCore } from '../../core/test/fixtures.js';
 
 // A preview's direct host port, 127.0.0.1:PORT (security review F4, F10). A dashboard on
 // 127.0.0.1:BERTH_PORT shares its cookies with every port of 127.0.0.1 (cookies ignore ports),

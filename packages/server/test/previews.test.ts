@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import type { Core } from '@berth/core';
+import { BUSYBOX_IMAGE, makeRepo, testCore } from '@berth/testkit';
+import { makeToken, makeUser, type TestServer, testServer } from '@berth/testkit/server';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { BUSYBOX_IMAGE, makeRepo, testCore } from '../../core/test/fixtures.js';
-import { makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 const NODE_IMAGE = 'berth-test/node:1';
 

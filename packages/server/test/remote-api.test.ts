@@ -1,17 +1,20 @@
 import { Writable } from 'node:stream';
 import { openCore } from '@berth/core';
-import pino from 'pino';
-import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { git, SESSION_IMAGE, tempDir, testConfig } from '../../core/test/fixtures.js';
 import {
+  git,
   makeBareRemote,
+  SESSION_IMAGE,
   sshdForSuite,
   sshdMissing,
   sshKeyPair,
   type TestSshd,
-} from '../../core/test/remote-fixtures.js';
+  tempDir,
+  testConfig,
+} from '@berth/testkit';
+import { makeToken, makeUser } from '@berth/testkit/server';
+import pino from 'pino';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { buildServer } from '../src/index.js';
-import { makeToken, makeUser } from './server-fixtures.js';
 
 const sshSkip = sshdMissing();
 if (sshSkip) console.warn(`skipping the remote API test: ${sshSkip}`);

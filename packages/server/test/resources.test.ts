@@ -1,6 +1,6 @@
+import { docker, git, makeRepo } from '@berth/testkit';
+import { makeToken, makeUser, testServer } from '@berth/testkit/server';
 import { describe, expect, it } from 'vitest';
-import { docker, git, makeRepo } from '../../core/test/fixtures.js';
-import { makeToken, makeUser, testServer } from './server-fixtures.js';
 
 describe('session changes, health, logs download, containers and images', () => {
   it('PATCH renames a session and its branch, describes it and changes its live limits', async () => {

@@ -1,8 +1,8 @@
 import { BerthClient } from '@berth/api/node';
 import type { Core } from '@berth/core';
+import { containersOf, makeRepo } from '@berth/testkit';
+import { listenLocal, type TestServer, testServer } from '@berth/testkit/server';
 import { describe, expect, it } from 'vitest';
-import { containersOf, makeRepo } from '../../core/test/fixtures.js';
-import { listenLocal, type TestServer, testServer } from './server-fixtures.js';
 
 async function server(): Promise<{ app: TestServer; core: Core }> {
   const t = await testServer();

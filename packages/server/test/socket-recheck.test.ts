@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { BerthClient } from '@berth/api/node';
+import { makeRepo, testCore } from '@berth/testkit';
+import { makeToken, makeUser, type TestServer, testServer } from '@berth/testkit/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type WebSocket from 'ws';
-import { makeRepo, testCore } from '../../core/test/fixtures.js';
 import { newToken } from '../src/auth/credentials.js';
-import { makeToken, makeUser, type TestServer, testServer } from './server-fixtures.js';
 
 /** Open terminals are re-authorised this often here (30 s in a real server). */
 const RECHECK_MS = 200;

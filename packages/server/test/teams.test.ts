@@ -1,9 +1,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { makeRepo, tempDir, testCore } from '@berth/testkit';
+import { makeToken, makeUser, testServer } from '@berth/testkit/server';
 import { describe, expect, it } from 'vitest';
-import { makeRepo, tempDir, testCore } from '../../core/test/fixtures.js';
-import { makeToken, makeUser, testServer } from './server-fixtures.js';
 
 async function as(
   t: Awaited<ReturnType<typeof testServer>>,

@@ -1,8 +1,8 @@
 import { BerthClient } from '@berth/api/node';
+import { makeRepo } from '@berth/testkit';
+import { listenLocal, testServer } from '@berth/testkit/server';
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { listenLocal, testServer } from './server-fixtures.js';
 
 const MiB = 1024 * 1024;
 

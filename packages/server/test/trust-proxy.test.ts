@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { openCore } from '@berth/core';
+import { testConfig } from '@berth/testkit';
+import { makeUser, testServer } from '@berth/testkit/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { testConfig } from '../../core/test/fixtures.js';
-import { makeUser, testServer } from './server-fixtures.js';
 
 /**
  * A TLS reverse proxy in front of berth: the browser is at https://berth.example, the proxy talks

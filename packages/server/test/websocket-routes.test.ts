@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import { makeRepo } from '@berth/testkit';
+import { testServer } from '@berth/testkit/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { makeRepo } from '../../core/test/fixtures.js';
-import { testServer } from './server-fixtures.js';
 
 const WEBSOCKET_ROUTES = ['/api/v1/sessions/web/shell', '/api/v1/sessions/web/attach', '/api/v1/events'];
 

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { vi } from 'vitest';
 import { type AgentSeed, seededContent } from '../../src/agents/agent-seeds.js';
 import { AGENT_TOOLS } from '../../src/agents/agent-tools.js';
 
@@ -212,10 +213,14 @@ export async function until(
   ms: number,
   describe: () => Promise<string> | string,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await vi.waitFor(
+      async () => {
+        if (!(await check())) throw new Error('not yet');
+      },
+      { timeout: ms, interval: 200 },
+    );
+  } catch {
+    throw new Error(`timed out after ${ms} ms: ${await describe()}`);
   }
-  throw new Error(`timed out after ${ms} ms: ${await describe()}`);
 }

@@ -6,17 +6,14 @@
 // Network panel reads). The dashboard
 // is watched in its own tab the whole time: what the agent does shows there live, no reload.
 // See ./harness.ts for the daemon and the browser. Screenshots go to test-artifacts/.
+
+import { DockerRuntime, loadConfig } from '@berth/core';
+import { docker, makeRepo } from '@berth/testkit';
+import { type ScriptedAnthropic, scriptedAnthropic, userTexts } from '@berth/testkit/model-api/anthropic';
+import type { ScriptedTurn } from '@berth/testkit/model-api/script';
+import { networkGateway, SESSION_IMAGE } from '@berth/testkit/session-agents';
 import type { Locator, Page } from 'playwright-core';
 import { expect, onTestFinished, test } from 'vitest';
-import { DockerRuntime, loadConfig } from '../../../core/src/index.js';
-import { docker, makeRepo } from '../../../core/test/fixtures.js';
-import {
-  type ScriptedAnthropic,
-  scriptedAnthropic,
-  userTexts,
-} from '../../../core/test/model-api/anthropic.js';
-import type { ScriptedTurn } from '../../../core/test/model-api/script.js';
-import { networkGateway, SESSION_IMAGE } from '../../../core/test/real-agents/session-agents.js';
 import { type Harness, logIn, runCli, shot, startHarness, WAIT } from './harness.js';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-e2e-0123456789-abcdefghijKLMNOPQRST';

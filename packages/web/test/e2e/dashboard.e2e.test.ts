@@ -1,8 +1,8 @@
 // End to end in a real browser: headless Debian Chromium driven by playwright-core, against a real
 // daemon and the real Docker Engine (see ./harness.ts). Screenshots go to test-artifacts/.
+
+import { AGENT_IMAGE, containersOf, makeRepo, volumesOf } from '@berth/testkit';
 import { expect, test } from 'vitest';
-import { AGENT_IMAGE, volumesOf } from '../../../core/test/agent-fixtures.js';
-import { containersOf, makeRepo } from '../../../core/test/fixtures.js';
 import { shot, startHarness, WAIT } from './harness.js';
 
 test('a user logs in, creates a session, uses its shell, pauses and deletes it', {

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUSYBOX_IMAGE, removeContainersOf, tempDir } from '@berth/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { onTestFinished } from 'vitest';
-import { BUSYBOX_IMAGE, removeContainersOf, tempDir } from '../../../core/test/fixtures.js';
 
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/berth.js');

@@ -3,8 +3,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Docker from 'dockerode';
-import { onTestFinished } from 'vitest';
 import {
   type BerthConfig,
   type Core,
@@ -13,10 +11,13 @@ import {
   loadConfig,
   openCore,
   ROLE_RELAY,
-} from '../src/index.js';
+} from '@berth/core';
+import Docker from 'dockerode';
+import { onTestFinished } from 'vitest';
 
 /** Built by `npm test`'s setup step (scripts/setup.mjs). */
 export const BUSYBOX_IMAGE = 'berth-test/busybox:1';
+/** berth's own session image: glibc and Node, so every agent of the tools volume runs in it. */
 export const SESSION_IMAGE = 'berth/session:bookworm';
 
 export const docker = new Docker();

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { BUSYBOX_IMAGE, removeContainersOf, tempDir } from '../../core/test/fixtures.js';
+import { BUSYBOX_IMAGE, removeContainersOf, tempDir } from './fixtures.js';
 
-export const BIN = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../../packages/cli/bin/berth.js', import.meta.url));
 
 export interface Run {
   code: number;

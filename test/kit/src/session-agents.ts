@@ -1,12 +1,11 @@
 import type { AgentState } from '@berth/api/agent-status';
+import { type Core, DockerRuntime } from '@berth/core';
 import { onTestFinished } from 'vitest';
-import { type Core, DockerRuntime } from '../../src/index.js';
-import { docker } from '../fixtures.js';
-import { type RefusingProxy, refusingProxy } from '../model-api/refusing-proxy.js';
-import type { ScriptedTurn } from '../model-api/script.js';
+import { docker } from './fixtures.js';
+import { type RefusingProxy, refusingProxy } from './model-api/refusing-proxy.js';
+import type { ScriptedTurn } from './model-api/script.js';
 
-/** berth's own session image: glibc and Node, so every agent of the tools volume runs in it. */
-export const SESSION_IMAGE = 'berth/session:bookworm';
+export { SESSION_IMAGE } from './fixtures.js';
 
 /**
  * The address on this host that a session container reaches: its network's gateway (FIELD

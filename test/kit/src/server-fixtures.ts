@@ -3,9 +3,16 @@ import { join } from 'node:path';
 import type { Core, Role } from '@berth/core';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { onTestFinished } from 'vitest';
-import { testCore } from '../../core/test/fixtures.js';
-import { hashPassword, newToken } from '../src/auth/credentials.js';
-import { buildServer, closeUnixListener, listenOnUnixSocket, type ServerDeps } from '../src/index.js';
+// The server from its sources, the modules its own tests import; users and tokens are made as its
+// auth module makes them (which the server does not export).
+import { hashPassword, newToken } from '../../../packages/server/src/auth/credentials.js';
+import {
+  buildServer,
+  closeUnixListener,
+  listenOnUnixSocket,
+  type ServerDeps,
+} from '../../../packages/server/src/index.js';
+import { testCore } from './fixtures.js';
 
 export interface TestServer {
   app: FastifyInstance;

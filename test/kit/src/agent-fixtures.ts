@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { type BerthConfig, type Core, LABEL_HOME, type Logger, openCore } from '@berth/core';
 import tarStream from 'tar-stream';
-import { onTestFinished } from 'vitest';
-import { type BerthConfig, type Core, LABEL_HOME, type Logger, openCore } from '../src/index.js';
+import { onTestFinished, vi } from 'vitest';
 import { docker, removeContainersOf, tempDir, testConfig } from './fixtures.js';
 
 /** Built by scripts/setup.mjs --for-tests from docker/test-agent. */
@@ -51,24 +51,21 @@ export async function capture(core: Core, name: string): Promise<string> {
   return r.stdout.toString('utf8');
 }
 
-export async function waitFor(what: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await what()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out');
-}
-
+/** What the agent's terminal shows once it shows `text` (tried every 100 ms for 10 s). */
 export async function waitForScreen(core: Core, name: string, text: string): Promise<string> {
   let screen = '';
-  await waitFor(async () => {
-    screen = await capture(core, name);
-    return screen.includes(text);
-  }).catch(() => {
+  try {
+    return await vi.waitFor(
+      async () => {
+        screen = await capture(core, name);
+        if (!screen.includes(text)) throw new Error('not on screen yet');
+        return screen;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  } catch {
     throw new Error(`the agent's screen never showed ${JSON.stringify(text)}:\n${screen}`);
-  });
-  return screen;
+  }
 }
 
 export async function tarOf(files: Record<string, string>): Promise<Buffer> {
