@@ -2,9 +2,9 @@ import { GitError, IllegalTransition, InvalidInput } from '../errors/berth-error
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Secrets } from '../secrets/secrets.js';
 import type { SessionPatch } from '../store/store.js';
-import type { RepoInfo } from '../workspace/git-workspace.js';
 import { applyMerge, type MergePlan, planMerge } from '../workspace/merge.js';
 import { cacheScopeOf, parseRemote, type RemoteRepos } from '../workspace/remote-repos.js';
+import type { RepoInfo } from '../workspace/repo-inspection.js';
 import { takeSnapshot } from '../workspace/session-snapshot.js';
 import type { WorkCollector } from '../workspace/work-collector.js';
 import type { WorkingCopies } from '../workspace/working-copies.js';

@@ -1,35 +1,20 @@
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import {
-  appendFile,
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  open,
-  readdir,
-  realpath,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { appendFile, chmod, lstat, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Conflict, GitError, InvalidInput } from '../errors/berth-error.js';
-import { FETCH_ONLY_REFS, git, gitStatus, gitWithInput, NO_GLOBAL_CONFIG, stripControl } from './host-git.js';
+import { importBundle } from './bundle-import.js';
+import { git, gitStatus, gitWithInput, NO_GLOBAL_CONFIG, stripControl } from './host-git.js';
+import {
+  assertBranchFree,
+  inspectRepo,
+  type RepoDirs,
+  type RepoInfo,
+  resolveBase,
+} from './repo-inspection.js';
 import type { WorkingCopies } from './working-copies.js';
 
 const execFileP = promisify(execFile);
-
-export interface RepoInfo {
-  /** Absolute, symlink-free top level of the working tree. */
-  root: string;
-  /** The repository's object store, mounted read-only into sessions at the same path. */
-  objectsDir: string;
-  ownerUid: number;
-  ownerGid: number;
-}
 
 export interface WorkingCopySpec {
   sessionId: string;
@@ -50,27 +35,6 @@ export function sessionRefs(sessionId: string) {
 
 /** Where a session sees the user's repository objects (read-only). */
 export const CONTAINER_OBJECTS_DIR = '/berth/objects';
-
-const BUNDLE_SIGNATURES = [Buffer.from('# v2 git bundle\n'), Buffer.from('# v3 git bundle\n')];
-/** A bundle's header (its refs and prerequisites) ends within this many bytes, or it is refused. */
-const BUNDLE_HEADER_MAX = 1024 * 1024;
-
-/** Up to `max` bytes from the start of a file. */
-async function readHead(path: string, max: number): Promise<Buffer> {
-  const h = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(max);
-    const { bytesRead } = await h.read(buf, 0, max, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await h.close();
-  }
-}
-
-const SHA_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-export function isSha(value: string): boolean {
-  return SHA_RE.test(value);
-}
 
 /** A git config value, quoted: berth's own strings, but never trusted to be plain. */
 function quoteConfig(value: string): string {
@@ -93,141 +57,31 @@ const UNTRUSTED_CHECKOUT_CONFIG = [
   'core.hooksPath=/dev/null',
 ];
 
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-/** A directory's real path, or the path as given while it does not exist. */
-async function realDir(path: string): Promise<string> {
-  return realpath(path).catch(() => resolve(path));
-}
-
-/** berth's bare caches of remotes are named by the sha256 of their URL (remote-repos.ts). */
-const CACHE_NAME_RE = /^[0-9a-f]{64}\.git$/;
-
-const OWN_REPO_HINT = 'pass the path of your own repository';
-
 /**
  * Makes and unmakes sessions' working copies (docs/security.md, "Git working copies"): a
  * `clone --shared` per session whose objects come read-only from the user's repo. The host's git
  * runs in the user's repo only, and in a clone only before its container starts.
  */
 export class GitWorkspaces implements WorkingCopies {
-  /** `reposDir`: where berth keeps its bare caches of remote repositories (remote-repos.ts). */
   /**
+   * `reposDir`: where berth keeps its bare caches of remote repositories (remote-repos.ts).
    * `berthHome`: no repository whose files lie under it is ever taken, bar the caches in
    * `reposDir`: what lives there is berth's, or a session's, never a user's repository.
    */
-  constructor(private readonly opts: { workspacesDir: string; reposDir?: string; berthHome?: string }) {}
+  constructor(private readonly opts: RepoDirs) {}
 
-  async inspectRepo(path: string): Promise<RepoInfo> {
-    if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
-      throw new InvalidInput('a repository path is required', { hint: 'pass --repo /path/to/a/git/repo' });
-    }
-    // A relative path would be read from the daemon's working directory, not the caller's.
-    if (!isAbsolute(path)) {
-      throw new InvalidInput(`repository path ${JSON.stringify(path.slice(0, 200))} is relative`, {
-        hint: 'pass an absolute path (the berth CLI resolves `--repo .` against your directory for you)',
-      });
-    }
-    let real: string;
-    try {
-      real = await realpath(resolve(path));
-    } catch {
-      throw new InvalidInput(`repository path ${path} does not exist`, {
-        hint: 'pass the path of a git repository',
-      });
-    }
-    // Real paths on both sides: a BERTH_HOME reached through a symlink must not hide a working copy.
-    if (isInside(real, await realDir(this.opts.workspacesDir))) {
-      throw new InvalidInput(`${path} is a berth session's working copy, not a repository berth may read`, {
-        hint: OWN_REPO_HINT,
-      });
-    }
-    const st = await stat(real);
-    if (!st.isDirectory()) throw new InvalidInput(`repository path ${path} is not a directory`);
-    if (await this.isRemoteCache(real)) {
-      // One of berth's own bare caches of a remote: its git directory is its root.
-      const bare = await git(real, ['rev-parse', '--is-bare-repository']).catch(() => null);
-      if (bare?.stdout.trim() !== 'true') throw new InvalidInput(`${path} is not a berth repository cache`);
-      return {
-        root: real,
-        objectsDir: await realpath(join(real, 'objects')),
-        ownerUid: st.uid,
-        ownerGid: st.gid,
-      };
-    }
-    await this.assertOutsideHome(real, path);
-    const probe = await git(real, ['rev-parse', '--show-toplevel', '--git-common-dir']).catch(() => null);
-    if (!probe) {
-      throw new InvalidInput(`${path} is not a git repository`, {
-        hint: `run \`git init\` there and make a first commit, or pass another --repo`,
-      });
-    }
-    const [top, common] = probe.stdout.trim().split('\n');
-    if (!top || !common) throw new InvalidInput(`${path} is a bare repository; berth needs a working tree`);
-    const root = await realpath(top);
-    const commonDir = await realpath(resolve(real, common));
-    // A `.git` file (or a worktree) elsewhere may lead git into a session's own git directory.
-    await this.assertOutsideHome(root, path);
-    await this.assertOutsideHome(commonDir, path);
-    const objectsDir = await realpath(join(commonDir, 'objects'));
-    const rootStat = await stat(root);
-    return { root, objectsDir, ownerUid: rootStat.uid, ownerGid: rootStat.gid };
-  }
-
-  /** `real` is one of berth's caches of a remote: directly in `reposDir`, named as berth names them. */
-  private async isRemoteCache(real: string): Promise<boolean> {
-    if (!this.opts.reposDir) return false;
-    return dirname(real) === (await realDir(this.opts.reposDir)) && CACHE_NAME_RE.test(basename(real));
-  }
-
-  /** Refuses a repository whose files (`real`, a real path) lie under BERTH_HOME. */
-  private async assertOutsideHome(real: string, given: string): Promise<void> {
-    if (!this.opts.berthHome || !isInside(real, await realDir(this.opts.berthHome))) return;
-    throw new InvalidInput(
-      `${given} is not a repository berth may read: its files lie inside berth's own directory, which sessions can write`,
-      { hint: `${OWN_REPO_HINT}; a remote's cache is only ever used through its URL (--repo URL)` },
-    );
+  /** The repository `path` names, if berth may take it (repo-inspection.ts). */
+  inspectRepo(path: string): Promise<RepoInfo> {
+    return inspectRepo(this.opts, path);
   }
 
   /** The base branch (default: the repo's current branch) and the commit it points at. */
-  async resolveBase(repo: RepoInfo, branch?: string): Promise<{ branch: string; commit: string }> {
-    let name = branch;
-    if (name === undefined || name === '') {
-      const head = await git(repo.root, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => null);
-      name = head?.stdout.trim() || 'HEAD';
-    } else if (
-      (await gitStatus(repo.root, ['check-ref-format', '--branch', name])) !== 0 ||
-      name.startsWith('-')
-    ) {
-      throw new InvalidInput(`${JSON.stringify(name)} is not a valid branch name`);
-    }
-    const ref = name === 'HEAD' ? 'HEAD' : `refs/heads/${name}`;
-    const rev = await git(repo.root, [
-      'rev-parse',
-      '--verify',
-      '--quiet',
-      '--end-of-options',
-      `${ref}^{commit}`,
-    ]).catch(() => null);
-    const commit = rev?.stdout.trim() ?? '';
-    if (!isSha(commit)) {
-      throw new InvalidInput(
-        name === 'HEAD' ? `${repo.root} has no commits yet` : `branch ${name} does not exist in ${repo.root}`,
-        { hint: name === 'HEAD' ? 'make a first commit' : 'pass an existing branch with --branch' },
-      );
-    }
-    return { branch: name, commit };
+  resolveBase(repo: RepoInfo, branch?: string): Promise<{ branch: string; commit: string }> {
+    return resolveBase(repo, branch);
   }
 
-  async assertBranchFree(repo: RepoInfo, branch: string): Promise<void> {
-    if ((await gitStatus(repo.root, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])) === 0) {
-      throw new Conflict(`branch ${branch} already exists in ${repo.root}`, {
-        hint: `merge or delete it (\`git branch -D ${branch}\`), or choose another session name`,
-      });
-    }
+  assertBranchFree(repo: RepoInfo, branch: string): Promise<void> {
+    return assertBranchFree(repo, branch);
   }
 
   /**
@@ -295,69 +149,10 @@ export class GitWorkspaces implements WorkingCopies {
 
   /**
    * Brings a bundle made inside a session into the user's repo under `targetRef`. The bundle is
-   * untrusted: hooks off, objects checked, no submodules, no tags.
+   * untrusted: hooks off, objects checked, no submodules, no tags (bundle-import.ts).
    */
-  async importBundle(
-    repo: RepoInfo,
-    bundleFile: string,
-    sourceRef: string,
-    targetRef: string,
-  ): Promise<string> {
-    // git fetch treats a path that is not a bundle as a repository (a `gitdir:` file would send it
-    // into the session's own clone, config and all): only ever hand it a real bundle.
-    const head = await readHead(bundleFile, BUNDLE_HEADER_MAX);
-    if (!BUNDLE_SIGNATURES.some((sig) => head.subarray(0, sig.length).equals(sig))) {
-      throw new GitError('the session sent back something that is not a git bundle', {
-        hint: 'its git may be broken or tampered with; cancel the session or inspect it with `berth shell`',
-      });
-    }
-    const headerEnd = head.indexOf('\n\n');
-    if (headerEnd < 0) throw new GitError('the session sent back a bundle with no pack');
-    const dir = await mkdtemp(join(tmpdir(), 'berth-bundle-'));
-    try {
-      await this.checkBundleObjects(repo, bundleFile, headerEnd + 2, dir);
-      await git(repo.root, [
-        '-c',
-        'core.hooksPath=/dev/null',
-        '-c',
-        'transfer.fsckObjects=true',
-        '-c',
-        'fetch.fsckObjects=true',
-        'fetch',
-        ...FETCH_ONLY_REFS,
-        '--end-of-options',
-        bundleFile,
-        `+${sourceRef}:${targetRef}`,
-      ]);
-      const rev = await git(repo.root, ['rev-parse', '--verify', `${targetRef}^{commit}`]);
-      return rev.stdout.trim();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  /**
-   * Before git 2.46 a fetch from a bundle skips fsck whatever the config says, so the pack (the
-   * file from `packStart` on, streamed) is checked first, strictly, in a scratch repository of
-   * berth's own that borrows the user's objects (for the thin pack's bases). A tree holding
-   * `.git`, a malformed object: refused.
-   */
-  private async checkBundleObjects(
-    repo: RepoInfo,
-    bundleFile: string,
-    packStart: number,
-    scratch: string,
-  ): Promise<void> {
-    const quarantine = join(scratch, 'quarantine.git');
-    await git(scratch, ['init', '--quiet', '--bare', quarantine]);
-    await writeFile(join(quarantine, 'objects', 'info', 'alternates'), `${repo.objectsDir}\n`);
-    const pack = createReadStream(bundleFile, { start: packStart });
-    await gitWithInput(quarantine, ['index-pack', '--strict', '--fix-thin', '--stdin'], pack).catch((err) => {
-      throw new GitError(`the session's work failed git's object checks: ${(err as Error).message}`, {
-        hint: 'it holds objects git refuses (such as a path named .git); fix the history inside the session',
-        cause: err,
-      });
-    });
+  importBundle(repo: RepoInfo, bundleFile: string, sourceRef: string, targetRef: string): Promise<string> {
+    return importBundle(repo, bundleFile, sourceRef, targetRef);
   }
 
   /** Moves berth/OLD to berth/NEW in one transaction; refuses when NEW exists. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { Conflict, GitError, InvalidInput } from '../errors/berth-error.js';
-import type { RepoInfo } from './git-workspace.js';
 import { git, gitStatus, hostGitEnv, stripControl } from './host-git.js';
+import type { RepoInfo } from './repo-inspection.js';
 
 export interface MergePlan {
   /** The base branch's ref and the commit it points at now (the update is checked against it). */

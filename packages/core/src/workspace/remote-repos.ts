@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, realpath, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { GitError, InvalidInput } from '../errors/berth-error.js';
 import { KeyedLock } from '../session/keyed-lock.js';
-import type { RepoInfo } from './git-workspace.js';
 import { FETCH_ONLY_REFS, git, NO_GLOBAL_CONFIG } from './host-git.js';
+import type { RepoInfo } from './repo-inspection.js';
 import { sshCommand, withKeyFile } from './ssh-key.js';
 
 /**

@@ -9,7 +9,8 @@ import { collectorLabels } from '../runtime/labels.js';
 import { assertSafeMounts } from '../runtime/mount-policy.js';
 import type { ContainerRuntime, ExecResult } from '../runtime/runtime.js';
 import type { Session } from '../session/session.js';
-import { CONTAINER_OBJECTS_DIR, type RepoInfo } from './git-workspace.js';
+import { CONTAINER_OBJECTS_DIR } from './git-workspace.js';
+import type { RepoInfo } from './repo-inspection.js';
 import { NO_GIT_EXIT, SNAPSHOT_SCRIPT } from './snapshot-script.js';
 
 /** berth's own session image carries the git the helper runs; `berth image build` makes it. */

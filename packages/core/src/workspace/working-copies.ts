@@ -1,4 +1,5 @@
-import type { RepoInfo, WorkingCopySpec } from './git-workspace.js';
+import type { WorkingCopySpec } from './git-workspace.js';
+import type { RepoInfo } from './repo-inspection.js';
 
 /** The git side of a session, as the service sees it. GitWorkspaces is today's adapter. */
 export interface WorkingCopies {
