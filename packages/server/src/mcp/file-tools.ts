@@ -2,7 +2,7 @@ import { InvalidInput } from '@berth/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { BerthApi, McpOptions } from './berth-mcp.js';
-import { sessionName } from './session-tools.js';
+import { sessionName } from './session-views.js';
 import { guarded, ok } from './tool-result.js';
 import {
   LIST_LIMIT,
