@@ -2,25 +2,12 @@ import type { WaitableState } from '@berth/api/agent-status';
 import type { BerthConfig } from '../config/config.js';
 import { RELAY_BROKER_ORIGIN } from '../egress/session-networks.js';
 import type { Logger } from '../logger.js';
-import { LABEL_SESSION_ID, sessionLabels } from '../runtime/labels.js';
-import type { ContainerRuntime, InteractiveExec, Mount } from '../runtime/runtime.js';
+import { LABEL_SESSION_ID } from '../runtime/labels.js';
+import type { ContainerRuntime, InteractiveExec } from '../runtime/runtime.js';
 import type { Session } from '../session/session.js';
+import { installAgent, prepareAgentContainer, refreshNames } from './agent-container.js';
 import type { AgentCredentials } from './agent-credentials.js';
-import {
-  CREDENTIALS_MOUNT,
-  LAUNCHER,
-  launcherArchive,
-  ownedDirArchive,
-  SECRETS_MOUNT,
-  TMUX_TMPDIR,
-} from './agent-launcher.js';
-import {
-  AGENT_HOME,
-  type AgentContainerParts,
-  type AgentPlan,
-  checkAutonomy,
-  stateVolumeName,
-} from './agent-plan.js';
+import { type AgentContainerParts, type AgentPlan, checkAutonomy, stateVolumeName } from './agent-plan.js';
 import {
   type AgentToolsUse,
   checkCommand,
@@ -33,18 +20,14 @@ import {
   type AgentProfile,
   checkPrompt,
   findProfile,
-  firstArgv,
   loadAgentProfiles,
-  resumeArgv,
-  withArgs,
 } from './agent-profile.js';
-import { seedArchive, seedFor } from './agent-seed-setup.js';
+import { seedFor } from './agent-seed-setup.js';
 import type { Autonomy } from './agent-seeds.js';
 import type { AgentStatusTracker, WaitOutcome } from './agent-status.js';
 import { AgentTerminal } from './agent-terminal.js';
-import { AGENTS_BIN, AGENTS_MOUNT } from './agent-tools.js';
 import { AgentToolsVolume, type ToolsProgress } from './agent-tools-volume.js';
-import { BrokerKeys, brokeredBaseUrlEnv } from './broker-keys.js';
+import { BrokerKeys } from './broker-keys.js';
 import { type CredentialOwner, HOST_OWNER, ownerChain } from './credential-owner.js';
 import { CredentialRefresh } from './credential-refresh.js';
 import type { KeyBroker, ModelVendor } from './key-broker.js';
@@ -54,8 +37,9 @@ import { generateSessionName } from './session-names.js';
  * Agent sessions: the profile a session runs, its state volume, its credentials on the host, the
  * launcher that runs the agent in tmux, and attaching to it. SessionService calls these hooks
  * from its create and lifecycle steps; everything agent-specific lives here or behind it: the
- * plan's types (agent-plan.ts), the broker's keys (broker-keys.ts), a CLI's seed
- * (agent-seed-setup.ts) and the agent's terminal (agent-terminal.ts).
+ * plan's types (agent-plan.ts), what it adds to the container (agent-container.ts), the broker's
+ * keys (broker-keys.ts), a CLI's seed (agent-seed-setup.ts) and the agent's terminal
+ * (agent-terminal.ts).
  */
 export class AgentSessions {
   constructor(
@@ -198,110 +182,28 @@ export class AgentSessions {
   }
 
   /** Makes the state volume and puts the credentials on the host; returns the container's parts. */
-  async prepare(
+  prepare(
     session: Session,
     plan: AgentPlan,
     progress: ToolsProgress = () => {},
   ): Promise<AgentContainerParts> {
-    const { config, runtime, credentials } = this.deps;
-    const [uid, gid] = session.user.split(':').map(Number) as [number, number];
-    const volume = stateVolumeName(session.id);
-    await runtime.createVolume(
-      volume,
-      sessionLabels({ sessionId: session.id, sessionName: session.name, home: config.home }),
-    );
-    const brokered = plan.brokered ?? [];
-    const owner = plan.owner ?? (await credentials.resolve(plan.profile.name, await this.chainOf(session)));
-    await this.keys.enrol(session.id, brokered);
-    await credentials.materialise(
-      session.id,
-      plan.profile.name,
-      uid,
-      gid,
-      await this.keys.placeholders(session.id, brokered),
-      owner,
-    );
-    const paths = credentials.paths(session.id);
-    const mounts: Mount[] = [
-      { type: 'volume', source: volume, target: AGENT_HOME, readOnly: false },
-      { source: paths.keys, target: SECRETS_MOUNT, readOnly: true },
-    ];
-    const statusMount = await this.deps.status.prepare(session.id, uid, gid);
-    mounts.push(statusMount);
-    const writableDirs = [statusMount.source];
-    const refreshMount = await this.refresh.prepare(
-      session.id,
-      plan.profile.name,
-      refreshNames(plan.profile),
-      uid,
-      gid,
-      owner,
-    );
-    if (refreshMount) {
-      mounts.push(refreshMount);
-      writableDirs.push(refreshMount.source);
-    }
-    const env: Record<string, string> = {};
-    // Every agent session gets the agents once they are installed; one whose command is there installs them.
-    if (
-      plan.tools &&
-      (plan.tools.needed ? await this.tools.ensure(progress) : await this.tools.installed())
-    ) {
-      mounts.push({ type: 'volume', source: this.tools.name, target: AGENTS_MOUNT, readOnly: true });
-      env.PATH = `${AGENTS_BIN}:${plan.tools.imagePath}`;
-    }
-    const dir = plan.profile.credentials.dir;
-    // Only a directory that was set up is mounted: an empty read-only one would only break the agent.
-    if (dir && (await credentials.hasDir(plan.profile.name, owner))) {
-      mounts.push({
-        source: paths.dir,
-        target: dir.mode === 'link' ? CREDENTIALS_MOUNT : dir.to,
-        readOnly: true,
-      });
-    }
-    return {
-      mounts,
-      secretDirs: [paths.keys, paths.dir],
-      writableDirs,
-      env: {
-        ...env,
-        ...plan.seed?.env,
-        ...plan.profile.env,
-        ...brokeredBaseUrlEnv(plan.profile, brokered, plan.brokerOrigin),
-        HOME: AGENT_HOME,
-        TMUX_TMPDIR,
-        BERTH_AGENT: plan.profile.name,
+    return prepareAgentContainer(
+      {
+        ...this.deps,
+        tools: this.tools,
+        refresh: this.refresh,
+        keys: this.keys,
+        ownerFromChain: async (s, profile) => this.deps.credentials.resolve(profile, await this.chainOf(s)),
       },
-      command: ['sh', LAUNCHER, 'boot'],
-    };
+      session,
+      plan,
+      progress,
+    );
   }
 
   /** Before the first start: the launcher and argvs into `/`, the state volume's root to the session's user. */
-  async install(containerId: string, session: Session, plan: AgentPlan): Promise<void> {
-    const [uid, gid] = session.user.split(':').map(Number) as [number, number];
-    const { runtime } = this.deps;
-    const args = plan.seed?.args ?? [];
-    await runtime.putArchive(
-      containerId,
-      '/',
-      await launcherArchive({
-        first: withArgs(firstArgv(plan.profile, plan.prompt), args),
-        resume: withArgs(resumeArgv(plan.profile), args),
-        prompt: plan.prompt,
-        linkCredentialsTo:
-          plan.profile.credentials.dir?.mode === 'link' ? plan.profile.credentials.dir.to : null,
-        withheldEnv: plan.seed?.withheldEnv ?? [],
-        guessStatus: plan.statusSource === 'guess',
-        // Neither says anything as it takes the prompt it started with (Claude Code's
-        // UserPromptSubmit is for typed prompts); Claude Code's SessionStart says when it is ready.
-        signalOnStart:
-          plan.profile.seed === 'codex' ? 'always' : plan.profile.seed === 'claude' ? 'prompt' : null,
-      }),
-    );
-    await runtime.putArchive(containerId, '/', await ownedDirArchive(AGENT_HOME.slice(1), uid, gid));
-    if (plan.seed?.files.length) {
-      await runtime.putArchive(containerId, '/', await seedArchive(plan.seed.files, uid, gid));
-    }
+  install(containerId: string, session: Session, plan: AgentPlan): Promise<void> {
+    return installAgent(this.deps.runtime, containerId, session, plan);
   }
 
   /** Gives the running agent its next prompt, typed into its terminal (AgentTerminal.send). */
@@ -377,10 +279,4 @@ export class AgentSessions {
     }
     return removed;
   }
-}
-
-/** A profile's refreshable login files: only in `link` mode, where the launcher links them. */
-function refreshNames(p: AgentProfile): string[] {
-  const dir = p.credentials.dir;
-  return dir?.mode === 'link' ? (dir.refresh ?? []) : [];
 }
