@@ -15,11 +15,17 @@ describe('a session whose work is a big bundle', () => {
     const made = await core.service.exec('bulky', ['sh', '-c', 'head -c 104857600 /dev/urandom > big.bin']);
     expect(made.exitCode).toBe(0);
     global.gc?.();
+    // The highest RSS while the diff runs, not after it: stream chunks wait for the collector, so
+    // a few tens of MiB come and go either way; a daemon that held the bundle would add over 100.
     const before = process.memoryUsage().rss;
-    const d = await core.service.diff('bulky');
-    const grown = process.memoryUsage().rss - before;
+    let peak = before;
+    const sampling = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 5);
+    const d = await core.service.diff('bulky').finally(() => clearInterval(sampling));
+    const grown = Math.max(peak, process.memoryUsage().rss) - before;
     expect(d.diff).toMatch(/big\.bin/);
-    expect(grown, `memory grew by ${Math.round(grown / MiB)} MiB`).toBeLessThan(32 * MiB);
+    expect(grown, `memory grew by ${Math.round(grown / MiB)} MiB`).toBeLessThan(64 * MiB);
   }, 180_000);
 
   it('past the limit is refused with what to do, and nothing is taken in', async () => {

@@ -8,7 +8,7 @@ describe('GET /sessions/:name/diff', () => {
     const { core, inject } = await testServer();
     await core.service.create({ name: 'sized', repo: makeRepo() });
     await core.service.exec('sized', ['sh', '-c', 'printf "one\\ntwo\\n" > added.txt']);
-    const noted = vi.spyOn(core.service, 'noteActivity');
+    const noted = vi.spyOn(core.ledger, 'noteActivity');
     const r = await inject('/api/v1/sessions/sized/diff');
     expect(r.statusCode, r.body).toBe(200);
     const body = r.json();
