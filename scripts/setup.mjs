@@ -44,6 +44,18 @@ const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
   if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
 };
+// Steps that download (npm ci, image builds that install packages) meet the odd reset connection
+// from the registry or a proxy on the way: they get two more tries, with a pause, before setup gives up.
+const runWithRetries = (cmd, args, opts = {}) => {
+  for (let attempt = 1; ; attempt++) {
+    const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+    if (r.status === 0) return;
+    const how = `\`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`;
+    if (attempt === 3) fail(`${how} three times; check the network or the proxy, then run this again`);
+    step(`${how}; retrying in ${attempt * 10} s (try ${attempt + 1} of 3)`);
+    spawnSync('sleep', [String(attempt * 10)]);
+  }
+};
 const quiet = (cmd, args) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 const has = (cmd) => quiet('sh', ['-c', `command -v ${cmd}`]);
 const isRoot = process.getuid?.() === 0;
@@ -62,7 +74,7 @@ function ensureDependencies() {
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
   step('installing dependencies (npm ci; better-sqlite3 compiles from source, about two minutes)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  runWithRetries('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 function engineAnswers() {
