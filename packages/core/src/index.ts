@@ -83,6 +83,7 @@ export type { PortAllocator, PortLease } from './ports/port-allocator.js';
 export type { PortLeaseStore } from './ports/port-lease-store.js';
 export { hostPortFree, type PortRange, StorePortAllocator } from './ports/store-port-allocator.js';
 export {
+  type DevServer,
   forwardRequest,
   forwardUpgrade,
   fromOwnOrigin,
@@ -126,6 +127,7 @@ export type {
   ContainerSpec,
   ContainerState,
   ContainerStats,
+  Dialer,
   EngineCallObserver,
   EngineInfo,
   ExecResult,

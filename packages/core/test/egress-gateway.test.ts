@@ -165,8 +165,9 @@ describe('a session on its own network, berth’s relay its only way out', { tim
     expect(events.some((e) => e.host === REGISTRY.hostname && e.allowed)).toBe(true);
 
     // The daemon's way in (a preview): through the relay to a session's address.
+    const dial = await gateway.dial(other.id, other.container, 8080);
     const dialed = await new Promise<string>((resolve, reject) => {
-      const sock = gateway.dial(other.address, 8080);
+      const sock = dial!();
       let got = '';
       sock.on('data', (d: Buffer) => {
         got += d.toString();

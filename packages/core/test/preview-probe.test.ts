@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { answersHttp } from '../src/previews/preview-manager.js';
 
@@ -22,7 +22,7 @@ describe('the preview readiness probe', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
     const port = (server.address() as AddressInfo).port;
-    expect(await answersHttp({ host: '127.0.0.1', port })).toBe(true);
+    expect(await answersHttp({ port, dial: () => connect(port, '127.0.0.1') })).toBe(true);
     for (let i = 0; i < 50 && !closed; i++) await new Promise((r) => setTimeout(r, 20));
     expect(closed, `the probe was still reading after ${sent} bytes`).toBe(true);
   });

@@ -4,6 +4,7 @@ import { EngineError } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
 import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID, ROLE_RELAY } from '../runtime/labels.js';
 import type { HostNetworkSpec, RelayHost } from '../runtime/relay-host.js';
+import type { Dialer } from '../runtime/runtime.js';
 import type { EgressPolicy } from './egress-policy.js';
 import type { EgressProxy } from './egress-proxy.js';
 import { RELAY_SCRIPT } from './relay-script.js';
@@ -225,12 +226,19 @@ export class EgressGateway {
     await host.removeNetwork(name);
   }
 
-  /** A connection to `address:port` on a session's network, through the relay (a preview). */
-  dial(address: string, port: number): Socket {
-    if (!this.egressRelayAddress) throw new EngineError('the egress relay is not running');
-    const socket = connect(DIAL_PORT, this.egressRelayAddress);
-    socket.write(`DIAL ${this.token} ${address} ${port}\n`);
-    return socket;
+  /**
+   * How the daemon reaches `port` of a container on a session's own network (a preview): through
+   * the relay, the network's only other member. Null when the container is not on it.
+   */
+  async dial(sessionId: string, containerId: string, port: number): Promise<Dialer | null> {
+    const address = (await this.deps.host.addresses(containerId))[`berth-s-${sessionId}`];
+    if (!address) return null;
+    return () => {
+      if (!this.egressRelayAddress) throw new EngineError('the egress relay is not running');
+      const socket = connect(DIAL_PORT, this.egressRelayAddress);
+      socket.write(`DIAL ${this.token} ${address} ${port}\n`);
+      return socket;
+    };
   }
 
   /** A connection from the relay: its header names the session; the rest is the proxy's. */

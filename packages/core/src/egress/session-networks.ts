@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { BerthConfig } from '../config/config.js';
 import { BerthError, EngineError } from '../errors/berth-error.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -79,18 +78,19 @@ export class SessionNetworks {
     if (session.egress) await this.releaseQuietly(session.id);
   }
 
-  /** Where the daemon reaches `port` of the session's container; null when it has no address. */
+  /**
+   * How the daemon reaches `port` of the session's container: the runtime dials it on the shared
+   * network, the relay on a filtered session's own. Null when it is not on its network.
+   */
   async target(
     session: Pick<Session, 'containerId' | 'egress' | 'id'>,
     port: number,
   ): Promise<DevServer | null> {
     if (!session.containerId) return null;
-    const network = session.egress ? `berth-s-${session.id}` : this.deps.config.sessionNetwork;
-    const host = await this.deps.runtime.address(session.containerId, network);
-    if (!host) return null;
-    if (!session.egress) return { host, port };
-    const gateway = this.gateway();
-    return { host, port, dial: (): Socket => gateway.dial(host, port) };
+    const dial = session.egress
+      ? await this.gateway().dial(session.id, session.containerId, port)
+      : await this.deps.runtime.dial(session.containerId, port, { network: this.deps.config.sessionNetwork });
+    return dial ? { port, dial } : null;
   }
 
   /** Networks go with their sessions: when one ends (or its create fails) or is deleted. */

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpRequest } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Dialer } from '../runtime/runtime.js';
 
 /**
  * HTTP to a session's dev server, as both ways to a preview forward it: the berth server's
@@ -9,12 +11,10 @@ import { connect, type Socket } from 'node:net';
  * nothing of berth's (its cookies, its tokens) ever goes to it.
  */
 
-/** Where a preview's traffic goes. */
+/** Where a preview's traffic goes: a port in the session, and how the daemon dials it. */
 export interface DevServer {
-  host: string;
   port: number;
-  /** How to reach it when not directly (a filtered session's, through berth's relay). */
-  dial?: () => Socket;
+  dial: Dialer;
 }
 
 export const HOP_BY_HOP = new Set([
@@ -133,7 +133,7 @@ export function filterUpgradeHead(head: string, previewHost: string): string | n
 }
 
 /** Relays the dev server's answer to an upgrade: its head filtered, then everything as it comes. */
-export function relayUpgradeAnswer(upstream: Socket, socket: Socket, previewHost: string): void {
+export function relayUpgradeAnswer(upstream: Duplex, socket: Socket, previewHost: string): void {
   let buffered = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
@@ -200,9 +200,7 @@ export function forwardRequest(
 ): void {
   const up = httpRequest(
     {
-      host: target.host,
-      port: target.port,
-      ...(target.dial ? { createConnection: target.dial } : {}),
+      createConnection: target.dial,
       method: req.method,
       path: req.url,
       headers: upstreamHeaders(req, target.port, false),
@@ -243,19 +241,24 @@ export function forwardRequest(
 /** Opens an upgrade (a WebSocket: hot reload) to the dev server and relays both ways. */
 export function forwardUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: DevServer): void {
   const headers = upstreamHeaders(req, target.port, true);
-  const upstream = target.dial ? target.dial() : connect(target.port, target.host);
+  let upstream: Duplex;
+  try {
+    upstream = target.dial();
+  } catch {
+    socket.destroy();
+    return;
+  }
   upstream.on('error', () => socket.destroy());
   socket.on('close', () => upstream.destroy());
   upstream.on('close', () => socket.destroy());
-  upstream.once('connect', () => {
-    const lines = [`${req.method} ${req.url} HTTP/1.1`];
-    for (const [k, v] of Object.entries(headers)) {
-      for (const one of [v].flat())
-        if (one !== undefined) lines.push(`${k}: ${String(one).replace(/[\r\n]/g, '')}`);
-    }
-    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-    if (head.length) upstream.write(head);
-    socket.pipe(upstream);
-    relayUpgradeAnswer(upstream, socket, previewHostName(req));
-  });
+  // What is written before the connection is up waits for it (a socket's writes queue).
+  const lines = [`${req.method} ${req.url} HTTP/1.1`];
+  for (const [k, v] of Object.entries(headers)) {
+    for (const one of [v].flat())
+      if (one !== undefined) lines.push(`${k}: ${String(one).replace(/[\r\n]/g, '')}`);
+  }
+  upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+  if (head.length) upstream.write(head);
+  socket.pipe(upstream);
+  relayUpgradeAnswer(upstream, socket, previewHostName(req));
 }

@@ -72,9 +72,7 @@ export function answersHttp(target: ForwardTarget, timeoutMs = 2_000): Promise<b
   return new Promise((resolve) => {
     const req = httpRequest(
       {
-        host: target.host,
-        port: target.port,
-        ...(target.dial ? { createConnection: target.dial } : {}),
+        createConnection: target.dial,
         path: '/',
         method: 'GET',
         timeout: timeoutMs,

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { dockerCreateOptions } from './docker-create-options.js';
@@ -18,6 +19,7 @@ import type {
   ContainerState,
   ContainerStats,
   ContainerStatus,
+  Dialer,
   EngineCallObserver,
   EngineInfo,
   ExecOptions,
@@ -195,11 +197,12 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async address(id: string, network: string): Promise<string | null> {
+  async dial(id: string, port: number, via: { network: string }): Promise<Dialer | null> {
     const info = await this.engine('container.inspect', 'inspect the container', () =>
       this.docker.getContainer(id).inspect(),
     );
-    return info.NetworkSettings?.Networks?.[network]?.IPAddress || null;
+    const address = info.NetworkSettings?.Networks?.[via.network]?.IPAddress;
+    return address ? () => connect(port, address) : null;
   }
 
   async listManaged(): Promise<ContainerState[]> {

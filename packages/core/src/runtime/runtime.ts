@@ -85,6 +85,13 @@ export interface InteractiveExec {
   exited: Promise<number>;
 }
 
+/**
+ * Opens one connection to a port inside a session; each call a new one. Docker's is TCP to the
+ * container's address; a driver whose containers have no address the daemon can route to (a
+ * port-forward through an API server) gives a stream of its own.
+ */
+export type Dialer = () => Duplex;
+
 export interface ContainerStats {
   cpuPercent: number;
   /** CPU time the container has used since it started, in nanoseconds (cumulative). */
@@ -143,8 +150,11 @@ export interface ContainerRuntime {
   /** Removes the container with its anonymous volumes; a missing container is not an error. */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerState | null>;
-  /** The container's IP address on a network (previews are forwarded to it); null when it has none. */
-  address(id: string, network: string): Promise<string | null>;
+  /**
+   * How the daemon reaches `port` inside the container, as joined to `via.network` (previews):
+   * a Dialer for that port; null when the container is not on that network.
+   */
+  dial(id: string, port: number, via: { network: string }): Promise<Dialer | null>;
   /** New CPU and memory limits on a live container (swap kept equal to memory). */
   update(id: string, limits: { cpus?: number; memoryBytes?: number }): Promise<void>;
   /** Every container carrying berth's managed label, in any state. */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Duplex, Writable } from 'node:stream';
@@ -13,6 +12,7 @@ import type {
   ContainerRuntime,
   ContainerSpec,
   ContainerStats,
+  Dialer,
   ExecOptions,
   LogChunk,
   RuntimeCapabilities,
@@ -202,18 +202,25 @@ async function tarOf(files: Record<string, { content: string; mode: number }>, u
   return Buffer.concat(parts);
 }
 
-/** HTTP GET from this process to host:port; the status line, or null when nothing answers. */
-function httpStatusLine(host: string, port: number, ms = 5_000): Promise<string | null> {
+/** HTTP GET from this process over one connection the dialer opens; the status line, or null. */
+function httpStatusLine(dial: Dialer, ms = 5_000): Promise<string | null> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    let socket: Duplex;
+    try {
+      socket = dial();
+    } catch {
+      resolve(null);
+      return;
+    }
     let text = '';
     const done = (v: string | null) => {
       socket.destroy();
       resolve(v);
     };
-    socket.setTimeout(ms, () => done(null));
+    const timer = setTimeout(() => done(null), ms);
+    socket.on('close', () => clearTimeout(timer));
     socket.on('error', () => done(null));
-    socket.on('connect', () => socket.write(`GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
+    socket.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n');
     socket.on('data', (d: Buffer) => {
       text += d.toString();
       const nl = text.indexOf('\r\n');
@@ -912,7 +919,7 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
     });
 
     describe('networks', () => {
-      it("a session network: made once, its gateway known, its containers' addresses reached from here and not from each other", async (ctx) => {
+      it('a session network: made once, its gateway known, its containers dialled from here and not reached from each other', async (ctx) => {
         const network = h.network;
         if (!network) return ctx.skip('the harness gave no session network');
         await h.runtime.ensureSessionNetwork(network);
@@ -923,23 +930,24 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
           command: ['sh', '-c', 'echo hi > /tmp/index.html; exec httpd -f -p 8080 -h /tmp'],
         });
         const client = await container(h, { network });
-        const address = await h.runtime.address(server, network);
-        expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-        expect(await h.runtime.address(server, `berth-conf-not-joined-${rand()}`)).toBeNull();
-        // The daemon dials a preview at the container's address.
-        await expect
-          .poll(() => httpStatusLine(address!, 8080), { timeout: 20_000 })
-          .toMatch(/^HTTP\/1\.[01] 200/);
+        const dial = await h.runtime.dial(server, 8080, { network });
+        expect(dial).toBeTypeOf('function');
+        expect(await h.runtime.dial(server, 8080, { network: `berth-conf-not-joined-${rand()}` })).toBeNull();
+        // The daemon dials a preview; each call is a connection of its own.
+        await expect.poll(() => httpStatusLine(dial!), { timeout: 20_000 }).toMatch(/^HTTP\/1\.[01] 200/);
+        expect(await httpStatusLine(dial!)).toMatch(/^HTTP\/1\.[01] 200/);
         // Sessions on one network cannot reach each other; the same request from the server's own
         // container shows the request itself works.
+        const address = (await shOut(h, server, 'hostname -i')).trim().split(/\s+/)[0];
+        expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
         const get = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${address} 8080 | head -n 1`;
         expect(await shOut(h, server, get)).toMatch(/^HTTP\/1\.[01] 200/);
         expect((await sh(h, client, get)).stdout.toString()).toBe('');
       });
 
-      it("a container on network 'none' has no address", async () => {
+      it("a container on network 'none' cannot be dialled", async () => {
         const id = await container(h);
-        expect(await h.runtime.address(id, 'none')).toBeNull();
+        expect(await h.runtime.dial(id, 8080, { network: 'none' })).toBeNull();
       });
     });
 
@@ -962,7 +970,7 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
           ['exec', () => h.runtime.exec(id, { cmd: ['true'] })],
           ['execInteractive', () => h.runtime.execInteractive(id, { cmd: ['sh'] })],
           ['stats', () => h.runtime.stats(id)],
-          ['address', () => h.runtime.address(id, 'none')],
+          ['dial', () => h.runtime.dial(id, 8080, { network: 'none' })],
           ['putArchive', async () => h.runtime.putArchive(id, '/', await tarOf({}, 0, 0))],
           ['logs', () => collect(h.runtime.logs(id, { follow: false }))],
           ['logs (follow)', () => collect(h.runtime.logs(id, { follow: true }))],

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
   type Core,
+  type DevServer,
   forwardRequest,
   forwardUpgrade,
   fromOwnOrigin,
@@ -145,7 +146,7 @@ export class PreviewProxy {
   private async authorize(
     name: string,
     req: IncomingMessage,
-  ): Promise<{ session: Session; target: { host: string; port: number } } | Refusal> {
+  ): Promise<{ session: Session; target: DevServer } | Refusal> {
     const grants = cookieValues(req.headers.cookie, PREVIEW_COOKIE)
       .slice(0, MAX_PREVIEW_COOKIES)
       .map((v) => this.grants.verify('cookie', v))
