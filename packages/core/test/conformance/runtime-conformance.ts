@@ -553,6 +553,17 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
         expect(await shOut(h, id, 'ps -o args')).not.toMatch(/\byes\b/);
       });
 
+      it('stderr has its own limit: past it the command is ended, its stdout whole; within both nothing is marked', async () => {
+        const id = await container(h);
+        const loud = await sh(h, id, 'echo out; yes >&2', { maxOutputBytes: 1024 * 1024 });
+        expect(loud).toMatchObject({ truncated: true });
+        expect(loud.stdout.toString()).toBe('out\n');
+        expect(loud.stderr.length).toBe(1024 * 1024);
+        const quiet = await sh(h, id, 'printf "%s" "$(seq 1 1000)" >&2; exit 3', { maxOutputBytes: 1024 * 1024 });
+        expect(quiet).toMatchObject({ truncated: false, exitCode: 3 });
+        expect(quiet.stderr.toString()).toMatch(/^1\n2\n.*\n1000$/s);
+      });
+
       it('stdout to a sink: every byte goes there in order, none is kept, and the bound holds there too', async () => {
         const id = await container(h);
         const got: Buffer[] = [];
