@@ -559,7 +559,9 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
         expect(loud).toMatchObject({ truncated: true });
         expect(loud.stdout.toString()).toBe('out\n');
         expect(loud.stderr.length).toBe(1024 * 1024);
-        const quiet = await sh(h, id, 'printf "%s" "$(seq 1 1000)" >&2; exit 3', { maxOutputBytes: 1024 * 1024 });
+        const quiet = await sh(h, id, 'printf "%s" "$(seq 1 1000)" >&2; exit 3', {
+          maxOutputBytes: 1024 * 1024,
+        });
         expect(quiet).toMatchObject({ truncated: false, exitCode: 3 });
         expect(quiet.stderr.toString()).toMatch(/^1\n2\n.*\n1000$/s);
       });
