@@ -1,12 +1,15 @@
 import { Type } from 'typebox';
+import { LIMIT_BOUNDS } from './limits.js';
 import { IdleFields, Session } from './schemas.js';
 
 export const PatchSessionRequest = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
-    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 256 })),
-    memoryBytes: Type.Optional(Type.Integer({ minimum: 6 * 1024 * 1024 })),
+    cpus: Type.Optional(Type.Number({ minimum: LIMIT_BOUNDS.cpus.min, maximum: LIMIT_BOUNDS.cpus.max })),
+    memoryBytes: Type.Optional(
+      Type.Integer({ minimum: LIMIT_BOUNDS.memoryBytes.min, maximum: LIMIT_BOUNDS.memoryBytes.max }),
+    ),
     ...IdleFields,
   },
   { additionalProperties: false, minProperties: 1 },

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { LIMIT_BOUNDS } from './limits.js';
 
 /** The contract: every request, response and error the server speaks, defined once. */
 
@@ -159,7 +160,7 @@ export const IdleFields = {
 const SessionShapeFields = {
   /** Overrides the kind the request implies (agent → agent, preview → preview, else shell). */
   kind: Type.Optional(Type.Union([Type.Literal('shell'), Type.Literal('agent'), Type.Literal('preview')])),
-  pids: Type.Optional(Type.Integer({ minimum: 16, maximum: 1_000_000 })),
+  pids: Type.Optional(Type.Integer({ minimum: LIMIT_BOUNDS.pids.min, maximum: LIMIT_BOUNDS.pids.max })),
   /** gvisor only where the engine has runsc registered (see GET /api/v1/capabilities). */
   runtime: Type.Optional(Type.Union([Type.Literal('runc'), Type.Literal('gvisor')])),
   ...IdleFields,
@@ -173,8 +174,10 @@ export const CreateSessionRequest = Type.Object(
     repo: Type.String({ minLength: 1, maxLength: 4096 }),
     branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 256 })),
-    memoryBytes: Type.Optional(Type.Integer({ minimum: 6 * 1024 * 1024 })),
+    cpus: Type.Optional(Type.Number({ minimum: LIMIT_BOUNDS.cpus.min, maximum: LIMIT_BOUNDS.cpus.max })),
+    memoryBytes: Type.Optional(
+      Type.Integer({ minimum: LIMIT_BOUNDS.memoryBytes.min, maximum: LIMIT_BOUNDS.memoryBytes.max }),
+    ),
     env: Type.Optional(
       Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 32768 }), { maxProperties: 256 }),
     ),

@@ -1,8 +1,11 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { cpusInBounds, LIMIT_BOUNDS } from '@berth/api/limits';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { SessionLimits } from '../session/session.js';
 import { parseSize } from './size.js';
+
+const CPUS = LIMIT_BOUNDS.cpus;
 
 /**
  * What a member (a non-admin user of a team server) may ask of the host: the operator's bounds.
@@ -23,10 +26,13 @@ function ceilingCpus(env: NodeJS.ProcessEnv): number {
   const raw = env.BERTH_MAX_SESSION_CPUS;
   if (raw === undefined || raw === '') return availableParallelism();
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0.01 || n > 256) {
-    throw new InvalidInput(`BERTH_MAX_SESSION_CPUS=${raw} is not a number of CPUs between 0.01 and 256`, {
-      hint: "unset it (a member's session may use all the host's CPUs) or give a number such as 2",
-    });
+  if (!cpusInBounds(n)) {
+    throw new InvalidInput(
+      `BERTH_MAX_SESSION_CPUS=${raw} is not a number of CPUs between ${CPUS.min} and ${CPUS.max}`,
+      {
+        hint: "unset it (a member's session may use all the host's CPUs) or give a number such as 2",
+      },
+    );
   }
   return n;
 }

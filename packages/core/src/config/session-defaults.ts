@@ -1,7 +1,10 @@
+import { cpusInBounds, LIMIT_BOUNDS } from '@berth/api/limits';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { IdlePolicy, SessionRuntime } from '../session/session.js';
 import { parseDuration } from './duration.js';
 import { parseSize } from './size.js';
+
+const CPUS = LIMIT_BOUNDS.cpus;
 
 /** CPUs and memory a kind of session gets unless the caller asks otherwise (pids: the server's). */
 export interface KindLimits {
@@ -40,8 +43,8 @@ function cpusFrom(env: NodeJS.ProcessEnv, key: string, fallback: number): number
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0.01 || n > 256) {
-    throw new InvalidInput(`${key}=${raw} is not a number of CPUs between 0.01 and 256`, {
+  if (!cpusInBounds(n)) {
+    throw new InvalidInput(`${key}=${raw} is not a number of CPUs between ${CPUS.min} and ${CPUS.max}`, {
       hint: `unset ${key} or give it a number such as 0.5 or 2`,
     });
   }

@@ -1,3 +1,4 @@
+import { cpusInBounds, LIMIT_BOUNDS } from '@berth/api/limits';
 import { InvalidInput } from '../errors/berth-error.js';
 import type { CreateSessionInput } from './create-session.js';
 import type { SessionLimits } from './session.js';
@@ -32,18 +33,22 @@ export function checkLimits(
   defaults: SessionLimits,
 ): SessionLimits {
   const cpus = input.cpus ?? defaults.cpus;
-  if (typeof cpus !== 'number' || !Number.isFinite(cpus) || cpus < 0.01 || cpus > 256) {
-    throw new InvalidInput(`cpus must be a number between 0.01 and 256, not ${String(input.cpus)}`);
+  const { cpus: c, memoryBytes: m, pids: p } = LIMIT_BOUNDS;
+  if (!cpusInBounds(cpus)) {
+    throw new InvalidInput(`cpus must be a number between ${c.min} and ${c.max}, not ${String(input.cpus)}`);
   }
   const memoryBytes = input.memoryBytes ?? defaults.memoryBytes;
-  if (!Number.isInteger(memoryBytes) || memoryBytes < 6 * 1024 * 1024 || memoryBytes > 2 ** 50) {
+  if (!Number.isInteger(memoryBytes) || memoryBytes < m.min || memoryBytes > m.max) {
     throw new InvalidInput('memory must be at least 6m', { hint: 'pass --memory 512m or --memory 2g' });
   }
   const pids = input.pids ?? defaults.pids;
-  if (!Number.isInteger(pids) || pids < 16 || pids > 1_000_000) {
-    throw new InvalidInput(`pids must be a whole number between 16 and 1000000, not ${String(input.pids)}`, {
-      hint: 'pass --pids 512, or leave it out for the default',
-    });
+  if (!Number.isInteger(pids) || pids < p.min || pids > p.max) {
+    throw new InvalidInput(
+      `pids must be a whole number between ${p.min} and ${p.max}, not ${String(input.pids)}`,
+      {
+        hint: 'pass --pids 512, or leave it out for the default',
+      },
+    );
   }
   return { cpus, memoryBytes, pids };
 }

@@ -3,6 +3,7 @@
  * the server is asked. Pure, so it is tested on its own; the form (create-form.tsx) is the markup.
  * Durations are read with the CLI's grammar (`berth new --idle-timeout`), from the api package.
  */
+import { cpusInBounds, LIMIT_BOUNDS } from '@berth/api/limits';
 import type { CreateSessionRequest } from '../../api/types';
 import { parseBytes } from '../../format/bytes';
 import { idleTimeoutOf } from '../../format/duration';
@@ -103,7 +104,8 @@ export function toRequest(
   if (gitEmail && !/^[^\s@<>]+@[^\s@<>]+$/.test(gitEmail))
     errors.gitEmail = 'an address like name@example.com';
   const cpus = v.cpus.trim() ? Number(v.cpus) : undefined;
-  if (cpus !== undefined && !(cpus > 0 && cpus <= 256)) errors.cpus = 'a number of CPUs between 0.01 and 256';
+  const { min, max } = LIMIT_BOUNDS.cpus;
+  if (cpus !== undefined && !cpusInBounds(cpus)) errors.cpus = `a number of CPUs between ${min} and ${max}`;
   const memoryBytes = v.memory.trim() ? parseBytes(v.memory) : undefined;
   if (memoryBytes === null) errors.memory = 'a size such as 512m or 2g';
   const idle = v.idleTimeout.trim() ? idleTimeoutOf(v.idleTimeout) : undefined;
