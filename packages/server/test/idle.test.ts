@@ -1,22 +1,49 @@
 import { BerthClient } from '@berth/api/node';
-import { type Core, openCore } from '@berth/core';
-import { containersOf, makeRepo, testConfig } from '@berth/testkit';
+import { type Core, openCore, type SessionStatus, silentLogger } from '@berth/core';
+import { containersOf, makeRepo, TestClock, testConfig } from '@berth/testkit';
 import { listenLocal, testServer } from '@berth/testkit/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-/** A server over a core whose idle watcher sweeps every 100 ms. */
+/**
+ * A server over a core on a TestClock. The idle watcher's own timer is set to an hour, so it never
+ * fires in a test: time passes when the test moves the clock and sweeps. The watcher samples a
+ * session's CPU once it has been idle for half its timeout and acts on a later sweep.
+ */
 async function idleServer(env: NodeJS.ProcessEnv = {}) {
-  const core: Core = await openCore(testConfig({}, { BERTH_IDLE_SWEEP_MS: '100', ...env }));
+  const clock = new TestClock();
+  const config = testConfig({}, { BERTH_IDLE_SWEEP_MS: '3600000', ...env });
+  const core: Core = await openCore(config, silentLogger, { clock });
   onTestFinished(() => core.close());
   await core.startWatching();
-  return testServer(core);
+  /** Moves the clock on by `ms`, then sweeps once, as the watcher's timer would at that moment. */
+  const sweepAfter = async (ms: number) => {
+    clock.advance(ms);
+    await core.idle.sweep();
+  };
+  /**
+   * Moves the clock on `stepMs` at a time, running `each` (what else happens in that step) and then
+   * a sweep, until the session is `want` or `withinMs` of clock time have passed: a poll on the
+   * clock. Returns the session then.
+   */
+  const sweepUntil = async (
+    name: string,
+    want: SessionStatus,
+    opts: { withinMs: number; stepMs: number; each?: () => Promise<unknown> },
+  ) => {
+    let cur = await core.service.get(name);
+    for (let t = 0; t < opts.withinMs && cur.status !== want; t += opts.stepMs) {
+      await opts.each?.();
+      await sweepAfter(opts.stepMs);
+      cur = await core.service.get(name);
+    }
+    return cur;
+  };
+  return { ...(await testServer(core)), clock, sweepAfter, sweepUntil };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('idle policy over the API', () => {
   it('API calls on a session keep it awake; polling its stats does not', async () => {
-    const { inject, core } = await idleServer();
+    const { inject, core, clock, sweepAfter, sweepUntil } = await idleServer();
     const created = await inject({
       method: 'POST',
       url: '/api/v1/sessions',
@@ -24,24 +51,25 @@ describe('idle policy over the API', () => {
     });
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json().idle).toEqual({ timeoutSeconds: 2, action: 'pause' });
-    const until = Date.now() + 4500;
-    while (Date.now() < until) {
+    const until = clock.now().getTime() + 4500;
+    while (clock.now().getTime() < until) {
       const r = await inject('/api/v1/sessions/api');
       expect(r.json().status).toBe('running');
-      await sleep(700);
+      await sweepAfter(700);
     }
-    // A dashboard watching the session's stats is not working in it.
-    const watching = setInterval(() => void inject('/api/v1/sessions/api/stats'), 300);
-    onTestFinished(() => clearInterval(watching));
-    await expect
-      .poll(async () => (await core.service.get('api')).status, { timeout: 8000, interval: 100 })
-      .toBe('paused');
+    // A dashboard watching the session's stats is not working in it: a read every 300 ms.
+    const watched = await sweepUntil('api', 'paused', {
+      withinMs: 8000,
+      stepMs: 300,
+      each: () => inject('/api/v1/sessions/api/stats'),
+    });
+    expect(watched.status).toBe('paused');
     const s = await core.service.get('api');
     expect(s.statusReason).toBe('idle for 2s: paused');
   });
 
   it('terminal input on the shell WebSocket keeps a session awake', async () => {
-    const { app, core } = await idleServer();
+    const { app, core, clock, sweepAfter, sweepUntil } = await idleServer();
     await core.service.create({ name: 'typing', repo: makeRepo(), idleTimeoutSeconds: 2 });
     const socketPath = await listenLocal(app, core);
     const ws = new BerthClient({ socketPath }).shell('typing', { cols: 80, rows: 24 });
@@ -50,16 +78,15 @@ describe('idle policy over the API', () => {
       if (isBinary && data.includes('\x1b[6n')) ws.send(Buffer.from('\x1b[1;1R'), { binary: true });
     });
     await new Promise((r) => ws.once('open', r));
-    const until = Date.now() + 4500;
-    while (Date.now() < until) {
+    const until = clock.now().getTime() + 4500;
+    while (clock.now().getTime() < until) {
       ws.send(Buffer.from(' \x7f'), { binary: true }); // a keystroke and its undo
-      await sleep(700);
+      await sweepAfter(700);
       expect((await core.service.get('typing')).status).toBe('running');
     }
     ws.close();
-    await expect
-      .poll(async () => (await core.service.get('typing')).status, { timeout: 8000, interval: 100 })
-      .toBe('paused');
+    const after = await sweepUntil('typing', 'paused', { withinMs: 8000, stepMs: 1000 });
+    expect(after.status).toBe('paused');
   });
 
   it('PATCH changes the idle policy; bad values are refused', async () => {
