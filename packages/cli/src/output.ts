@@ -37,6 +37,16 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
 const exitOf = (code: string): number =>
   Object.hasOwn(EXIT_BY_CODE, code) ? EXIT_BY_CODE[code as ErrorCode] : EXIT.failure;
 
+/**
+ * The catalogue's code an error the CLI finds itself prints under `--json`: the first whose exit
+ * code is this one (a usage error is invalid_input, a conflict conflict); `internal` for a plain
+ * failure and for the daemon's exit, which has no code of the API's.
+ */
+const codeOfExit = (exit: number): ErrorCode =>
+  exit === EXIT.failure
+    ? 'internal'
+    : ((Object.keys(EXIT_BY_CODE) as ErrorCode[]).find((c) => EXIT_BY_CODE[c] === exit) ?? 'internal');
+
 const useColor = () => !process.env.NO_COLOR && process.stdout.isTTY === true;
 const paint = (code: number) => (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
 export const bold = paint(1);
@@ -139,6 +149,7 @@ export function reportError(err: unknown, json: boolean): number {
     message = err.message;
     hint = err.hint;
     code = err.exitCode;
+    problemCode = codeOfExit(err.exitCode);
   } else if (err && typeof err === 'object' && 'code' in err && 'hint' in err) {
     const e = err as { message: string; hint?: string; code: string };
     message = e.message;
