@@ -17,15 +17,16 @@ const INTERNAL = new Set(['BERTH_LAUNCHER_DROPPED', 'BERTH_EGRESS_DAEMON', 'BERT
 /** The packages' sources (not their tests), the dashboard's dev server config and the scripts. */
 function codeFiles(): string[] {
   const out: string[] = ['packages/web/vite.config.ts'];
-  const walk = (dir: string) => {
+  const walk = (dir: string, source: RegExp) => {
     for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
       const path = `${dir}/${e.name}`;
-      if (e.isDirectory()) walk(path);
-      else if (/\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name)) out.push(path);
+      if (e.isDirectory()) walk(path, source);
+      else if (source.test(e.name) && !/\.test\.[mc]?[jt]sx?$/.test(e.name)) out.push(path);
     }
   };
-  for (const pkg of readdirSync(join(ROOT, 'packages'))) walk(`packages/${pkg}/src`);
-  for (const f of readdirSync(join(ROOT, 'scripts'))) if (/\.m?[jt]s$/.test(f)) out.push(`scripts/${f}`);
+  for (const pkg of readdirSync(join(ROOT, 'packages'))) walk(`packages/${pkg}/src`, /\.tsx?$/);
+  // The scripts and their folders (the bench's scenarios read variables too).
+  walk('scripts', /\.m?[jt]s$/);
   return out;
 }
 
