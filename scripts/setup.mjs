@@ -40,19 +40,16 @@ const fail = (msg, hint) => {
   process.stderr.write(`setup: ${msg}\n${hint ? `  -> ${hint}\n` : ''}`);
   process.exit(1);
 };
-const run = (cmd, args, opts = {}) => {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
-  if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
-};
-// Steps that download (npm ci, image builds that install packages) meet the odd reset connection
-// from the registry or a proxy on the way: they get two more tries, with a pause, before setup gives up.
-const runWithRetries = (cmd, args, opts = {}) => {
+// `tries`: a step that downloads (npm ci) meets the odd connection a registry or a proxy resets
+// on the way, so it gets more than one, with a pause between, before setup gives up.
+const run = (cmd, args, opts = {}, tries = 1) => {
   for (let attempt = 1; ; attempt++) {
     const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
     if (r.status === 0) return;
     const how = `\`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`;
-    if (attempt === 3) fail(`${how} three times; check the network or the proxy, then run this again`);
-    step(`${how}; retrying in ${attempt * 10} s (try ${attempt + 1} of 3)`);
+    if (attempt >= tries)
+      fail(tries === 1 ? how : `${how} ${tries} times; check the network or the proxy, then run this again`);
+    step(`${how}; retrying in ${attempt * 10} s (try ${attempt + 1} of ${tries})`);
     spawnSync('sleep', [String(attempt * 10)]);
   }
 };
@@ -74,7 +71,7 @@ function ensureDependencies() {
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
   step('installing dependencies (npm ci; better-sqlite3 compiles from source, about two minutes)');
-  runWithRetries('npm', ['ci', '--no-audit', '--no-fund']);
+  run('npm', ['ci', '--no-audit', '--no-fund'], {}, 3);
 }
 
 function engineAnswers() {

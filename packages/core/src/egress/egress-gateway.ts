@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, Socket } from 'node:net';
 import { EngineError } from '../errors/berth-error.js';
 import type { Logger } from '../logger.js';
 import { LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION_ID, ROLE_RELAY } from '../runtime/labels.js';
@@ -49,6 +49,9 @@ export interface SessionNetwork {
   /** The relay's address there: the session's HTTP(S)_PROXY host. */
   relay: string;
 }
+
+/** A filtered session's own network. */
+const sessionNetworkOf = (sessionId: string) => `berth-s-${sessionId}`;
 
 const tagOf = (home: string) => createHash('sha256').update(home).digest('hex').slice(0, 12);
 
@@ -158,7 +161,7 @@ export class EgressGateway {
   async createSessionNetwork(sessionId: string): Promise<SessionNetwork> {
     await this.start();
     const { home } = this.deps;
-    const name = `berth-s-${sessionId}`;
+    const name = sessionNetworkOf(sessionId);
     const subnet = await this.createInFreeSubnet({
       name,
       // Internal, and no address of this machine's on the bridge: nothing of the host answers there.
@@ -219,7 +222,7 @@ export class EgressGateway {
   /** The session's network goes (after its container). */
   async removeSessionNetwork(sessionId: string): Promise<void> {
     const { host } = this.deps;
-    const name = `berth-s-${sessionId}`;
+    const name = sessionNetworkOf(sessionId);
     for (const [address, id] of this.byRelayAddress)
       if (id === sessionId) this.byRelayAddress.delete(address);
     if (this.relayId) await host.disconnect(name, this.relayId).catch(() => {});
@@ -231,10 +234,14 @@ export class EgressGateway {
    * the relay, the network's only other member. Null when the container is not on it.
    */
   async dial(sessionId: string, containerId: string, port: number): Promise<Dialer | null> {
-    const address = (await this.deps.host.addresses(containerId))[`berth-s-${sessionId}`];
+    const address = (await this.deps.host.addresses(containerId))[sessionNetworkOf(sessionId)];
     if (!address) return null;
     return () => {
-      if (!this.egressRelayAddress) throw new EngineError('the egress relay is not running');
+      if (!this.egressRelayAddress) {
+        const socket = new Socket();
+        process.nextTick(() => socket.destroy(new EngineError('the egress relay is not running')));
+        return socket;
+      }
       const socket = connect(DIAL_PORT, this.egressRelayAddress);
       socket.write(`DIAL ${this.token} ${address} ${port}\n`);
       return socket;

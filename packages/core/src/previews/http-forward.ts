@@ -241,13 +241,7 @@ export function forwardRequest(
 /** Opens an upgrade (a WebSocket: hot reload) to the dev server and relays both ways. */
 export function forwardUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: DevServer): void {
   const headers = upstreamHeaders(req, target.port, true);
-  let upstream: Duplex;
-  try {
-    upstream = target.dial();
-  } catch {
-    socket.destroy();
-    return;
-  }
+  const upstream = target.dial();
   upstream.on('error', () => socket.destroy());
   socket.on('close', () => upstream.destroy());
   upstream.on('close', () => socket.destroy());

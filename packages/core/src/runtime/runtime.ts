@@ -88,7 +88,8 @@ export interface InteractiveExec {
 /**
  * Opens one connection to a port inside a session; each call a new one. Docker's is TCP to the
  * container's address; a driver whose containers have no address the daemon can route to (a
- * port-forward through an API server) gives a stream of its own.
+ * port-forward through an API server) gives a stream of its own. It never throws: a connection
+ * that cannot be made ends with an `error` on the stream, as a refused TCP connect does.
  */
 export type Dialer = () => Duplex;
 

@@ -205,13 +205,7 @@ async function tarOf(files: Record<string, { content: string; mode: number }>, u
 /** HTTP GET from this process over one connection the dialer opens; the status line, or null. */
 function httpStatusLine(dial: Dialer, ms = 5_000): Promise<string | null> {
   return new Promise((resolve) => {
-    let socket: Duplex;
-    try {
-      socket = dial();
-    } catch {
-      resolve(null);
-      return;
-    }
+    const socket = dial();
     let text = '';
     const done = (v: string | null) => {
       socket.destroy();
