@@ -250,6 +250,7 @@ export class EgressGateway {
 
   /** A connection from the relay: its header names the session; the rest is the proxy's. */
   private onRelayConnection(socket: Socket): void {
+    socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
     let buf = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
