@@ -1,4 +1,6 @@
+import { type Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { EngineError } from '../errors/berth-error.js';
 import { envList } from './docker-create-options.js';
 import { BoundedOutput, EXEC_OUTPUT_LIMIT, endProcessTree } from './exec-output.js';
 import type { ExecOptions, ExecResult, InteractiveExec, LogChunk } from './runtime.js';
@@ -18,10 +20,21 @@ export async function* demuxFrames(source: AsyncIterable<Buffer>): AsyncGenerato
   }
 }
 
+/** Errors of an exec's connection that mean it ended, not that it failed. */
+const ENDS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ECONNRESET']);
+
 /** Runs a command in the container to its end (or its output's limit), its output in memory or a sink. */
 export async function runExec(docker: Docker, id: string, opts: ExecOptions): Promise<ExecResult> {
   const container = docker.getContainer(id);
   const hasStdin = opts.stdin !== undefined;
+  // Watched from the first moment: a source may fail while the exec is still being made.
+  const source = opts.stdin instanceof Readable ? opts.stdin : null;
+  let sourceError: Error | null = source?.errored ?? null;
+  let live: Duplex | null = null;
+  source?.once('error', (err) => {
+    sourceError = err;
+    live?.destroy();
+  });
   const exec = await container.exec({
     Cmd: opts.cmd,
     Env: envList(opts.env),
@@ -33,11 +46,16 @@ export async function runExec(docker: Docker, id: string, opts: ExecOptions): Pr
     Tty: false,
   });
   const stream = await exec.start({ hijack: true, stdin: hasStdin });
+  live = stream;
   const limit = opts.maxOutputBytes ?? EXEC_OUTPUT_LIMIT;
   const stdout = new BoundedOutput(limit, opts.stdout);
   const stderr = new BoundedOutput(limit);
   let truncated = false;
-  if (hasStdin) stream.end(opts.stdin);
+  if (source) {
+    // pipe() ends the write half when the source ends: the command reads end of input.
+    if (sourceError) stream.destroy();
+    else source.pipe(stream);
+  } else if (hasStdin) stream.end(opts.stdin);
   try {
     // Read as it is taken (a sink's backpressure reaches the command), never past the limit.
     for await (const frame of demuxFrames(stream)) {
@@ -48,15 +66,25 @@ export async function runExec(docker: Docker, id: string, opts: ExecOptions): Pr
       }
     }
   } catch (err) {
-    // A connection the engine closes without an end is an end; anything else is a failure.
-    if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    // A connection the engine closes without an end is an end, and so is one it closed while
+    // stdin was still being written (the command exited first); anything else is a failure.
+    if (!ENDS.has((err as { code?: string }).code ?? '')) throw err;
   } finally {
+    if (source) source.unpipe(stream);
     stream.destroy();
   }
   let info = await exec.inspect();
-  if (truncated && info.Running && info.Pid) {
+  if ((truncated || sourceError) && info.Running && info.Pid) {
     await endProcessTree(info.Pid, info.ContainerID);
     info = await settled(exec, info);
+  }
+  if (sourceError) {
+    throw new EngineError(
+      `the input of a command in container ${id} failed: ${(sourceError as Error).message}`,
+      {
+        hint: 'nothing was left running; run it again',
+      },
+    );
   }
   return {
     exitCode: info.Running ? -1 : (info.ExitCode ?? -1),

@@ -1,4 +1,4 @@
-import type { Duplex, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 /** berth's own view of a container: the runtime port speaks these types, never the engine's. */
 export interface Mount {
@@ -58,7 +58,13 @@ export interface ExecOptions {
   env?: Record<string, string>;
   user?: string;
   workingDir?: string;
-  stdin?: Buffer | string;
+  /**
+   * The command's stdin, then end of input. A stream is read as the command takes it (its
+   * backpressure reaches the source), so a bundle of any size goes in without being held whole;
+   * a source that fails ends the command and fails the exec. A command that exits before reading
+   * all of it is no error: its result is its own.
+   */
+  stdin?: Buffer | string | Readable;
   /**
    * Most bytes kept of stdout, and of stderr (default EXEC_OUTPUT_LIMIT): past it the command
    * and what it started are ended, and the result says `truncated`.

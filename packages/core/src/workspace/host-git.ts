@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { execFile, spawn } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
 import { GitError } from '../errors/berth-error.js';
 
 /**
@@ -134,6 +134,35 @@ export function gitWithInput(cwd: string, args: string[], input: Buffer | Readab
       input.pipe(child.stdin);
     }
   });
+}
+
+/**
+ * git's stdout as a stream, read as the reader takes it (a bundle of any size is never held
+ * whole). It ends only once git exited 0; otherwise it fails with git's last line of stderr.
+ */
+export function gitOutput(cwd: string, args: string[]): Readable {
+  const out = new PassThrough();
+  const child = spawn('git', args, { cwd, env: hostGitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-4096);
+  });
+  child.stdout.pipe(out, { end: false });
+  // A reader that stops early stops git too.
+  out.on('close', () => child.exitCode === null && child.kill());
+  child.on('error', (err) =>
+    out.destroy(new GitError(`git ${args[0]} failed: ${err.message}`, { cause: err })),
+  );
+  child.on('close', (code) => {
+    if (code === 0) out.end();
+    else {
+      const lines = stderr.trim().split('\n');
+      const why = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.at(-1) ?? `exit ${code}`;
+      out.destroy(new GitError(`git ${args[0]} failed: ${stripControl(why)}`));
+    }
+  });
+  return out;
 }
 
 /** Exit status instead of an error, for questions ("does this ref exist?"). */

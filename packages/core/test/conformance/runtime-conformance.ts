@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Duplex, Writable } from 'node:stream';
+import { type Duplex, Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -504,6 +504,61 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
         expect(await h.runtime.exec(id, { cmd: ['cat'], stdin: '' })).toMatchObject({
           exitCode: 0,
           truncated: false,
+        });
+      });
+
+      it('takes stdin from a stream as the command reads it: all of it in order, then end of input', async () => {
+        const id = await container(h);
+        const chunks = Array.from({ length: 64 }, () => randomBytes(256 * 1024));
+        const whole = Buffer.concat(chunks);
+        let pulled = 0;
+        const source = new Readable({
+          read() {
+            this.push(pulled < chunks.length ? chunks[pulled++] : null);
+          },
+        });
+        const r = await h.runtime.exec(id, { cmd: ['sh', '-c', 'sha256sum | cut -c1-64'], stdin: source });
+        expect(r.exitCode).toBe(0);
+        expect(r.stdout.toString().split('\n')[0]).toBe(createHash('sha256').update(whole).digest('hex'));
+        expect(pulled).toBe(chunks.length);
+      });
+
+      it('a command that exits before reading all its stdin stream has its own result', async () => {
+        const id = await container(h);
+        const source = Readable.from(
+          (function* () {
+            for (let i = 0; i < 256; i++) yield randomBytes(64 * 1024);
+          })(),
+        );
+        const r = await h.runtime.exec(id, {
+          cmd: ['sh', '-c', 'head -c 10 > /dev/null; echo done; exit 3'],
+          stdin: source,
+        });
+        expect(r).toMatchObject({ exitCode: 3, truncated: false });
+        expect(r.stdout.toString()).toBe('done\n');
+      });
+
+      it('a stdin stream that fails fails the exec with a berth error and leaves nothing running', async () => {
+        const id = await container(h);
+        const source = new Readable({ read() {} });
+        source.push(Buffer.from('partial'));
+        setTimeout(() => source.destroy(new Error('the source broke')), 200);
+        const err = await h.runtime
+          .exec(id, { cmd: ['sh', '-c', 'cat > /tmp/got; sleep 30'], stdin: source })
+          .catch((e) => e);
+        expect(err).toMatchObject({ code: 'engine_error' });
+        expect(String(err.message)).toMatch(/the source broke/);
+        const ps = await h.runtime.exec(id, { cmd: ['ps', '-o', 'args'] });
+        expect(ps.stdout.toString()).not.toMatch(/sleep 30/);
+      });
+
+      it('a stdin stream that fails before the exec is made fails it too, never waiting on it', async () => {
+        const id = await container(h);
+        const source = new Readable({ read() {} });
+        process.nextTick(() => source.destroy(new Error('broke at once')));
+        await expect(h.runtime.exec(id, { cmd: ['cat'], stdin: source })).rejects.toMatchObject({
+          code: 'engine_error',
+          message: expect.stringMatching(/broke at once/),
         });
       });
 
