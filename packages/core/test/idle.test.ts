@@ -169,6 +169,30 @@ describe('idle shutdown against the real engine', () => {
     expect(audit[0]).toMatchObject({ actor: 'berth', action: 'idle-stop', detail: 'idle for 1s: stopped' });
   });
 
+  it('on an engine that cannot freeze, pause is refused with what to do and an idle session is stopped instead', async () => {
+    const { core, sweepUntil } = await idleCore();
+    // No engine without a freezer can be had here: the Docker driver is told it has none
+    // (RuntimeCapabilities.pause 'none', as a driver for such an engine would declare).
+    Object.defineProperty(core.runtime, 'capabilities', {
+      value: { ...core.runtime.capabilities, pause: 'none' },
+    });
+    const s = await core.service.create({ name: 'nofreeze', repo: makeRepo(), idleTimeoutSeconds: 1 });
+    expect(s.idle.action).toBe('pause');
+    await expect(core.service.pause('nofreeze')).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: "session 'nofreeze' cannot be paused: this engine cannot freeze a container",
+      hint: expect.stringContaining('berth stop nofreeze'),
+    });
+    expect((await docker.getContainer(s.containerId!).inspect()).State.Paused).toBe(false);
+
+    const stopped = await sweepUntil('nofreeze', 'stopped', 10_000);
+    if (stopped.status !== 'stopped') throw new Error(`no idle stop: ${stopped.status}`);
+    expect(stopped.statusReason).toBe('idle for 1s: stopped');
+    expect((await docker.getContainer(s.containerId!).inspect()).State.Running).toBe(false);
+    const audit = await core.store.audit.list({ limit: 10, sessionName: 'nofreeze' });
+    expect(audit[0]).toMatchObject({ actor: 'berth', action: 'idle-stop', detail: 'idle for 1s: stopped' });
+  });
+
   it('a timeout of 0 never idles, and a changed policy takes effect', async () => {
     const { core, sweepAfter, sweepUntil } = await idleCore();
     const repo = makeRepo();

@@ -13,7 +13,7 @@ export interface IdleWatcherDeps {
   service: Pick<SessionService, 'pause' | 'stop'>;
   ledger: Pick<SessionLedger, 'isInFlight' | 'lastActivity' | 'noteActivity'>;
   store: Pick<SessionStore, 'list' | 'get'> & { audit: AuditLog };
-  runtime: Pick<ContainerRuntime, 'stats'>;
+  runtime: Pick<ContainerRuntime, 'stats' | 'capabilities'>;
   clock: Clock;
   logger: Logger;
   config: Pick<BerthConfig, 'idle'>;
@@ -111,9 +111,10 @@ export class IdleWatcher {
   }
 
   private async shutDown(s: Session): Promise<void> {
-    const { service, ledger, store, clock, logger } = this.deps;
-    const reason = idleReason(s.idle);
-    const action = s.idle.action;
+    const { service, ledger, store, clock, logger, runtime } = this.deps;
+    // An engine that cannot freeze stops an idle session instead: it costs nothing either way.
+    const action = s.idle.action === 'pause' && runtime.capabilities.pause === 'freeze' ? 'pause' : 'stop';
+    const reason = idleReason({ ...s.idle, action });
     // Checked again under the session's lock: activity, a new policy or a user's action meanwhile wins.
     let acting = false;
     const onlyIf = (cur: Session) => {
@@ -121,7 +122,7 @@ export class IdleWatcher {
         cur.id === s.id &&
         cur.status === 'running' &&
         cur.idle.timeoutSeconds === s.idle.timeoutSeconds &&
-        cur.idle.action === action &&
+        cur.idle.action === s.idle.action &&
         clock.now().getTime() - ledger.lastActivity(cur) >= cur.idle.timeoutSeconds * 1000;
       return acting;
     };

@@ -34,7 +34,7 @@ import {
 import { checkDescription, checkLimits } from './session-input.js';
 import type { SessionLedger } from './session-ledger.js';
 import { type FinishOptions, SessionWork } from './session-work.js';
-import { assertRunning, assertVerb, requireContainer } from './state-machine.js';
+import { assertCanPause, assertRunning, assertVerb, requireContainer } from './state-machine.js';
 
 export type { CreateSessionInput, Progress } from './create-session.js';
 export type { FinishOptions } from './session-work.js';
@@ -149,6 +149,7 @@ export class SessionService {
       ref,
       'pause',
       async (s) => {
+        assertCanPause(s.name, this.deps.runtime.capabilities);
         await this.deps.runtime.pause(s.containerId);
         return this.deps.ledger.transition(s, 'paused', opts.reason ?? null, 'pause');
       },

@@ -1,5 +1,6 @@
 import { type SessionVerb, type VerbEffect, verbEffect } from '@berth/api/session-verbs';
-import { IllegalTransition } from '../errors/berth-error.js';
+import { IllegalTransition, InvalidInput } from '../errors/berth-error.js';
+import type { RuntimeCapabilities } from '../runtime/runtime.js';
 import {
   hasContainer,
   type LiveSession,
@@ -67,4 +68,12 @@ export function assertRunning(name: SessionName, status: SessionStatus, verb: st
 export function requireContainer(s: Session, what = `(it is ${s.status})`): LiveSession {
   if (hasContainer(s)) return s;
   throw new IllegalTransition(`session '${s.name}' has no container ${what}`);
+}
+
+/** Pause freezes a session in place, which only an engine that can freeze does; stop keeps its files. */
+export function assertCanPause(name: SessionName, caps: Pick<RuntimeCapabilities, 'pause'>): void {
+  if (caps.pause === 'freeze') return;
+  throw new InvalidInput(`session '${name}' cannot be paused: this engine cannot freeze a container`, {
+    hint: `stop it instead (\`berth stop ${name}\`): its files are kept, and \`berth start ${name}\` brings it back`,
+  });
 }
