@@ -7,9 +7,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processWithPid } from '@berth/server/pid-file';
 import { type Berth, BIN, berthCli, type Run } from '@berth/testkit/cli';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { processWithPid } from '../../server/src/pid-file.js';
 
 /** A live process that is not berth's daemon, ended after the test. */
 function bystander(): ChildProcess & { pid: number } {
