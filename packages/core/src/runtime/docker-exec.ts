@@ -35,18 +35,26 @@ export async function runExec(docker: Docker, id: string, opts: ExecOptions): Pr
     sourceError = err;
     live?.destroy();
   });
-  const exec = await container.exec({
-    Cmd: opts.cmd,
-    Env: envList(opts.env),
-    ...(opts.user ? { User: opts.user } : {}),
-    ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
-    AttachStdout: true,
-    AttachStderr: true,
-    AttachStdin: hasStdin,
-    Tty: false,
-  });
-  const stream = await exec.start({ hijack: true, stdin: hasStdin });
-  live = stream;
+  // The exec owns a stream it is given: whatever happens, it is read no further once it is done.
+  let exec: Docker.Exec;
+  let stream: Duplex;
+  try {
+    exec = await container.exec({
+      Cmd: opts.cmd,
+      Env: envList(opts.env),
+      ...(opts.user ? { User: opts.user } : {}),
+      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: hasStdin,
+      Tty: false,
+    });
+    stream = await exec.start({ hijack: true, stdin: hasStdin });
+    live = stream;
+  } catch (err) {
+    source?.destroy();
+    throw err;
+  }
   const limit = opts.maxOutputBytes ?? EXEC_OUTPUT_LIMIT;
   const stdout = new BoundedOutput(limit, opts.stdout);
   const stderr = new BoundedOutput(limit);
@@ -70,7 +78,10 @@ export async function runExec(docker: Docker, id: string, opts: ExecOptions): Pr
     // stdin was still being written (the command exited first); anything else is a failure.
     if (!ENDS.has((err as { code?: string }).code ?? '')) throw err;
   } finally {
-    if (source) source.unpipe(stream);
+    if (source) {
+      source.unpipe(stream);
+      source.destroy();
+    }
     stream.destroy();
   }
   let info = await exec.inspect();
@@ -82,7 +93,7 @@ export async function runExec(docker: Docker, id: string, opts: ExecOptions): Pr
     throw new EngineError(
       `the input of a command in container ${id} failed: ${(sourceError as Error).message}`,
       {
-        hint: 'nothing was left running; run it again',
+        hint: 'what fed it failed (the message says why); nothing it started was left running',
       },
     );
   }

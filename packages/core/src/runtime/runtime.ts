@@ -62,7 +62,8 @@ export interface ExecOptions {
    * The command's stdin, then end of input. A stream is read as the command takes it (its
    * backpressure reaches the source), so a bundle of any size goes in without being held whole;
    * a source that fails ends the command and fails the exec. A command that exits before reading
-   * all of it is no error: its result is its own.
+   * all of it is no error: its result is its own. The exec owns a stream: once it is over (or
+   * could not start) the stream is destroyed, read to its end or not.
    */
   stdin?: Buffer | string | Readable;
   /**

@@ -138,7 +138,8 @@ export function gitWithInput(cwd: string, args: string[], input: Buffer | Readab
 
 /**
  * git's stdout as a stream, read as the reader takes it (a bundle of any size is never held
- * whole). It ends only once git exited 0; otherwise it fails with git's last line of stderr.
+ * whole). It ends only once git exited 0; otherwise it fails with git's `fatal:` line (or its
+ * last). A reader that destroys it ends git.
  */
 export function gitOutput(cwd: string, args: string[]): Readable {
   const out = new PassThrough();
@@ -149,7 +150,6 @@ export function gitOutput(cwd: string, args: string[]): Readable {
     stderr = (stderr + d).slice(-4096);
   });
   child.stdout.pipe(out, { end: false });
-  // A reader that stops early stops git too.
   out.on('close', () => child.exitCode === null && child.kill());
   child.on('error', (err) =>
     out.destroy(new GitError(`git ${args[0]} failed: ${err.message}`, { cause: err })),

@@ -536,6 +536,8 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
         });
         expect(r).toMatchObject({ exitCode: 3, truncated: false });
         expect(r.stdout.toString()).toBe('done\n');
+        // What it did not read is not left waiting to be read (a producer behind it can end).
+        expect(source.destroyed).toBe(true);
       });
 
       it('a stdin stream that fails fails the exec with a berth error and leaves nothing running', async () => {
@@ -649,6 +651,11 @@ export function runtimeConformance(name: string, make: () => Promise<Conformance
       it('on a stopped container it is refused with a berth error', async () => {
         const id = await container(h, {}, { start: false });
         await expect(sh(h, id, 'true')).rejects.toMatchObject({ code: expect.any(String) });
+        const source = Readable.from([Buffer.from('never read')]);
+        await expect(h.runtime.exec(id, { cmd: ['cat'], stdin: source })).rejects.toMatchObject({
+          code: expect.any(String),
+        });
+        expect(source.destroyed).toBe(true);
       });
     });
 
