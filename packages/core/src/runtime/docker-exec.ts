@@ -20,6 +20,20 @@ export async function* demuxFrames(source: AsyncIterable<Buffer>): AsyncGenerato
   }
 }
 
+/** The engine's exec of a command: its output attached, stdin and a TTY as asked. */
+function execSpec(opts: ExecOptions, io: { stdin: boolean; tty: boolean }): Docker.ExecCreateOptions {
+  return {
+    Cmd: opts.cmd,
+    Env: envList(opts.env),
+    ...(opts.user ? { User: opts.user } : {}),
+    ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+    AttachStdin: io.stdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: io.tty,
+  };
+}
+
 /** Errors of an exec's connection that mean it ended, not that it failed. */
 const ENDS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ECONNRESET']);
 
@@ -39,16 +53,7 @@ export async function runExec(docker: Docker, id: string, opts: ExecOptions): Pr
   let exec: Docker.Exec;
   let stream: Duplex;
   try {
-    exec = await container.exec({
-      Cmd: opts.cmd,
-      Env: envList(opts.env),
-      ...(opts.user ? { User: opts.user } : {}),
-      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
-      AttachStdout: true,
-      AttachStderr: true,
-      AttachStdin: hasStdin,
-      Tty: false,
-    });
+    exec = await container.exec(execSpec(opts, { stdin: hasStdin, tty: false }));
     stream = await exec.start({ hijack: true, stdin: hasStdin });
     live = stream;
   } catch (err) {
@@ -120,16 +125,7 @@ export async function openTerminal(
   id: string,
   opts: ExecOptions & { cols?: number; rows?: number },
 ): Promise<InteractiveExec> {
-  const exec = await docker.getContainer(id).exec({
-    Cmd: opts.cmd,
-    Env: envList(opts.env),
-    ...(opts.user ? { User: opts.user } : {}),
-    ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: true,
-  });
+  const exec = await docker.getContainer(id).exec(execSpec(opts, { stdin: true, tty: true }));
   const stream = await exec.start({ hijack: true, stdin: true, Tty: true });
   const resize = async (cols: number, rows: number) => {
     await exec.resize({ w: cols, h: rows }).catch(() => undefined);
