@@ -39,6 +39,21 @@ async function idleCore() {
   return { core, clock, sweepAfter, sweepUntil };
 }
 
+/** Sweeps until `name` (a 1 s timeout) stops for being idle: its status, container and audit say so. */
+async function expectIdleStopped(
+  core: Core,
+  sweepUntil: Awaited<ReturnType<typeof idleCore>>['sweepUntil'],
+  name: string,
+  containerId: string,
+): Promise<void> {
+  const stopped = await sweepUntil(name, 'stopped', 10_000);
+  if (stopped.status !== 'stopped') throw new Error(`no idle stop: ${stopped.status}`);
+  expect(stopped.statusReason).toBe('idle for 1s: stopped');
+  expect((await docker.getContainer(containerId).inspect()).State.Running).toBe(false);
+  const audit = await core.store.audit.list({ limit: 10, sessionName: name });
+  expect(audit[0]).toMatchObject({ actor: 'berth', action: 'idle-stop', detail: 'idle for 1s: stopped' });
+}
+
 describe('idle shutdown against the real engine', () => {
   it('pauses a session idle for its timeout, says why in its status, events and audit trail', async () => {
     const { core, clock, sweepAfter } = await idleCore();
@@ -161,12 +176,7 @@ describe('idle shutdown against the real engine', () => {
       idleTimeoutSeconds: 1,
       idleAction: 'stop',
     });
-    const stopped = await sweepUntil('stopper', 'stopped', 10_000);
-    if (stopped.status !== 'stopped') throw new Error(`no idle stop: ${stopped.status}`);
-    expect(stopped.statusReason).toBe('idle for 1s: stopped');
-    expect((await docker.getContainer(s.containerId!).inspect()).State.Running).toBe(false);
-    const audit = await core.store.audit.list({ limit: 10, sessionName: 'stopper' });
-    expect(audit[0]).toMatchObject({ actor: 'berth', action: 'idle-stop', detail: 'idle for 1s: stopped' });
+    await expectIdleStopped(core, sweepUntil, 'stopper', s.containerId!);
   });
 
   it('on an engine that cannot freeze, pause is refused with what to do and an idle session is stopped instead', async () => {
@@ -185,12 +195,7 @@ describe('idle shutdown against the real engine', () => {
     });
     expect((await docker.getContainer(s.containerId!).inspect()).State.Paused).toBe(false);
 
-    const stopped = await sweepUntil('nofreeze', 'stopped', 10_000);
-    if (stopped.status !== 'stopped') throw new Error(`no idle stop: ${stopped.status}`);
-    expect(stopped.statusReason).toBe('idle for 1s: stopped');
-    expect((await docker.getContainer(s.containerId!).inspect()).State.Running).toBe(false);
-    const audit = await core.store.audit.list({ limit: 10, sessionName: 'nofreeze' });
-    expect(audit[0]).toMatchObject({ actor: 'berth', action: 'idle-stop', detail: 'idle for 1s: stopped' });
+    await expectIdleStopped(core, sweepUntil, 'nofreeze', s.containerId!);
   });
 
   it('a timeout of 0 never idles, and a changed policy takes effect', async () => {

@@ -7,9 +7,10 @@ import { silentLogger } from '../src/logger.js';
 import { sessionLabels } from '../src/runtime/labels.js';
 import { parseSessionName } from '../src/session/session.js';
 import { GitWorkspaces } from '../src/workspace/git-workspace.js';
+import type { RepoInfo } from '../src/workspace/repo-inspection.js';
 import { takeSnapshot } from '../src/workspace/session-snapshot.js';
 import { WorkCollector } from '../src/workspace/work-collector.js';
-import { bundleOf, seedWorkspace } from '../src/workspace/workspace-seed.js';
+import { bundleOf, type SeedSpec, seedWorkspace } from '../src/workspace/workspace-seed.js';
 
 /**
  * The working copy as a stream (docs/scale-out.md, "Git in and out"): a session whose /workspace
@@ -50,6 +51,18 @@ async function seedable(core: Core, image = SESSION_IMAGE): Promise<{ id: string
   return { id, sessionId };
 }
 
+/** The seed of `berth/seeded` at `base` from `ref` of the repository (its bundle made now). */
+function seedSpec(info: RepoInfo, base: string, ref = 'refs/heads/main'): SeedSpec {
+  return {
+    user: `${UID}:${GID}`,
+    ref,
+    branch: 'berth/seeded',
+    baseCommit: base,
+    gitUser: { name: 'Seed Tester', email: 'seed@example.test' },
+    bundle: bundleOf(info, ref),
+  };
+}
+
 function sh(core: Core, id: string, script: string) {
   return core.runtime
     .exec(id, { cmd: ['sh', '-c', script], user: `${UID}:${GID}`, workingDir: '/workspace' })
@@ -65,14 +78,7 @@ describe('a working copy seeded over exec stdin', () => {
     const info = await new GitWorkspaces({ ...core.config }).inspectRepo(repo);
     const { id } = await seedable(core);
 
-    await seedWorkspace(core.runtime, id, {
-      user: `${UID}:${GID}`,
-      ref: 'refs/heads/main',
-      branch: 'berth/seeded',
-      baseCommit: base,
-      gitUser: { name: 'Seed Tester', email: 'seed@example.test' },
-      bundle: bundleOf(info, 'refs/heads/main'),
-    });
+    await seedWorkspace(core.runtime, id, seedSpec(info, base));
 
     const seen = await sh(
       core,
@@ -103,14 +109,7 @@ describe('a working copy seeded over exec stdin', () => {
     const base = git(repo, 'rev-parse', 'HEAD');
     const info = await new GitWorkspaces({ ...core.config }).inspectRepo(repo);
     const { id, sessionId } = await seedable(core);
-    await seedWorkspace(core.runtime, id, {
-      user: `${UID}:${GID}`,
-      ref: 'refs/heads/main',
-      branch: 'berth/seeded',
-      baseCommit: base,
-      gitUser: { name: 'Seed Tester', email: 'seed@example.test' },
-      bundle: bundleOf(info, 'refs/heads/main'),
-    });
+    await seedWorkspace(core.runtime, id, seedSpec(info, base));
     expect(
       (
         await sh(
@@ -153,14 +152,7 @@ describe('a working copy seeded over exec stdin', () => {
     git(repo, 'branch', 'start', base);
     git(repo, 'commit', '--allow-empty', '-q', '-m', 'later');
     const info = await new GitWorkspaces({ ...core.config }).inspectRepo(repo);
-    const spec = (ref: string) => ({
-      user: `${UID}:${GID}`,
-      ref,
-      branch: 'berth/seeded',
-      baseCommit: base,
-      gitUser: { name: 'Seed Tester', email: 'seed@example.test' },
-      bundle: bundleOf(info, ref),
-    });
+    const spec = (ref: string) => seedSpec(info, base, ref);
 
     const wrong = await seedable(core);
     await expect(seedWorkspace(core.runtime, wrong.id, spec('refs/heads/main'))).rejects.toMatchObject({
@@ -188,14 +180,7 @@ describe('a working copy seeded over exec stdin', () => {
     const info = await new GitWorkspaces({ ...core.config }).inspectRepo(repo);
     const { id } = await seedable(core, BUSYBOX_IMAGE);
     await expect(
-      seedWorkspace(core.runtime, id, {
-        user: `${UID}:${GID}`,
-        ref: 'refs/heads/main',
-        branch: 'berth/seeded',
-        baseCommit: git(repo, 'rev-parse', 'HEAD'),
-        gitUser: { name: 'Seed Tester', email: 'seed@example.test' },
-        bundle: bundleOf(info, 'refs/heads/main'),
-      }),
+      seedWorkspace(core.runtime, id, seedSpec(info, git(repo, 'rev-parse', 'HEAD'))),
     ).rejects.toMatchObject({ code: 'git_error', message: expect.stringMatching(/has no git/) });
   });
 });

@@ -181,5 +181,13 @@ export function stripControl(text: string): string {
   return text.replace(CONTROL, '');
 }
 
+/**
+ * What a command in a session said last on stderr, fit for a message: its last line, control
+ * characters gone, at most `max` characters (the session chose every byte of it).
+ */
+export function lastWords(stderr: Buffer, max = 300): string {
+  return (stripControl(stderr.toString('utf8')).trim().split('\n').at(-1) ?? '').slice(0, max);
+}
+
 /** A fetch that brings only the refs asked for: no tags, no submodules, no FETCH_HEAD. */
 export const FETCH_ONLY_REFS = ['--quiet', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head'];

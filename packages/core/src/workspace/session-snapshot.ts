@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import { GitError } from '../errors/berth-error.js';
 import type { Session } from '../session/session.js';
 import { sessionRefs } from './git-workspace.js';
-import { stripControl } from './host-git.js';
+import { lastWords } from './host-git.js';
 import { isSha, type RepoInfo } from './repo-inspection.js';
 import { SNAPSHOT_REF } from './snapshot-script.js';
 import type { CollectedSession, WorkCollector } from './work-collector.js';
@@ -93,13 +93,10 @@ export async function takeSnapshot(
     const last = sinks.at(-1);
     const commit = res.exitCode === 0 && last ? last.sink.commit() : null;
     if (!commit || !last) {
-      const why = stripControl(res.stderr.toString('utf8')).trim().split('\n').slice(-1)[0] ?? '';
-      throw new GitError(
-        `could not collect the session's work (exit ${res.exitCode}): ${why.slice(0, 300)}`,
-        {
-          hint: `look at its git with \`berth exec ${s.name} -- git status\``,
-        },
-      );
+      const why = lastWords(res.stderr);
+      throw new GitError(`could not collect the session's work (exit ${res.exitCode}): ${why}`, {
+        hint: `look at its git with \`berth exec ${s.name} -- git status\``,
+      });
     }
     const target = sessionRefs(s.id).snapshot;
     if (commit === s.baseCommit) {

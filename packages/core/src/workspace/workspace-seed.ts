@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import { GitError } from '../errors/berth-error.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { gitOutput, stripControl } from './host-git.js';
+import { gitOutput, lastWords } from './host-git.js';
 import type { RepoInfo } from './repo-inspection.js';
 import { NO_GIT_EXIT } from './snapshot-script.js';
 
@@ -84,8 +84,7 @@ export async function seedWorkspace(
   }
   const said = res.stdout.toString('utf8').trim();
   if (res.exitCode !== 0 || said !== spec.baseCommit) {
-    const why =
-      stripControl(res.stderr.toString('utf8')).trim().split('\n').slice(-1)[0] || `exit ${res.exitCode}`;
+    const why = lastWords(res.stderr) || `exit ${res.exitCode}`;
     throw new GitError(`could not make the working copy inside the session: ${why}`, {
       hint: 'the session image needs git and a writable /workspace; run it again, or use berth image build',
     });
